@@ -1,0 +1,712 @@
+//===- GraphOps.cpp - graph op verification and result type inference -----===//
+//
+// Shape rules of every graph op. Inference and verification share one rule per
+// op: `inferReturnTypes` both builds result types and, through the
+// InferTypeOpInterface verifier, checks the types written in the IR, so each
+// rule and its error messages live in exactly one place.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/graph/GraphOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallSet.h"
+#include "llvm/Support/Format.h"
+
+#include <cmath>
+#include <string>
+
+using namespace mlir;
+using namespace kiln::graph;
+
+namespace {
+
+/// "[2, ?, 4]": a shape as messages print it.
+std::string formatDims(ArrayRef<int64_t> dims) {
+  std::string text = "[";
+  llvm::raw_string_ostream os(text);
+  llvm::interleaveComma(dims, os, [&](int64_t dim) {
+    if (ShapedType::isDynamic(dim))
+      os << "?";
+    else
+      os << dim;
+  });
+  os << "]";
+  return text;
+}
+
+/// "6", "0.5", "1e-05": a number as messages print it.
+std::string formatNumber(double value) {
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::format("%g", value);
+  return text;
+}
+
+std::string formatDims(Type type) {
+  return formatDims(cast<ShapedType>(type).getShape());
+}
+
+/// Reports "'graph.<op>' op <message>" at `loc`; silent without a location
+/// (inference may be asked speculatively).
+template <typename... Args>
+LogicalResult opError(StringRef opName, std::optional<Location> loc,
+                      Args &&...args) {
+  return emitOptionalError(loc, "'", opName, "' op ",
+                           std::forward<Args>(args)...);
+}
+
+RankedTensorType rankedType(Value value) {
+  return dyn_cast<RankedTensorType>(value.getType());
+}
+
+bool dimsCompatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+/// Result type of a numpy-broadcasting elementwise op whose result element
+/// type is `resultElement`; `a` and `b` must share an element type.
+LogicalResult inferBroadcast(StringRef opName, std::optional<Location> loc,
+                             Value a, StringRef aName, Value b, StringRef bName,
+                             Type resultElement,
+                             SmallVectorImpl<Type> &inferred) {
+  RankedTensorType aType = rankedType(a), bType = rankedType(b);
+  if (!aType || !bType)
+    return opError(opName, loc, "operands must be ranked tensors");
+  if (aType.getElementType() != bType.getElementType())
+    return opError(opName, loc, aName, " and ", bName,
+                   " element types differ: ", aType.getElementType(), " vs ",
+                   bType.getElementType());
+  FailureOr<SmallVector<int64_t>> shape =
+      broadcastShapes(aType.getShape(), bType.getShape());
+  if (failed(shape))
+    return opError(opName, loc, aName, " shape ", formatDims(aType), " and ",
+                   bName, " shape ", formatDims(bType),
+                   " are not broadcast-compatible");
+  inferred.push_back(RankedTensorType::get(
+      *shape, resultElement ? resultElement : aType.getElementType()));
+  return success();
+}
+
+/// Checks an axis attribute against a rank.
+LogicalResult checkAxis(StringRef opName, std::optional<Location> loc,
+                        int64_t axis, int64_t rank, StringRef what = "axis") {
+  if (axis < 0 || axis >= rank)
+    return opError(opName, loc, what, " ", axis, " is out of range for rank ",
+                   rank);
+  return success();
+}
+
+/// Number of positions a window of `kernel` taps (spaced `dilation`) takes
+/// over an input of `size` padded by `padLo`/`padHi`, moving by `stride`.
+/// With `ceilMode` a last partial window counts if it starts inside the input
+/// or its leading padding (PyTorch's rule). Dynamic sizes stay dynamic.
+FailureOr<int64_t> windowCount(int64_t size, int64_t kernel, int64_t stride,
+                               int64_t dilation, int64_t padLo, int64_t padHi,
+                               bool ceilMode) {
+  if (ShapedType::isDynamic(size))
+    return ShapedType::kDynamic;
+  int64_t extent = dilation * (kernel - 1) + 1;
+  int64_t room = size + padLo + padHi - extent;
+  if (room < 0)
+    return failure();
+  int64_t count =
+      (ceilMode ? llvm::divideCeil(room, stride) : room / stride) + 1;
+  if (ceilMode && (count - 1) * stride >= size + padLo)
+    --count;
+  return count;
+}
+
+/// Checks the [H, W] / [top, left, bottom, right] attributes of a 2-D window
+/// op and appends the NCHW result shape's spatial dims.
+LogicalResult inferWindow2d(StringRef opName, std::optional<Location> loc,
+                            RankedTensorType input, ArrayRef<int64_t> kernel,
+                            ArrayRef<int64_t> strides,
+                            ArrayRef<int64_t> dilations,
+                            ArrayRef<int64_t> padding, bool ceilMode,
+                            bool padBelowExtent,
+                            SmallVectorImpl<int64_t> &shape) {
+  static const char *dimNames[] = {"H", "W"};
+  for (int i = 0; i < 2; ++i) {
+    if (kernel[i] <= 0)
+      return opError(opName, loc, "kernel size in ", dimNames[i],
+                     " must be positive, got ", kernel[i]);
+    if (strides[i] <= 0)
+      return opError(opName, loc, "stride in ", dimNames[i],
+                     " must be positive, got ", strides[i]);
+    if (dilations[i] <= 0)
+      return opError(opName, loc, "dilation in ", dimNames[i],
+                     " must be positive, got ", dilations[i]);
+    int64_t padLo = padding[i], padHi = padding[i + 2];
+    if (padLo < 0 || padHi < 0)
+      return opError(opName, loc, "padding in ", dimNames[i],
+                     " must be non-negative, got ", padLo, " and ", padHi);
+    int64_t extent = dilations[i] * (kernel[i] - 1) + 1;
+    if (padBelowExtent && (padLo >= extent || padHi >= extent))
+      return opError(opName, loc, "padding in ", dimNames[i], " (", padLo, ", ",
+                     padHi, ") must be smaller than the window extent ",
+                     extent);
+    int64_t size = input.getDimSize(2 + i);
+    FailureOr<int64_t> count = windowCount(
+        size, kernel[i], strides[i], dilations[i], padLo, padHi, ceilMode);
+    if (failed(count))
+      return opError(opName, loc, "window extent ", extent, " in ", dimNames[i],
+                     " exceeds the padded input size ", size + padLo + padHi);
+    shape.push_back(*count);
+  }
+  return success();
+}
+
+LogicalResult requireRank(StringRef opName, std::optional<Location> loc,
+                          StringRef what, RankedTensorType type, int64_t rank,
+                          StringRef layout) {
+  if (type.getRank() != rank)
+    return opError(opName, loc, what, " must be ", rank, "-D ", layout,
+                   ", got ", type);
+  return success();
+}
+
+LogicalResult requireSameElement(StringRef opName, std::optional<Location> loc,
+                                 StringRef what, Type type, Type expected) {
+  Type element = getElementTypeOrSelf(type);
+  Type expectedElement = getElementTypeOrSelf(expected);
+  if (element != expectedElement)
+    return opError(opName, loc, what, " element type ", element,
+                   " differs from the input's ", expectedElement);
+  return success();
+}
+
+/// The written result type of a single-result op must be the inferred one.
+LogicalResult checkInferredType(Operation *op, Type inferred) {
+  Type written = op->getResult(0).getType();
+  if (written != inferred)
+    return op->emitOpError("result type ")
+           << written << " does not match the inferred type " << inferred;
+  return success();
+}
+
+/// Elementwise binary ops all infer the same way; ODS defines their
+/// inferReturnTypes through this (see Graph_BinaryOp).
+LogicalResult inferElementwiseBinary(StringRef opName,
+                                     std::optional<Location> loc, Value lhs,
+                                     Value rhs,
+                                     SmallVectorImpl<Type> &inferred) {
+  return inferBroadcast(opName, loc, lhs, "lhs", rhs, "rhs", Type(), inferred);
+}
+
+} // namespace
+
+FailureOr<SmallVector<int64_t>>
+kiln::graph::broadcastShapes(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs) {
+  size_t rank = std::max(lhs.size(), rhs.size());
+  SmallVector<int64_t> shape(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t l = i < lhs.size() ? lhs[lhs.size() - 1 - i] : 1;
+    int64_t r = i < rhs.size() ? rhs[rhs.size() - 1 - i] : 1;
+    int64_t &out = shape[rank - 1 - i];
+    if (l == r || r == 1)
+      out = l;
+    else if (l == 1)
+      out = r;
+    else if (ShapedType::isDynamic(l))
+      out = r; // A static r != 1 fixes the size; l must be r or 1 at run time.
+    else if (ShapedType::isDynamic(r))
+      out = l;
+    else
+      return failure();
+  }
+  return shape;
+}
+
+#define GET_OP_CLASSES
+#include "dialects/graph/GraphOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConstantOp::verify() {
+  if (!isa<DenseElementsAttr, DenseResourceElementsAttr>(getValue()))
+    return emitOpError("value must be a dense<...> or dense_resource<...> "
+                       "elements attribute, got ")
+           << getValue();
+  return success();
+}
+
+LogicalResult ArangeOp::verify() {
+  RankedTensorType type = getType();
+  if (type.getRank() != 1)
+    return emitOpError("result must be rank 1, got ") << type;
+  if (type.isDynamicDim(0))
+    return emitOpError("result length must be static, got ") << type;
+  double start = getStart().convertToDouble();
+  double step = getStep().convertToDouble();
+  if (step == 0.0)
+    return emitOpError("step must be non-zero");
+  if (isa<IntegerType>(type.getElementType()) &&
+      (std::trunc(start) != start || std::trunc(step) != step))
+    return emitOpError("start ")
+           << formatNumber(start) << " and step " << formatNumber(step)
+           << " must be integral for element type " << type.getElementType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+LogicalResult ClampOp::verify() {
+  if (!getMin() && !getMax())
+    return emitOpError("needs at least one of 'min' and 'max'");
+  if (getMin() && getMax() &&
+      getMin()->convertToDouble() > getMax()->convertToDouble())
+    return emitOpError("min ") << formatNumber(getMin()->convertToDouble())
+                               << " is greater than max "
+                               << formatNumber(getMax()->convertToDouble());
+  return success();
+}
+
+LogicalResult CompareOp::inferReturnTypes(MLIRContext *context,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &inferred) {
+  return inferBroadcast(getOperationName(), loc, adaptor.getLhs(), "lhs",
+                        adaptor.getRhs(), "rhs", IntegerType::get(context, 1),
+                        inferred);
+}
+
+LogicalResult SelectOp::inferReturnTypes(MLIRContext *context,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  SmallVector<Type, 1> values;
+  if (failed(inferBroadcast(getOperationName(), loc, adaptor.getOnTrue(),
+                            "on_true", adaptor.getOnFalse(), "on_false", Type(),
+                            values)))
+    return failure();
+  RankedTensorType condition = rankedType(adaptor.getCondition());
+  auto valuesType = cast<RankedTensorType>(values.front());
+  FailureOr<SmallVector<int64_t>> shape =
+      broadcastShapes(condition.getShape(), valuesType.getShape());
+  if (failed(shape))
+    return opError(
+        getOperationName(), loc, "condition shape ", formatDims(condition),
+        " does not broadcast with value shape ", formatDims(valuesType));
+  inferred.push_back(
+      RankedTensorType::get(*shape, valuesType.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Contractions and windows
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  StringRef name = getOperationName();
+  RankedTensorType lhs = rankedType(adaptor.getLhs());
+  RankedTensorType rhs = rankedType(adaptor.getRhs());
+  if (lhs.getRank() < 2 || rhs.getRank() < 2)
+    return opError(name, loc, "operands must have rank >= 2, got ", lhs,
+                   " and ", rhs);
+  if (lhs.getElementType() != rhs.getElementType())
+    return opError(name, loc,
+                   "lhs and rhs element types differ: ", lhs.getElementType(),
+                   " vs ", rhs.getElementType());
+  int64_t lhsK = lhs.getShape().back();
+  int64_t rhsK = rhs.getShape()[rhs.getRank() - 2];
+  if (!dimsCompatible(lhsK, rhsK))
+    return opError(name, loc, "contraction sizes differ: lhs ", formatDims(lhs),
+                   " has K = ", lhsK, ", rhs ", formatDims(rhs),
+                   " has K = ", rhsK);
+  FailureOr<SmallVector<int64_t>> shape =
+      broadcastShapes(lhs.getShape().drop_back(2), rhs.getShape().drop_back(2));
+  if (failed(shape))
+    return opError(name, loc, "batch dims ",
+                   formatDims(lhs.getShape().drop_back(2)), " and ",
+                   formatDims(rhs.getShape().drop_back(2)),
+                   " are not broadcast-compatible");
+  shape->push_back(lhs.getShape()[lhs.getRank() - 2]);
+  shape->push_back(rhs.getShape().back());
+  inferred.push_back(RankedTensorType::get(*shape, lhs.getElementType()));
+  return success();
+}
+
+LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  StringRef name = getOperationName();
+  RankedTensorType input = rankedType(adaptor.getInput());
+  RankedTensorType filter = rankedType(adaptor.getFilter());
+  if (failed(requireRank(name, loc, "input", input, 4, "NCHW")) ||
+      failed(requireRank(name, loc, "filter", filter, 4, "OIHW")) ||
+      failed(requireSameElement(name, loc, "filter", filter, input)))
+    return failure();
+  int64_t groups = adaptor.getGroups();
+  int64_t channels = input.getDimSize(1);
+  int64_t outChannels = filter.getDimSize(0);
+  int64_t perGroup = filter.getDimSize(1);
+  if (!ShapedType::isDynamic(channels) && channels % groups != 0)
+    return opError(name, loc, "input channels ", channels,
+                   " are not divisible by groups = ", groups);
+  if (!ShapedType::isDynamic(outChannels) && outChannels % groups != 0)
+    return opError(name, loc, "filter output channels ", outChannels,
+                   " are not divisible by groups = ", groups);
+  if (!ShapedType::isDynamic(channels) && !ShapedType::isDynamic(perGroup) &&
+      perGroup * groups != channels)
+    return opError(name, loc, "filter ", formatDims(filter), " takes ",
+                   perGroup, " channels per group x ", groups,
+                   " groups, but the input has ", channels);
+  if (Value biasValue = adaptor.getBias()) {
+    RankedTensorType bias = rankedType(biasValue);
+    if (failed(requireSameElement(name, loc, "bias", bias, input)))
+      return failure();
+    if (bias.getRank() != 1 || !dimsCompatible(bias.getDimSize(0), outChannels))
+      return opError(name, loc, "bias must be [", outChannels,
+                     "] (one per output channel), got ", formatDims(bias));
+  }
+  SmallVector<int64_t> shape = {input.getDimSize(0), outChannels};
+  if (failed(inferWindow2d(name, loc, input, filter.getShape().drop_front(2),
+                           adaptor.getStrides(), adaptor.getDilations(),
+                           adaptor.getPadding(), /*ceilMode=*/false,
+                           /*padBelowExtent=*/false, shape)))
+    return failure();
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+/// Both pooling ops infer alike: NCHW in, N and C kept, H and W windowed.
+template <typename PoolOp>
+static LogicalResult
+inferPool2d(std::optional<Location> loc, typename PoolOp::Adaptor adaptor,
+            ArrayRef<int64_t> dilations, SmallVectorImpl<Type> &inferred) {
+  StringRef name = PoolOp::getOperationName();
+  RankedTensorType input = rankedType(adaptor.getInput());
+  if (failed(requireRank(name, loc, "input", input, 4, "NCHW")))
+    return failure();
+  SmallVector<int64_t> shape(input.getShape().take_front(2));
+  if (failed(inferWindow2d(name, loc, input, adaptor.getKernel(),
+                           adaptor.getStrides(), dilations,
+                           adaptor.getPadding(), adaptor.getCeilMode(),
+                           /*padBelowExtent=*/true, shape)))
+    return failure();
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult MaxPool2dOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  return inferPool2d<MaxPool2dOp>(loc, adaptor, adaptor.getDilations(),
+                                  inferred);
+}
+
+LogicalResult AvgPool2dOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  return inferPool2d<AvgPool2dOp>(loc, adaptor, {1, 1}, inferred);
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and normalizations
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReduceOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  StringRef name = getOperationName();
+  RankedTensorType input = rankedType(adaptor.getInput());
+  ArrayRef<int64_t> axes = adaptor.getAxes();
+  if (axes.empty())
+    return opError(name, loc, "needs at least one axis to reduce");
+  if (adaptor.getKind() == ReduceKind::mean &&
+      !isa<FloatType>(input.getElementType()))
+    return opError(name, loc, "mean needs a floating-point input, got ",
+                   input.getElementType());
+  llvm::SmallSet<int64_t, 4> seen;
+  for (int64_t axis : axes) {
+    if (failed(checkAxis(name, loc, axis, input.getRank())))
+      return failure();
+    if (!seen.insert(axis).second)
+      return opError(name, loc, "axis ", axis, " is listed twice");
+  }
+  SmallVector<int64_t> shape;
+  for (auto [dim, size] : llvm::enumerate(input.getShape())) {
+    if (!seen.contains(dim))
+      shape.push_back(size);
+    else if (adaptor.getKeepdims())
+      shape.push_back(1);
+  }
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  if (failed(checkAxis(getOperationName(), getLoc(), getAxis(),
+                       getType().getRank())))
+    return failure();
+  return success();
+}
+
+LogicalResult LogSoftmaxOp::verify() {
+  if (failed(checkAxis(getOperationName(), getLoc(), getAxis(),
+                       getType().getRank())))
+    return failure();
+  return success();
+}
+
+LogicalResult LayerNormOp::verify() {
+  RankedTensorType input = getInput().getType();
+  if (failed(
+          checkAxis(getOperationName(), getLoc(), getAxis(), input.getRank())))
+    return failure();
+  if (failed(requireSameElement(getOperationName(), getLoc(), "scale",
+                                getScale().getType(), input)))
+    return failure();
+  ArrayRef<int64_t> normalized = input.getShape().drop_front(getAxis());
+  ArrayRef<int64_t> params = getScale().getType().getShape();
+  if (params.size() != normalized.size() ||
+      !llvm::all_of(llvm::zip(params, normalized), [](auto pair) {
+        return dimsCompatible(std::get<0>(pair), std::get<1>(pair));
+      }))
+    return emitOpError("scale and bias must have the normalized shape ")
+           << formatDims(normalized) << " (input dims from axis " << getAxis()
+           << "), got " << formatDims(params);
+  if (getEpsilon().convertToDouble() < 0.0)
+    return emitOpError("epsilon must be non-negative, got ")
+           << formatNumber(getEpsilon().convertToDouble());
+  return success();
+}
+
+LogicalResult BatchNormOp::verify() {
+  RankedTensorType input = getInput().getType();
+  if (input.getRank() < 2)
+    return emitOpError("input must have rank >= 2 (N, C, ...), got ") << input;
+  if (failed(requireSameElement(getOperationName(), getLoc(), "scale",
+                                getScale().getType(), input)))
+    return failure();
+  RankedTensorType params = getScale().getType();
+  if (params.getRank() != 1 ||
+      !dimsCompatible(params.getDimSize(0), input.getDimSize(1)))
+    return emitOpError("scale, bias, mean and variance must be [C] with C = ")
+           << input.getDimSize(1) << " (input dim 1), got "
+           << formatDims(params);
+  if (getEpsilon().convertToDouble() < 0.0)
+    return emitOpError("epsilon must be non-negative, got ")
+           << formatNumber(getEpsilon().convertToDouble());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Shape and data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  RankedTensorType input = getInput().getType(), result = getType();
+  if (input.getElementType() != result.getElementType())
+    return emitOpError("cannot change the element type (")
+           << input.getElementType() << " to " << result.getElementType()
+           << "); use graph.cast";
+  if (input.hasStaticShape() && result.hasStaticShape() &&
+      input.getNumElements() != result.getNumElements())
+    return emitOpError("cannot reshape ")
+           << input.getNumElements() << " elements " << formatDims(input)
+           << " into " << result.getNumElements() << " elements "
+           << formatDims(result);
+  return success();
+}
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  StringRef name = getOperationName();
+  RankedTensorType input = rankedType(adaptor.getInput());
+  ArrayRef<int64_t> perm = adaptor.getPerm();
+  if (static_cast<int64_t>(perm.size()) != input.getRank())
+    return opError(name, loc, "perm has ", perm.size(),
+                   " entries but the input has rank ", input.getRank());
+  SmallVector<bool> used(perm.size(), false);
+  SmallVector<int64_t> shape;
+  for (int64_t dim : perm) {
+    if (dim < 0 || dim >= input.getRank() || used[dim])
+      return opError(name, loc, "perm ", formatDims(perm),
+                     " is not a permutation of 0..", input.getRank() - 1);
+    used[dim] = true;
+    shape.push_back(input.getDimSize(dim));
+  }
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult BroadcastToOp::verify() {
+  RankedTensorType input = getInput().getType(), result = getType();
+  if (input.getElementType() != result.getElementType())
+    return emitOpError("cannot change the element type (")
+           << input.getElementType() << " to " << result.getElementType()
+           << ")";
+  if (input.getRank() > result.getRank())
+    return emitOpError("cannot broadcast rank ")
+           << input.getRank() << " to the lower rank " << result.getRank();
+  int64_t offset = result.getRank() - input.getRank();
+  for (auto [dim, size] : llvm::enumerate(input.getShape())) {
+    int64_t target = result.getDimSize(offset + dim);
+    if (size != 1 && !dimsCompatible(size, target))
+      return emitOpError("input dim ")
+             << dim << " of size " << size << " cannot broadcast to size "
+             << target << " (" << formatDims(input) << " to "
+             << formatDims(result) << ")";
+  }
+  return success();
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  StringRef name = getOperationName();
+  ValueRange inputs = adaptor.getInputs();
+  if (inputs.empty())
+    return opError(name, loc, "needs at least one input");
+  RankedTensorType first = rankedType(inputs.front());
+  int64_t axis = adaptor.getAxis();
+  if (failed(checkAxis(name, loc, axis, first.getRank())))
+    return failure();
+  SmallVector<int64_t> shape(first.getShape());
+  for (auto [index, value] : llvm::enumerate(inputs.drop_front())) {
+    RankedTensorType type = rankedType(value);
+    if (type.getElementType() != first.getElementType())
+      return opError(name, loc, "input ", index + 1, " element type ",
+                     type.getElementType(), " differs from input 0's ",
+                     first.getElementType());
+    if (type.getRank() != first.getRank())
+      return opError(name, loc, "input ", index + 1, " has rank ",
+                     type.getRank(), " but input 0 has rank ", first.getRank());
+    for (int64_t dim = 0; dim < first.getRank(); ++dim) {
+      int64_t size = type.getDimSize(dim);
+      if (dim == axis) {
+        shape[dim] =
+            ShapedType::isDynamic(shape[dim]) || ShapedType::isDynamic(size)
+                ? ShapedType::kDynamic
+                : shape[dim] + size;
+      } else if (!dimsCompatible(shape[dim], size)) {
+        return opError(name, loc, "input ", index + 1, " ", formatDims(type),
+                       " differs from input 0 ", formatDims(first), " in dim ",
+                       dim, " (only the axis ", axis, " may differ)");
+      } else if (ShapedType::isDynamic(shape[dim])) {
+        shape[dim] = size;
+      }
+    }
+  }
+  inferred.push_back(RankedTensorType::get(shape, first.getElementType()));
+  return success();
+}
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  StringRef name = getOperationName();
+  RankedTensorType input = rankedType(adaptor.getInput());
+  ArrayRef<int64_t> start = adaptor.getStart(), limit = adaptor.getLimit(),
+                    step = adaptor.getStep();
+  int64_t rank = input.getRank();
+  if (static_cast<int64_t>(start.size()) != rank ||
+      static_cast<int64_t>(limit.size()) != rank ||
+      static_cast<int64_t>(step.size()) != rank)
+    return opError(name, loc, "start, limit and step need one entry per dim (",
+                   rank, "), got ", start.size(), ", ", limit.size(), " and ",
+                   step.size());
+  SmallVector<int64_t> shape;
+  for (int64_t dim = 0; dim < rank; ++dim) {
+    int64_t size = input.getDimSize(dim);
+    int64_t lo = start[dim], hi = limit[dim], by = step[dim];
+    if (by == 0)
+      return opError(name, loc, "step in dim ", dim, " must be non-zero");
+    // Upper bound on valid indices; a dynamic size cannot be checked here.
+    int64_t end = ShapedType::isDynamic(size) ? INT64_MAX : size;
+    bool valid = by > 0 ? (0 <= lo && lo <= hi && hi <= end)
+                        : (-1 <= hi && hi <= lo && lo < end);
+    if (!valid)
+      return opError(name, loc, "dim ", dim, " of size ",
+                     ShapedType::isDynamic(size) ? std::string("?")
+                                                 : std::to_string(size),
+                     ": start ", lo, ", limit ", hi, ", step ", by,
+                     by > 0 ? " needs 0 <= start <= limit <= size"
+                            : " needs -1 <= limit <= start < size");
+    shape.push_back(by > 0 ? llvm::divideCeil(hi - lo, by)
+                           : llvm::divideCeil(lo - hi, -by));
+  }
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  RankedTensorType data = rankedType(adaptor.getData());
+  RankedTensorType indices = rankedType(adaptor.getIndices());
+  int64_t axis = adaptor.getAxis();
+  if (failed(checkAxis(getOperationName(), loc, axis, data.getRank())))
+    return failure();
+  SmallVector<int64_t> shape(data.getShape().take_front(axis));
+  llvm::append_range(shape, indices.getShape());
+  llvm::append_range(shape, data.getShape().drop_front(axis + 1));
+  inferred.push_back(RankedTensorType::get(shape, data.getElementType()));
+  return success();
+}
+
+LogicalResult PadOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &inferred) {
+  StringRef name = getOperationName();
+  RankedTensorType input = rankedType(adaptor.getInput());
+  ArrayRef<int64_t> low = adaptor.getLow(), high = adaptor.getHigh();
+  int64_t rank = input.getRank();
+  if (static_cast<int64_t>(low.size()) != rank ||
+      static_cast<int64_t>(high.size()) != rank)
+    return opError(name, loc, "low and high need one entry per dim (", rank,
+                   "), got ", low.size(), " and ", high.size());
+  PadMode mode = adaptor.getMode();
+  double value = adaptor.getValue().convertToDouble();
+  if (mode != PadMode::constant && value != 0.0)
+    return opError(name, loc, "value ", formatNumber(value),
+                   " is only used by constant "
+                   "padding, not ",
+                   stringifyPadMode(mode));
+  if (isa<IntegerType>(input.getElementType()) && std::trunc(value) != value)
+    return opError(name, loc, "value ", formatNumber(value),
+                   " is not integral for element type ",
+                   input.getElementType());
+  SmallVector<int64_t> shape;
+  for (int64_t dim = 0; dim < rank; ++dim) {
+    int64_t size = input.getDimSize(dim);
+    if (low[dim] < 0 || high[dim] < 0)
+      return opError(name, loc, "padding in dim ", dim,
+                     " must be non-negative, got low ", low[dim], " and high ",
+                     high[dim]);
+    bool padded = low[dim] > 0 || high[dim] > 0;
+    if (!ShapedType::isDynamic(size) && padded) {
+      if (mode == PadMode::reflect && (low[dim] >= size || high[dim] >= size))
+        return opError(name, loc, "reflect padding in dim ", dim,
+                       " must be smaller than its size ", size, ", got low ",
+                       low[dim], " and high ", high[dim]);
+      if (mode == PadMode::edge && size == 0)
+        return opError(name, loc, "edge padding needs a non-empty dim ", dim);
+    }
+    shape.push_back(ShapedType::isDynamic(size) ? size
+                                                : size + low[dim] + high[dim]);
+  }
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}

@@ -1,0 +1,34 @@
+//===- GraphOps.h - the Kiln model graph dialect ----------------*- C++ -*-===//
+//
+// Declarations generated from GraphOps.td, plus the shape helpers the
+// verifiers, inference and later passes share.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_DIALECTS_GRAPH_GRAPHOPS_H
+#define KILN_DIALECTS_GRAPH_GRAPHOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/graph/GraphDialect.h.inc"
+#include "dialects/graph/GraphEnums.h.inc"
+
+#define GET_OP_CLASSES
+#include "dialects/graph/GraphOps.h.inc"
+
+namespace kiln::graph {
+
+/// The numpy broadcast of two shapes (dynamic dims allowed), or failure when
+/// a pair of static dims differs and neither is 1.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+broadcastShapes(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs);
+
+} // namespace kiln::graph
+
+#endif // KILN_DIALECTS_GRAPH_GRAPHOPS_H

@@ -1,0 +1,24 @@
+//===- InitAll.cpp - register everything a Kiln tool needs ----------------===//
+
+#include "kiln/InitAll.h"
+
+#include "dialects/graph/GraphOps.h"
+#include "passes/Pipelines.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+
+void kiln::registerAllDialects(mlir::DialectRegistry &registry) {
+  registry.insert<kiln::graph::GraphDialect>();
+  // Kiln lowers through linalg, tensor, bufferization, gpu/nvvm, shard, llvm;
+  // registering all upstream dialects lets kiln-opt replay any of those stages.
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+}
+
+void kiln::registerAllPasses() {
+  mlir::registerAllPasses();
+  kiln::registerPipelines();
+}

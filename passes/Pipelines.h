@@ -1,0 +1,41 @@
+//===- Pipelines.h - Kiln's pass pipelines ----------------------*- C++ -*-===//
+//
+// Pipelines are defined once, here, and shared by kiln-opt, the compiler
+// driver and the Python binding, so any real compile can be replayed stage by
+// stage with kiln-opt.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_PASSES_PIPELINES_H
+#define KILN_PASSES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace kiln {
+
+struct GraphCanonicalizeOptions
+    : public mlir::PassPipelineOptions<GraphCanonicalizeOptions> {
+  Option<bool> cse{*this, "cse",
+                   llvm::cl::desc("Merge identical ops (common subexpression "
+                                  "elimination) after folding"),
+                   llvm::cl::init(true)};
+  Option<int64_t> maxIterations{
+      *this, "max-iterations",
+      llvm::cl::desc("Rounds of folding and pattern rewriting before giving "
+                     "up on a fixed point"),
+      llvm::cl::init(10)};
+};
+
+/// graph-canonicalize: folds and canonicalization patterns of every dialect
+/// in the module to a fixed point, then CSE.
+void buildGraphCanonicalizePipeline(mlir::OpPassManager &pm,
+                                    const GraphCanonicalizeOptions &options);
+
+/// Registers every Kiln pipeline with the pass registry (`--<name>` in
+/// kiln-opt, `--pass-pipeline=...` everywhere).
+void registerPipelines();
+
+} // namespace kiln
+
+#endif // KILN_PASSES_PIPELINES_H
