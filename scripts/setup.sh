@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Installs what building and testing Kiln needs on Debian 12, from Debian's
-# registry: one list, installed only where missing, so re-running is cheap.
+# Installs what building and testing Kiln needs on Debian 12: Debian packages
+# from one list, and Python packages (python/requirements.txt) into the project
+# virtualenv .venv (or $KILN_VENV). Only what is missing is installed, so
+# re-running is cheap.
 set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+venv=${KILN_VENV:-$root/.venv}
 
 PACKAGES=(
   cmake ninja-build ccache        # build
@@ -9,7 +13,7 @@ PACKAGES=(
   llvm-22-dev libmlir-22-dev      # LLVM/MLIR 22 headers, CMake packages, libMLIR.so
   mlir-22-tools                   # mlir-tblgen
   llvm-22-tools                   # lit, FileCheck, not, count
-  python3                         # lit runs on it
+  python3 python3-venv python3-dev  # lit; the project virtualenv; extension headers
 )
 
 missing=()
@@ -19,20 +23,33 @@ for package in "${PACKAGES[@]}"; do
     missing+=("$package")
   fi
 done
-if ((${#missing[@]} == 0)); then
-  exit 0
+if ((${#missing[@]} > 0)); then
+  echo "kiln setup: installing ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then
+    if ! command -v sudo >/dev/null; then
+      echo "kiln setup: error: these Debian packages are missing and" \
+           "installing them needs root: ${missing[*]}" >&2
+      exit 1
+    fi
+    SUDO=sudo
+  else
+    SUDO=
+  fi
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
 fi
 
-echo "kiln setup: installing ${missing[*]}"
-if [[ $(id -u) -ne 0 ]]; then
-  if ! command -v sudo >/dev/null; then
-    echo "kiln setup: error: these Debian packages are missing and installing" \
-         "them needs root: ${missing[*]}" >&2
-    exit 1
-  fi
-  SUDO=sudo
-else
-  SUDO=
+# The virtualenv is made from Debian's interpreter, whose headers python3-dev
+# installs, so the extension builds against the Python that runs it.
+if [[ ! -x $venv/bin/python ]]; then
+  echo "kiln setup: creating the virtualenv $venv"
+  /usr/bin/python3 -m venv "$venv"
 fi
-$SUDO apt-get update -q
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
+requirements=$root/python/requirements.txt
+stamp=$venv/.kiln-requirements
+if ! cmp -s "$requirements" "$stamp"; then
+  echo "kiln setup: installing $requirements into $venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+    -r "$requirements"
+  cp "$requirements" "$stamp"
+fi
