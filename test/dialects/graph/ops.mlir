@@ -1,7 +1,9 @@
 // Round trip of every graph op: print, parse the printed form, print again;
-// and the same through the generic form, so custom and generic syntax agree.
+// the same through the generic form (custom and generic syntax agree) and
+// through MLIR bytecode (binary files keep weights out of text entirely).
 // RUN: kiln-opt %s | kiln-opt | FileCheck %s
 // RUN: kiln-opt %s -mlir-print-op-generic | kiln-opt | FileCheck %s
+// RUN: kiln-opt %s --emit-bytecode | kiln-opt | FileCheck %s
 
 // Weights as dense resources: the bytes live in the resource section.
 // CHECK-LABEL: func.func @constants
