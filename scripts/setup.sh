@@ -14,6 +14,7 @@ PACKAGES=(
   mlir-22-tools                   # mlir-tblgen
   llvm-22-tools                   # lit, FileCheck, not, count
   python3 python3-venv python3-dev  # lit; the project virtualenv; extension headers
+  libgtest-dev                    # the runtime's C++ unit tests
 )
 
 missing=()
