@@ -89,6 +89,15 @@ Attribute resplat(Attribute input, Type resultType) {
 
 constexpr auto kRound = APFloat::rmNearestTiesToEven;
 
+/// An APFloat arithmetic method (add, subtract, ...) as a FloatFn body.
+auto floatArithmetic(APFloat::opStatus (APFloat::*method)(
+    const APFloat &, APFloat::roundingMode)) {
+  return [method](APFloat a, APFloat b) -> std::optional<APFloat> {
+    (a.*method)(b, kRound);
+    return a;
+  };
+}
+
 } // namespace
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
@@ -138,10 +147,7 @@ OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
     return ifSameType(getLhs(), getType());
   return foldSplats(
       adaptor.getLhs(), adaptor.getRhs(), getType(),
-      [](APFloat a, APFloat b) -> std::optional<APFloat> {
-        a.add(b, kRound);
-        return a;
-      },
+      floatArithmetic(&APFloat::add),
       [](APInt a, APInt b) -> std::optional<APInt> { return a + b; });
 }
 
@@ -150,10 +156,7 @@ OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
     return ifSameType(getLhs(), getType());
   return foldSplats(
       adaptor.getLhs(), adaptor.getRhs(), getType(),
-      [](APFloat a, APFloat b) -> std::optional<APFloat> {
-        a.subtract(b, kRound);
-        return a;
-      },
+      floatArithmetic(&APFloat::subtract),
       [](APInt a, APInt b) -> std::optional<APInt> { return a - b; });
 }
 
@@ -162,28 +165,22 @@ OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
     return ifSameType(getLhs(), getType());
   return foldSplats(
       adaptor.getLhs(), adaptor.getRhs(), getType(),
-      [](APFloat a, APFloat b) -> std::optional<APFloat> {
-        a.multiply(b, kRound);
-        return a;
-      },
+      floatArithmetic(&APFloat::multiply),
       [](APInt a, APInt b) -> std::optional<APInt> { return a * b; });
 }
 
 OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
   if (isSplatOf(adaptor.getRhs(), 1))
     return ifSameType(getLhs(), getType());
-  return foldSplats(
-      adaptor.getLhs(), adaptor.getRhs(), getType(),
-      [](APFloat a, APFloat b) -> std::optional<APFloat> {
-        a.divide(b, kRound);
-        return a;
-      },
-      [](APInt a, APInt b) -> std::optional<APInt> {
-        // Leave undefined integer division for run time to report.
-        if (b.isZero() || (a.isMinSignedValue() && b.isAllOnes()))
-          return std::nullopt;
-        return a.sdiv(b);
-      });
+  return foldSplats(adaptor.getLhs(), adaptor.getRhs(), getType(),
+                    floatArithmetic(&APFloat::divide),
+                    [](APInt a, APInt b) -> std::optional<APInt> {
+                      // Leave undefined integer division for run time to
+                      // report.
+                      if (b.isZero() || (a.isMinSignedValue() && b.isAllOnes()))
+                        return std::nullopt;
+                      return a.sdiv(b);
+                    });
 }
 
 OpFoldResult PowOp::fold(FoldAdaptor adaptor) {

@@ -178,6 +178,24 @@ LogicalResult requireSameElement(StringRef opName, std::optional<Location> loc,
   return success();
 }
 
+LogicalResult checkEpsilon(Operation *op, APFloat epsilon) {
+  double value = epsilon.convertToDouble();
+  if (!(value >= 0.0)) // Also rejects NaN.
+    return op->emitOpError("epsilon must be non-negative, got ")
+           << formatNumber(value);
+  return success();
+}
+
+/// Data movement ops keep the element type; converting is graph.cast's job.
+LogicalResult checkKeepsElementType(Operation *op, RankedTensorType input,
+                                    RankedTensorType result) {
+  if (input.getElementType() != result.getElementType())
+    return op->emitOpError("cannot change the element type (")
+           << input.getElementType() << " to " << result.getElementType()
+           << "); use graph.cast";
+  return success();
+}
+
 /// The written result type of a single-result op must be the inferred one.
 LogicalResult checkInferredType(Operation *op, Type inferred) {
   Type written = op->getResult(0).getType();
@@ -450,17 +468,13 @@ LogicalResult ReduceOp::inferReturnTypes(MLIRContext *,
 }
 
 LogicalResult SoftmaxOp::verify() {
-  if (failed(checkAxis(getOperationName(), getLoc(), getAxis(),
-                       getType().getRank())))
-    return failure();
-  return success();
+  return checkAxis(getOperationName(), getLoc(), getAxis(),
+                   getType().getRank());
 }
 
 LogicalResult LogSoftmaxOp::verify() {
-  if (failed(checkAxis(getOperationName(), getLoc(), getAxis(),
-                       getType().getRank())))
-    return failure();
-  return success();
+  return checkAxis(getOperationName(), getLoc(), getAxis(),
+                   getType().getRank());
 }
 
 LogicalResult LayerNormOp::verify() {
@@ -480,10 +494,7 @@ LogicalResult LayerNormOp::verify() {
     return emitOpError("scale and bias must have the normalized shape ")
            << formatDims(normalized) << " (input dims from axis " << getAxis()
            << "), got " << formatDims(params);
-  if (getEpsilon().convertToDouble() < 0.0)
-    return emitOpError("epsilon must be non-negative, got ")
-           << formatNumber(getEpsilon().convertToDouble());
-  return success();
+  return checkEpsilon(getOperation(), getEpsilon());
 }
 
 LogicalResult BatchNormOp::verify() {
@@ -499,10 +510,7 @@ LogicalResult BatchNormOp::verify() {
     return emitOpError("scale, bias, mean and variance must be [C] with C = ")
            << input.getDimSize(1) << " (input dim 1), got "
            << formatDims(params);
-  if (getEpsilon().convertToDouble() < 0.0)
-    return emitOpError("epsilon must be non-negative, got ")
-           << formatNumber(getEpsilon().convertToDouble());
-  return success();
+  return checkEpsilon(getOperation(), getEpsilon());
 }
 
 //===----------------------------------------------------------------------===//
@@ -511,10 +519,8 @@ LogicalResult BatchNormOp::verify() {
 
 LogicalResult ReshapeOp::verify() {
   RankedTensorType input = getInput().getType(), result = getType();
-  if (input.getElementType() != result.getElementType())
-    return emitOpError("cannot change the element type (")
-           << input.getElementType() << " to " << result.getElementType()
-           << "); use graph.cast";
+  if (failed(checkKeepsElementType(getOperation(), input, result)))
+    return failure();
   if (input.hasStaticShape() && result.hasStaticShape() &&
       input.getNumElements() != result.getNumElements())
     return emitOpError("cannot reshape ")
@@ -549,10 +555,8 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
 
 LogicalResult BroadcastToOp::verify() {
   RankedTensorType input = getInput().getType(), result = getType();
-  if (input.getElementType() != result.getElementType())
-    return emitOpError("cannot change the element type (")
-           << input.getElementType() << " to " << result.getElementType()
-           << ")";
+  if (failed(checkKeepsElementType(getOperation(), input, result)))
+    return failure();
   if (input.getRank() > result.getRank())
     return emitOpError("cannot broadcast rank ")
            << input.getRank() << " to the lower rank " << result.getRank();

@@ -722,7 +722,7 @@ func.func @transpose_wrong_result(%x: tensor<2x3xf32>) {
 // -----
 
 func.func @broadcast_to_element(%x: tensor<3xf32>) {
-  // expected-error @+1 {{'graph.broadcast_to' op cannot change the element type ('f32' to 'f16')}}
+  // expected-error @+1 {{'graph.broadcast_to' op cannot change the element type ('f32' to 'f16'); use graph.cast}}
   %0 = graph.broadcast_to %x : tensor<3xf32> -> tensor<2x3xf16>
   return
 }
