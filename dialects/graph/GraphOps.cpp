@@ -11,6 +11,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
@@ -178,6 +179,29 @@ LogicalResult requireSameElement(StringRef opName, std::optional<Location> loc,
   return success();
 }
 
+/// Inference can run inside a generated builder, before MLIR fills in the
+/// default-valued attributes the caller left out; this adaptor sees them.
+template <typename OpT>
+typename OpT::Adaptor withDefaults(MLIRContext *context,
+                                   typename OpT::Adaptor adaptor) {
+  typename OpT::Properties properties = adaptor.getProperties();
+  OpT::populateDefaultProperties(
+      OperationName(OpT::getOperationName(), context), properties);
+  return typename OpT::Adaptor(adaptor.getOperands(), adaptor.getAttributes(),
+                               properties);
+}
+
+/// Inference may run from a builder before the ODS type constraints were
+/// checked; it must fail cleanly instead of assuming ranked tensors.
+LogicalResult requireRanked(StringRef opName, std::optional<Location> loc,
+                            ValueRange operands) {
+  for (auto [index, operand] : llvm::enumerate(operands))
+    if (!isa<RankedTensorType>(operand.getType()))
+      return opError(opName, loc, "operand #", index,
+                     " must be a ranked tensor, got ", operand.getType());
+  return success();
+}
+
 LogicalResult checkEpsilon(Operation *op, APFloat epsilon) {
   double value = epsilon.convertToDouble();
   if (!(value >= 0.0)) // Also rejects NaN.
@@ -246,10 +270,29 @@ kiln::graph::broadcastShapes(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult ConstantOp::verify() {
-  if (!isa<DenseElementsAttr, DenseResourceElementsAttr>(getValue()))
+  if (isa<DenseElementsAttr>(getValue()))
+    return success();
+  auto resource = dyn_cast<DenseResourceElementsAttr>(getValue());
+  if (!resource)
     return emitOpError("value must be a dense<...> or dense_resource<...> "
                        "elements attribute, got ")
            << getValue();
+  // Weights must be there, and be as many bytes as the type says, before
+  // anything compiles against them.
+  DenseResourceElementsHandle handle = resource.getRawHandle();
+  const AsmResourceBlob *blob = handle.getBlob();
+  if (!blob)
+    return emitOpError("dense_resource<")
+           << handle.getKey()
+           << "> has no data: the file's dialect_resources section does not "
+              "define it";
+  ShapedType type = resource.getType();
+  uint64_t expected =
+      type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
+  if (blob->getData().size() != expected)
+    return emitOpError("dense_resource<")
+           << handle.getKey() << "> holds " << blob->getData().size()
+           << " bytes, but " << type << " needs " << expected;
   return success();
 }
 
@@ -299,6 +342,8 @@ LogicalResult SelectOp::inferReturnTypes(MLIRContext *context,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
+  if (failed(requireRanked(getOperationName(), loc, adaptor.getOperands())))
+    return failure();
   SmallVector<Type, 1> values;
   if (failed(inferBroadcast(getOperationName(), loc, adaptor.getOnTrue(),
                             "on_true", adaptor.getOnFalse(), "on_false", Type(),
@@ -325,6 +370,8 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
+  if (failed(requireRanked(getOperationName(), loc, adaptor.getOperands())))
+    return failure();
   StringRef name = getOperationName();
   RankedTensorType lhs = rankedType(adaptor.getLhs());
   RankedTensorType rhs = rankedType(adaptor.getRhs());
@@ -354,10 +401,13 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *,
+LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *context,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
+  adaptor = withDefaults<Conv2dOp>(context, adaptor);
+  if (failed(requireRanked(getOperationName(), loc, adaptor.getOperands())))
+    return failure();
   StringRef name = getOperationName();
   RankedTensorType input = rankedType(adaptor.getInput());
   RankedTensorType filter = rankedType(adaptor.getFilter());
@@ -404,6 +454,8 @@ static LogicalResult
 inferPool2d(std::optional<Location> loc, typename PoolOp::Adaptor adaptor,
             ArrayRef<int64_t> dilations, SmallVectorImpl<Type> &inferred) {
   StringRef name = PoolOp::getOperationName();
+  if (failed(requireRanked(name, loc, adaptor.getOperands())))
+    return failure();
   RankedTensorType input = rankedType(adaptor.getInput());
   if (failed(requireRank(name, loc, "input", input, 4, "NCHW")))
     return failure();
@@ -417,18 +469,20 @@ inferPool2d(std::optional<Location> loc, typename PoolOp::Adaptor adaptor,
   return success();
 }
 
-LogicalResult MaxPool2dOp::inferReturnTypes(MLIRContext *,
+LogicalResult MaxPool2dOp::inferReturnTypes(MLIRContext *context,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &inferred) {
+  adaptor = withDefaults<MaxPool2dOp>(context, adaptor);
   return inferPool2d<MaxPool2dOp>(loc, adaptor, adaptor.getDilations(),
                                   inferred);
 }
 
-LogicalResult AvgPool2dOp::inferReturnTypes(MLIRContext *,
+LogicalResult AvgPool2dOp::inferReturnTypes(MLIRContext *context,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &inferred) {
+  adaptor = withDefaults<AvgPool2dOp>(context, adaptor);
   return inferPool2d<AvgPool2dOp>(loc, adaptor, {1, 1}, inferred);
 }
 
@@ -440,6 +494,8 @@ LogicalResult ReduceOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
+  if (failed(requireRanked(getOperationName(), loc, adaptor.getOperands())))
+    return failure();
   StringRef name = getOperationName();
   RankedTensorType input = rankedType(adaptor.getInput());
   ArrayRef<int64_t> axes = adaptor.getAxes();
@@ -534,6 +590,8 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &inferred) {
+  if (failed(requireRanked(getOperationName(), loc, adaptor.getOperands())))
+    return failure();
   StringRef name = getOperationName();
   RankedTensorType input = rankedType(adaptor.getInput());
   ArrayRef<int64_t> perm = adaptor.getPerm();
@@ -576,6 +634,8 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
+  if (failed(requireRanked(getOperationName(), loc, adaptor.getOperands())))
+    return failure();
   StringRef name = getOperationName();
   ValueRange inputs = adaptor.getInputs();
   if (inputs.empty())
@@ -618,6 +678,8 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
                                         std::optional<Location> loc,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &inferred) {
+  if (failed(requireRanked(getOperationName(), loc, adaptor.getOperands())))
+    return failure();
   StringRef name = getOperationName();
   RankedTensorType input = rankedType(adaptor.getInput());
   ArrayRef<int64_t> start = adaptor.getStart(), limit = adaptor.getLimit(),
@@ -657,6 +719,8 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
+  if (failed(requireRanked(getOperationName(), loc, adaptor.getOperands())))
+    return failure();
   RankedTensorType data = rankedType(adaptor.getData());
   RankedTensorType indices = rankedType(adaptor.getIndices());
   int64_t axis = adaptor.getAxis();
@@ -669,10 +733,13 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult PadOp::inferReturnTypes(MLIRContext *,
+LogicalResult PadOp::inferReturnTypes(MLIRContext *context,
                                       std::optional<Location> loc,
                                       Adaptor adaptor,
                                       SmallVectorImpl<Type> &inferred) {
+  adaptor = withDefaults<PadOp>(context, adaptor);
+  if (failed(requireRanked(getOperationName(), loc, adaptor.getOperands())))
+    return failure();
   StringRef name = getOperationName();
   RankedTensorType input = rankedType(adaptor.getInput());
   ArrayRef<int64_t> low = adaptor.getLow(), high = adaptor.getHigh();

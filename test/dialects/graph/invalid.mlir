@@ -11,6 +11,29 @@ func.func @constant_sparse() -> tensor<4xf32> {
 
 // -----
 
+func.func @constant_resource_missing() -> tensor<4xf32> {
+  // expected-error @+1 {{dense_resource<absent> has no data: the file's dialect_resources section does not define it}}
+  %0 = graph.constant dense_resource<absent> : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @constant_resource_size() -> tensor<4xf32> {
+  // expected-error @+1 {{dense_resource<short_blob> holds 8 bytes, but 'tensor<4xf32>' needs 16}}
+  %0 = graph.constant dense_resource<short_blob> : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      short_blob: "0x040000000000803F00000040"
+    }
+  }
+#-}
+
+// -----
+
 func.func @constant_type_mismatch() -> tensor<3xf32> {
   // expected-error @+1 {{failed to verify that all of {value, result} have same type}}
   %0 = "graph.constant"() <{value = dense<1.0> : tensor<2xf32>}> : () -> tensor<3xf32>
@@ -634,6 +657,14 @@ func.func @layer_norm_bias_type(%x: tensor<2x3xf32>, %g: tensor<3xf32>, %b: tens
 func.func @layer_norm_epsilon(%x: tensor<2x3xf32>, %g: tensor<3xf32>) {
   // expected-error @+1 {{'graph.layer_norm' op epsilon must be non-negative, got -1}}
   %0 = graph.layer_norm %x, %g, %g axis = 1 epsilon = -1.0 : tensor<2x3xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_nan_epsilon(%x: tensor<2x3xf32>, %g: tensor<3xf32>) {
+  // expected-error @+1 {{'graph.layer_norm' op epsilon must be non-negative, got nan}}
+  %0 = graph.layer_norm %x, %g, %g axis = 1 epsilon = 0x7FF8000000000000 : tensor<2x3xf32>, tensor<3xf32>
   return
 }
 
