@@ -1,9 +1,10 @@
 //===- GraphOps.cpp - graph op verification and result type inference -----===//
 //
-// Shape rules of every graph op. Inference and verification share one rule per
-// op: `inferReturnTypes` both builds result types and, through the
-// InferTypeOpInterface verifier, checks the types written in the IR, so each
-// rule and its error messages live in exactly one place.
+// Shape rules of every graph op. An op whose result type follows from its
+// operands has one rule, `inferResultType`; the ODS-generated
+// `inferReturnTypes` runs it for builders, and the generated `verify()` runs
+// it with diagnostics on and compares the written result type, so each rule
+// and its error messages live in exactly one place.
 //
 //===----------------------------------------------------------------------===//
 
@@ -230,7 +231,7 @@ LogicalResult checkInferredType(Operation *op, Type inferred) {
 }
 
 /// Elementwise binary ops all infer the same way; ODS defines their
-/// inferReturnTypes through this (see Graph_BinaryOp).
+/// inferResultType through this (see Graph_BinaryOp).
 LogicalResult inferElementwiseBinary(StringRef opName,
                                      std::optional<Location> loc, Value lhs,
                                      Value rhs,
@@ -329,21 +330,19 @@ LogicalResult ClampOp::verify() {
   return success();
 }
 
-LogicalResult CompareOp::inferReturnTypes(MLIRContext *context,
-                                          std::optional<Location> loc,
-                                          Adaptor adaptor,
-                                          SmallVectorImpl<Type> &inferred) {
+LogicalResult CompareOp::inferResultType(MLIRContext *context,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
   return inferBroadcast(getOperationName(), loc, adaptor.getLhs(), "lhs",
                         adaptor.getRhs(), "rhs", IntegerType::get(context, 1),
                         inferred);
 }
 
-LogicalResult SelectOp::inferReturnTypes(MLIRContext *context,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &inferred) {
-  if (failed(requireRanked(getOperationName(), loc, adaptor.getOperands())))
-    return failure();
+LogicalResult SelectOp::inferResultType(MLIRContext *context,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
   SmallVector<Type, 1> values;
   if (failed(inferBroadcast(getOperationName(), loc, adaptor.getOnTrue(),
                             "on_true", adaptor.getOnFalse(), "on_false", Type(),
@@ -366,12 +365,10 @@ LogicalResult SelectOp::inferReturnTypes(MLIRContext *context,
 // Contractions and windows
 //===----------------------------------------------------------------------===//
 
-LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &inferred) {
-  if (failed(requireRanked(getOperationName(), loc, adaptor.getOperands())))
-    return failure();
+LogicalResult MatmulOp::inferResultType(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
   StringRef name = getOperationName();
   RankedTensorType lhs = rankedType(adaptor.getLhs());
   RankedTensorType rhs = rankedType(adaptor.getRhs());
@@ -401,13 +398,11 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *context,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &inferred) {
+LogicalResult Conv2dOp::inferResultType(MLIRContext *context,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
   adaptor = withDefaults<Conv2dOp>(context, adaptor);
-  if (failed(requireRanked(getOperationName(), loc, adaptor.getOperands())))
-    return failure();
   StringRef name = getOperationName();
   RankedTensorType input = rankedType(adaptor.getInput());
   RankedTensorType filter = rankedType(adaptor.getFilter());
@@ -454,8 +449,6 @@ static LogicalResult
 inferPool2d(std::optional<Location> loc, typename PoolOp::Adaptor adaptor,
             ArrayRef<int64_t> dilations, SmallVectorImpl<Type> &inferred) {
   StringRef name = PoolOp::getOperationName();
-  if (failed(requireRanked(name, loc, adaptor.getOperands())))
-    return failure();
   RankedTensorType input = rankedType(adaptor.getInput());
   if (failed(requireRank(name, loc, "input", input, 4, "NCHW")))
     return failure();
@@ -469,19 +462,19 @@ inferPool2d(std::optional<Location> loc, typename PoolOp::Adaptor adaptor,
   return success();
 }
 
-LogicalResult MaxPool2dOp::inferReturnTypes(MLIRContext *context,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &inferred) {
+LogicalResult MaxPool2dOp::inferResultType(MLIRContext *context,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &inferred) {
   adaptor = withDefaults<MaxPool2dOp>(context, adaptor);
   return inferPool2d<MaxPool2dOp>(loc, adaptor, adaptor.getDilations(),
                                   inferred);
 }
 
-LogicalResult AvgPool2dOp::inferReturnTypes(MLIRContext *context,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &inferred) {
+LogicalResult AvgPool2dOp::inferResultType(MLIRContext *context,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &inferred) {
   adaptor = withDefaults<AvgPool2dOp>(context, adaptor);
   return inferPool2d<AvgPool2dOp>(loc, adaptor, {1, 1}, inferred);
 }
@@ -490,12 +483,10 @@ LogicalResult AvgPool2dOp::inferReturnTypes(MLIRContext *context,
 // Reductions and normalizations
 //===----------------------------------------------------------------------===//
 
-LogicalResult ReduceOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &inferred) {
-  if (failed(requireRanked(getOperationName(), loc, adaptor.getOperands())))
-    return failure();
+LogicalResult ReduceOp::inferResultType(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
   StringRef name = getOperationName();
   RankedTensorType input = rankedType(adaptor.getInput());
   ArrayRef<int64_t> axes = adaptor.getAxes();
@@ -586,12 +577,10 @@ LogicalResult ReshapeOp::verify() {
   return success();
 }
 
-LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &inferred) {
-  if (failed(requireRanked(getOperationName(), loc, adaptor.getOperands())))
-    return failure();
+LogicalResult TransposeOp::inferResultType(MLIRContext *,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &inferred) {
   StringRef name = getOperationName();
   RankedTensorType input = rankedType(adaptor.getInput());
   ArrayRef<int64_t> perm = adaptor.getPerm();
@@ -630,12 +619,10 @@ LogicalResult BroadcastToOp::verify() {
   return success();
 }
 
-LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &inferred) {
-  if (failed(requireRanked(getOperationName(), loc, adaptor.getOperands())))
-    return failure();
+LogicalResult ConcatOp::inferResultType(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
   StringRef name = getOperationName();
   ValueRange inputs = adaptor.getInputs();
   if (inputs.empty())
@@ -674,12 +661,10 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
-                                        std::optional<Location> loc,
-                                        Adaptor adaptor,
-                                        SmallVectorImpl<Type> &inferred) {
-  if (failed(requireRanked(getOperationName(), loc, adaptor.getOperands())))
-    return failure();
+LogicalResult SliceOp::inferResultType(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &inferred) {
   StringRef name = getOperationName();
   RankedTensorType input = rankedType(adaptor.getInput());
   ArrayRef<int64_t> start = adaptor.getStart(), limit = adaptor.getLimit(),
@@ -715,12 +700,10 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &inferred) {
-  if (failed(requireRanked(getOperationName(), loc, adaptor.getOperands())))
-    return failure();
+LogicalResult GatherOp::inferResultType(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
   RankedTensorType data = rankedType(adaptor.getData());
   RankedTensorType indices = rankedType(adaptor.getIndices());
   int64_t axis = adaptor.getAxis();
@@ -733,13 +716,11 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult PadOp::inferReturnTypes(MLIRContext *context,
-                                      std::optional<Location> loc,
-                                      Adaptor adaptor,
-                                      SmallVectorImpl<Type> &inferred) {
+LogicalResult PadOp::inferResultType(MLIRContext *context,
+                                     std::optional<Location> loc,
+                                     Adaptor adaptor,
+                                     SmallVectorImpl<Type> &inferred) {
   adaptor = withDefaults<PadOp>(context, adaptor);
-  if (failed(requireRanked(getOperationName(), loc, adaptor.getOperands())))
-    return failure();
   StringRef name = getOperationName();
   RankedTensorType input = rankedType(adaptor.getInput());
   ArrayRef<int64_t> low = adaptor.getLow(), high = adaptor.getHigh();

@@ -93,9 +93,10 @@ def Graph_PadMode : I32EnumAttr<"PadMode", "how pad fills the border", [
 class Graph_Op<string mnemonic, list<Trait> traits = []>
     : Op<Graph_Dialect, mnemonic, traits>;
 
-// An op whose result type is inferred by `inferReturnTypes` in GraphOps.cpp;
-// custom assembly still prints the result type so a graph reads like a table
-// of shapes, and the verifier checks that the written type is the inferred one.
+// An op whose result type follows from its operands: it defines the shape rule
+// `inferResultType` in GraphOps.cpp, which the generated `inferReturnTypes`
+// runs for builders once the operands are known to be ranked. Custom assembly
+// still prints the result type so a graph reads like a table of shapes.
 //
 // The op verifier runs the inference rule with diagnostics on and compares the
 // result, so a shape error is reported once, by the rule that found it (MLIR's
@@ -104,7 +105,22 @@ class Graph_Op<string mnemonic, list<Trait> traits = []>
 class Graph_InferredOp<string mnemonic, list<Trait> traits = []>
     : Graph_Op<mnemonic, !listconcat([Pure, InferTypeOpAdaptor], traits)> {
   let hasVerifier = 1;
-  code verifyByInference = [{
+  let extraClassDeclaration = [{
+    /// The op's shape rule (GraphOps.cpp). inferReturnTypes runs it once the
+    /// operands are known to be ranked tensors.
+    static ::llvm::LogicalResult inferResultType(::mlir::MLIRContext *context,
+        std::optional<::mlir::Location> loc, Adaptor adaptor,
+        ::llvm::SmallVectorImpl<::mlir::Type> &inferred);
+  }];
+  code inferredOpDefinitions = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *context, std::optional<::mlir::Location> loc,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      if (::mlir::failed(requireRanked(getOperationName(), loc,
+                                       adaptor.getOperands())))
+        return ::mlir::failure();
+      return inferResultType(context, loc, adaptor, inferred);
+    }
     ::llvm::LogicalResult $cppClass::verify() {
       ::llvm::SmallVector<::mlir::Type, 1> inferred;
       if (::mlir::failed(inferReturnTypes(getContext(), getLoc(),
@@ -113,7 +129,7 @@ class Graph_InferredOp<string mnemonic, list<Trait> traits = []>
       return checkInferredType(getOperation(), inferred.front());
     }
   }];
-  let extraClassDefinition = verifyByInference;
+  let extraClassDefinition = inferredOpDefinitions;
 }
 
 // y = f(x) elementwise; the result has the operand's type.
@@ -134,8 +150,8 @@ class Graph_BinaryOp<string mnemonic, Type tensorType, list<Trait> traits = []>
   let assemblyFormat =
       "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
-  let extraClassDefinition = verifyByInference # [{
-    ::llvm::LogicalResult $cppClass::inferReturnTypes(::mlir::MLIRContext *,
+  let extraClassDefinition = inferredOpDefinitions # [{
+    ::llvm::LogicalResult $cppClass::inferResultType(::mlir::MLIRContext *,
         std::optional<::mlir::Location> loc, Adaptor adaptor,
         ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
       return inferElementwiseBinary(getOperationName(), loc, adaptor.getLhs(),
