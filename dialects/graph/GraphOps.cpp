@@ -40,15 +40,15 @@ std::string formatDims(ArrayRef<int64_t> dims) {
   return text;
 }
 
+std::string formatDims(Type type) {
+  return formatDims(cast<ShapedType>(type).getShape());
+}
+
 /// "6", "0.5", "1e-05": a number as messages print it.
 std::string formatNumber(double value) {
   std::string text;
   llvm::raw_string_ostream(text) << llvm::format("%g", value);
   return text;
-}
-
-std::string formatDims(Type type) {
-  return formatDims(cast<ShapedType>(type).getShape());
 }
 
 /// Reports "'graph.<op>' op <message>" at `loc`; silent without a location
@@ -60,8 +60,10 @@ LogicalResult opError(StringRef opName, std::optional<Location> loc,
                            std::forward<Args>(args)...);
 }
 
+/// An operand's type inside a shape rule, where the generated
+/// inferReturnTypes has already checked that every operand is ranked.
 RankedTensorType rankedType(Value value) {
-  return dyn_cast<RankedTensorType>(value.getType());
+  return cast<RankedTensorType>(value.getType());
 }
 
 bool dimsCompatible(int64_t a, int64_t b) {
@@ -75,8 +77,6 @@ LogicalResult inferBroadcast(StringRef opName, std::optional<Location> loc,
                              Type resultElement,
                              SmallVectorImpl<Type> &inferred) {
   RankedTensorType aType = rankedType(a), bType = rankedType(b);
-  if (!aType || !bType)
-    return opError(opName, loc, "operands must be ranked tensors");
   if (aType.getElementType() != bType.getElementType())
     return opError(opName, loc, aName, " and ", bName,
                    " element types differ: ", aType.getElementType(), " vs ",
@@ -94,9 +94,9 @@ LogicalResult inferBroadcast(StringRef opName, std::optional<Location> loc,
 
 /// Checks an axis attribute against a rank.
 LogicalResult checkAxis(StringRef opName, std::optional<Location> loc,
-                        int64_t axis, int64_t rank, StringRef what = "axis") {
+                        int64_t axis, int64_t rank) {
   if (axis < 0 || axis >= rank)
-    return opError(opName, loc, what, " ", axis, " is out of range for rank ",
+    return opError(opName, loc, "axis ", axis, " is out of range for rank ",
                    rank);
   return success();
 }
