@@ -6,6 +6,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${KILN_BUILD_DIR:-$root/build}
 model=${1:-$root/examples/mlp_classifier.mlir}
 
-"$root/scripts/build.sh" >/dev/null
+# Build progress goes to stderr so stdout is only the IR.
+"$root/scripts/build.sh" >&2
 echo "== $model after --graph-canonicalize" >&2
 "$build/bin/kiln-opt" --graph-canonicalize "$model"
