@@ -3,6 +3,7 @@
 #include "kiln/InitAll.h"
 
 #include "dialects/graph/GraphOps.h"
+#include "passes/Passes.h"
 #include "passes/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -20,5 +21,6 @@ void kiln::registerAllDialects(mlir::DialectRegistry &registry) {
 
 void kiln::registerAllPasses() {
   mlir::registerAllPasses();
+  kiln::registerKilnPasses();
   kiln::registerPipelines();
 }
