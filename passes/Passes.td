@@ -19,8 +19,9 @@ def ConvertGraphToLinalg : Pass<"convert-graph-to-linalg"> {
     and pooling into linalg's named convolution and pooling ops (grouped
     convolutions through `linalg.conv_2d_ngchw_gfchw`), reductions and
     normalizations into reduction generics, data movement into `tensor` ops
-    or index-computing generics. Shapes must be static; a dynamic one is
-    reported on the op that has it.
+    or index-computing generics. `graph.dispatch` regions stay, with their
+    contents lowered. Shapes must be static; a dynamic one is reported on the
+    op that has it.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

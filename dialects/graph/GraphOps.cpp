@@ -762,3 +762,21 @@ LogicalResult PadOp::inferResultType(MLIRContext *context,
   inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Dispatch regions
+//===----------------------------------------------------------------------===//
+
+LogicalResult DispatchOp::verifyRegions() {
+  Block &body = getBody().front();
+  if (body.getArgumentTypes() != getInputs().getTypes())
+    return emitOpError("region arguments (")
+           << body.getArgumentTypes() << ") must match the inputs ("
+           << getInputs().getTypes() << ")";
+  auto yield = cast<YieldOp>(body.getTerminator());
+  if (yield.getValues().getTypes() != getResultTypes())
+    return emitOpError("yields (")
+           << yield.getValues().getTypes() << ") but its results are ("
+           << getResultTypes() << ")";
+  return success();
+}

@@ -22,6 +22,7 @@ include "mlir/IR/EnumAttr.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
 
 //===----------------------------------------------------------------------===//
 // Dialect
@@ -574,6 +575,43 @@ def Graph_CastOp : Graph_Op<"cast", [Pure, SameOperandsAndResultShape]> {
   let assemblyFormat =
       "$input attr-dict `:` type($input) `->` type($result)";
   let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Dispatch regions
+//===----------------------------------------------------------------------===//
+
+def Graph_DispatchOp : Graph_Op<"dispatch", [IsolatedFromAbove,
+    RecursiveMemoryEffects, SingleBlockImplicitTerminator<"YieldOp">]> {
+  let summary = "ops that run together as one kernel";
+  let description = [{
+    A dispatch region: its body becomes one kernel, launched over a grid of
+    workgroups. The region is isolated from above; the values it reads are
+    its `inputs` (the entry block's arguments) and it yields its results.
+    `graph-form-dispatches` creates them; fusion grows them.
+    ```mlir
+    %y = graph.dispatch (%x, %b) : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32> {
+    ^bb0(%in: tensor<4x8xf32>, %bias: tensor<8xf32>):
+      %0 = graph.add %in, %bias : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+      graph.yield %0 : tensor<4x8xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `(` $inputs `)` attr-dict `:` functional-type($inputs, $results) $body
+  }];
+  let hasRegionVerifier = 1;
+}
+
+def Graph_YieldOp : Graph_Op<"yield", [Pure, Terminator, ReturnLike,
+    HasParent<"DispatchOp">]> {
+  let summary = "the results of a dispatch region";
+  let arguments = (ins Variadic<AnyRankedTensor>:$values);
+  let builders = [OpBuilder<(ins), [{ build($_builder, $_state, {}); }]>];
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
 }
 
 #endif // KILN_GRAPH_OPS

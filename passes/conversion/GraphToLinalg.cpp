@@ -1250,6 +1250,8 @@ struct ConvertGraphToLinalg
 
     ConversionTarget target(*context);
     target.addIllegalDialect<GraphDialect>();
+    // Dispatch regions outlive the lowering: the ops inside them are lowered.
+    target.addLegalOp<DispatchOp, YieldOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

@@ -917,3 +917,59 @@ func.func @cast_shape(%x: tensor<2x3xf32>) {
   %0 = graph.cast %x : tensor<2x3xf32> -> tensor<3x2xi32>
   return
 }
+
+//===--- dispatch regions ---===//
+
+// -----
+
+func.func @dispatch_arguments(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'graph.dispatch' op region arguments ('tensor<8xf32>') must match the inputs ('tensor<4xf32>')}}
+  %0 = graph.dispatch(%x) : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%in: tensor<8xf32>):
+    %c = graph.constant dense<0.0> : tensor<4xf32>
+    graph.yield %c : tensor<4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @dispatch_yield_types(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'graph.dispatch' op yields ('tensor<4xf32>') but its results are ('tensor<4xf16>')}}
+  %0 = graph.dispatch(%x) : (tensor<4xf32>) -> tensor<4xf16> {
+  ^bb0(%in: tensor<4xf32>):
+    graph.yield %in : tensor<4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @dispatch_captures(%x: tensor<4xf32>) {
+  // expected-note @+1 {{required by region isolation constraints}}
+  %0 = graph.dispatch() : () -> tensor<4xf32> {
+    // expected-error @+1 {{'graph.neg' op using value defined outside the region}}
+    %1 = graph.neg %x : tensor<4xf32>
+    graph.yield %1 : tensor<4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @dispatch_no_yield(%x: tensor<4xf32>) {
+  // A missing yield is an empty one, which does not match the results.
+  // expected-error @+1 {{'graph.dispatch' op yields () but its results are ('tensor<4xf32>')}}
+  %0 = graph.dispatch(%x) : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%in: tensor<4xf32>):
+    %1 = graph.neg %in : tensor<4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @yield_outside(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'graph.yield' op expects parent op 'graph.dispatch'}}
+  graph.yield %x : tensor<4xf32>
+}

@@ -213,6 +213,25 @@ func.func @shapes(%x: tensor<2x3x4xf32>, %b: tensor<3x1xf32>, %y: tensor<2x5x4xf
   return
 }
 
+// A dispatch region: isolated from above, its inputs are the block arguments.
+// CHECK-LABEL: func.func @dispatch
+// CHECK-SAME: (%[[X:.*]]: tensor<4x8xf32>, %[[B:.*]]: tensor<8xf32>)
+// CHECK: %[[R:.*]]:2 = graph.dispatch(%[[X]], %[[B]]) : (tensor<4x8xf32>, tensor<8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+// CHECK: ^bb0(%[[IN:.*]]: tensor<4x8xf32>, %[[BIAS:.*]]: tensor<8xf32>):
+// CHECK: %[[SUM:.*]] = graph.add %[[IN]], %[[BIAS]]
+// CHECK: %[[ACT:.*]] = graph.relu %[[SUM]]
+// CHECK: graph.yield %[[SUM]], %[[ACT]] : tensor<4x8xf32>, tensor<4x8xf32>
+// CHECK: return %[[R]]#1
+func.func @dispatch(%x: tensor<4x8xf32>, %b: tensor<8xf32>) -> tensor<4x8xf32> {
+  %r:2 = graph.dispatch(%x, %b) : (tensor<4x8xf32>, tensor<8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  ^bb0(%in: tensor<4x8xf32>, %bias: tensor<8xf32>):
+    %0 = graph.add %in, %bias : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32>
+    %1 = graph.relu %0 : tensor<4x8xf32>
+    graph.yield %0, %1 : tensor<4x8xf32>, tensor<4x8xf32>
+  }
+  return %r#1 : tensor<4x8xf32>
+}
+
 // The resource blob: 4 x f32 (1, 2, 3, 4) after the 4-byte alignment header.
 // CHECK: {-#
 // CHECK: fc_weight: "0x040000000000803F0000004000004040

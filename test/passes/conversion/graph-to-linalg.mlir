@@ -494,3 +494,20 @@ func.func @pad(%x: tensor<2x3xf32>) -> (tensor<3x6xf32>, tensor<2x7xf32>, tensor
   %2 = graph.pad %x low = [0, 2] high = [0, 2] mode = edge : tensor<2x3xf32> -> tensor<2x7xf32>
   return %0, %1, %2 : tensor<3x6xf32>, tensor<2x7xf32>, tensor<2x7xf32>
 }
+
+// -----
+
+// Dispatch regions stay; the ops inside them are lowered.
+// CHECK-LABEL: func.func @dispatch
+// CHECK: graph.dispatch(%{{.*}}) : (tensor<4xf32>) -> tensor<4xf32> {
+// CHECK: linalg.generic
+// CHECK: math.exp
+// CHECK: graph.yield %{{.*}} : tensor<4xf32>
+func.func @dispatch(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = graph.dispatch(%x) : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%in: tensor<4xf32>):
+    %1 = graph.exp %in : tensor<4xf32>
+    graph.yield %1 : tensor<4xf32>
+  }
+  return %0 : tensor<4xf32>
+}
