@@ -2,6 +2,7 @@
 
 #include "kiln/InitAll.h"
 
+#include "dialects/exec/ExecOps.h"
 #include "dialects/graph/GraphOps.h"
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
@@ -12,7 +13,7 @@
 #include "mlir/InitAllPasses.h"
 
 void kiln::registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<kiln::graph::GraphDialect>();
+  registry.insert<kiln::graph::GraphDialect, kiln::exec::ExecDialect>();
   // Kiln lowers through linalg, tensor, bufferization, gpu/nvvm, shard, llvm;
   // registering all upstream dialects lets kiln-opt replay any of those stages.
   mlir::registerAllDialects(registry);

@@ -1,0 +1,34 @@
+//===- ExecOps.h - the Kiln host schedule dialect ---------------*- C++ -*-===//
+
+#ifndef KILN_DIALECTS_EXEC_EXECOPS_H
+#define KILN_DIALECTS_EXEC_EXECOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/exec/ExecDialect.h.inc"
+
+#define GET_OP_CLASSES
+#include "dialects/exec/ExecOps.h.inc"
+
+namespace kiln::exec {
+
+/// Attribute names of the schedule's structure.
+/// On a kernel module: the target its kernels are compiled for ("cpu").
+inline constexpr llvm::StringLiteral kTargetAttr = "exec.target";
+/// On the host function: the entry point the runtime calls.
+inline constexpr llvm::StringLiteral kEntryAttr = "exec.entry";
+/// On the host function: how many leading arguments are inputs; the rest are
+/// the outputs, written in place.
+inline constexpr llvm::StringLiteral kNumInputsAttr = "exec.num_inputs";
+/// On host function arguments: the user-facing name of an input or output.
+inline constexpr llvm::StringLiteral kNameAttr = "exec.name";
+
+} // namespace kiln::exec
+
+#endif // KILN_DIALECTS_EXEC_EXECOPS_H

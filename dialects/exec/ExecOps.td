@@ -1,0 +1,85 @@
+//===- ExecOps.td - the Kiln host schedule dialect ---------*- tablegen -*-===//
+//
+// `exec` is what the runtime runs: a host function over buffers that
+// allocates, views and copies them and launches kernels on them. Buffers are
+// static, identity-layout memrefs; kernels are functions in a nested module
+// per target (`module @kernels_cpu attributes {exec.target = "cpu"}`).
+// Device transfers and collectives join as further ops of the same shape.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_EXEC_OPS
+#define KILN_EXEC_OPS
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def Exec_Dialect : Dialect {
+  let name = "exec";
+  let cppNamespace = "::kiln::exec";
+  let summary = "The host schedule: buffers, kernel launches, copies";
+}
+
+class Exec_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Exec_Dialect, mnemonic, traits>;
+
+def Exec_Buffer : MemRefOf<[AnyType]>;
+
+def Exec_AllocOp : Exec_Op<"alloc", [
+    MemoryEffects<[MemAlloc<DefaultResource>]>]> {
+  let summary = "a transient buffer, live for one run";
+  let results = (outs Exec_Buffer:$buffer);
+  let assemblyFormat = "attr-dict `:` type($buffer)";
+  let hasVerifier = 1;
+}
+
+def Exec_ConstantOp : Exec_Op<"constant", [Pure]> {
+  let summary = "a buffer holding constant data (weights) from the artifact";
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Exec_Buffer:$buffer);
+  let assemblyFormat = "$value attr-dict `:` type($buffer)";
+  let hasVerifier = 1;
+}
+
+def Exec_ViewOp : Exec_Op<"view", [Pure]> {
+  let summary = "the same bytes seen with another shape (a reshape)";
+  let arguments = (ins Exec_Buffer:$source);
+  let results = (outs Exec_Buffer:$result);
+  let assemblyFormat =
+      "$source attr-dict `:` type($source) `to` type($result)";
+  let hasVerifier = 1;
+}
+
+def Exec_CopyOp : Exec_Op<"copy"> {
+  let summary = "copies one buffer into another of the same type";
+  let arguments = (ins Arg<Exec_Buffer, "", [MemRead]>:$source,
+                       Arg<Exec_Buffer, "", [MemWrite]>:$target);
+  let assemblyFormat =
+      "$source `,` $target attr-dict `:` type($source) `,` type($target)";
+  let hasVerifier = 1;
+}
+
+def Exec_DispatchOp : Exec_Op<"dispatch", [AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "launches a kernel over its workgroup grid";
+  let description = [{
+    Runs `kernel` reading the `inputs` buffers and writing the `outputs`
+    buffers (its bindings, in that order). The kernel is a function in a
+    target's kernel module whose signature, seen as tensors, maps the inputs
+    to the outputs; its backend decides the workgroup grid.
+    ```mlir
+    exec.dispatch @kernels_cpu::@dispatch_0 ins(%x, %w : memref<4x8xf32>, memref<8x16xf32>)
+        outs(%y : memref<4x16xf32>)
+    ```
+  }];
+  let arguments = (ins SymbolRefAttr:$kernel,
+                       Arg<Variadic<Exec_Buffer>, "", [MemRead]>:$inputs,
+                       Arg<Variadic<Exec_Buffer>, "", [MemWrite]>:$outputs);
+  let assemblyFormat = [{
+    $kernel (`ins` `(` $inputs^ `:` type($inputs) `)`)?
+    `outs` `(` $outputs `:` type($outputs) `)` attr-dict
+  }];
+}
+
+#endif // KILN_EXEC_OPS

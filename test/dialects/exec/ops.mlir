@@ -1,0 +1,38 @@
+// Round trip of every exec op (custom, generic and bytecode forms).
+// RUN: kiln-opt %s | kiln-opt | FileCheck %s
+// RUN: kiln-opt %s -mlir-print-op-generic | kiln-opt | FileCheck %s
+// RUN: kiln-opt %s --emit-bytecode | kiln-opt | FileCheck %s
+
+// A whole schedule: constants, a transient buffer, a view, two launches and
+// a copy into the output.
+// CHECK-LABEL: module @kernels_cpu attributes {exec.target = "cpu"}
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: (%[[X:.*]]: memref<2x8xf32> {exec.name = "x"}, %[[Y:.*]]: memref<16xf32> {exec.name = "y"}, %[[Z:.*]]: memref<2x8xf32> {exec.name = "z"})
+// CHECK-SAME: attributes {exec.entry, exec.num_inputs = 1 : i64}
+// CHECK: %[[W:.*]] = exec.constant dense<1.000000e+00> : tensor<8xf32> : memref<8xf32>
+// CHECK: %[[T:.*]] = exec.alloc : memref<2x8xf32>
+// CHECK: exec.dispatch @kernels_cpu::@add ins(%[[X]], %[[W]] : memref<2x8xf32>, memref<8xf32>) outs(%[[T]] : memref<2x8xf32>)
+// CHECK: %[[V:.*]] = exec.view %[[T]] : memref<2x8xf32> to memref<16xf32>
+// CHECK: exec.dispatch @kernels_cpu::@neg ins(%[[V]] : memref<16xf32>) outs(%[[Y]] : memref<16xf32>)
+// CHECK: exec.copy %[[T]], %[[Z]] : memref<2x8xf32>, memref<2x8xf32>
+module {
+  module @kernels_cpu attributes {exec.target = "cpu"} {
+    func.func @add(%a: tensor<2x8xf32>, %b: tensor<8xf32>) -> tensor<2x8xf32> {
+      %0 = graph.add %a, %b : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x8xf32>
+      return %0 : tensor<2x8xf32>
+    }
+    func.func @neg(%a: tensor<16xf32>) -> tensor<16xf32> {
+      %0 = graph.neg %a : tensor<16xf32>
+      return %0 : tensor<16xf32>
+    }
+  }
+  func.func @main(%x: memref<2x8xf32> {exec.name = "x"}, %y: memref<16xf32> {exec.name = "y"}, %z: memref<2x8xf32> {exec.name = "z"}) attributes {exec.entry, exec.num_inputs = 1 : i64} {
+    %w = exec.constant dense<1.0> : tensor<8xf32> : memref<8xf32>
+    %t = exec.alloc : memref<2x8xf32>
+    exec.dispatch @kernels_cpu::@add ins(%x, %w : memref<2x8xf32>, memref<8xf32>) outs(%t : memref<2x8xf32>)
+    %v = exec.view %t : memref<2x8xf32> to memref<16xf32>
+    exec.dispatch @kernels_cpu::@neg ins(%v : memref<16xf32>) outs(%y : memref<16xf32>)
+    exec.copy %t, %z : memref<2x8xf32>, memref<2x8xf32>
+    return
+  }
+}
