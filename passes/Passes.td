@@ -31,4 +31,38 @@ def ConvertGraphToLinalg : Pass<"convert-graph-to-linalg"> {
   ];
 }
 
+def GraphFormDispatches : Pass<"graph-form-dispatches", "::mlir::func::FuncOp"> {
+  let summary = "Wrap each compute op of the model graph in a dispatch region";
+  let description = [{
+    Puts every graph op that computes (all but `graph.constant` and
+    `graph.reshape`, which are data and views) into its own `graph.dispatch`
+    region, the unit that becomes one kernel. Splat constants it reads are
+    copied into the region, so kernels see them as scalars; other values
+    become the region's inputs. This is the one-op-per-kernel rule the fusion
+    pass replaces.
+  }];
+}
+
+def ExecBuildSchedule : Pass<"exec-build-schedule", "::mlir::ModuleOp"> {
+  let summary = "Outline dispatch regions into kernels and schedule them over buffers";
+  let description = [{
+    Turns the entry function (`entry`, or the module's only function) into
+    the host schedule the runtime runs: each `graph.dispatch` region becomes
+    a kernel function in the nested module `@kernels_<target>`, launched by
+    `exec.dispatch`; `graph.constant` becomes `exec.constant`,
+    `graph.reshape` an `exec.view` of the same bytes, and every other
+    intermediate tensor an `exec.alloc`ated buffer. The function then takes
+    its inputs followed by its outputs as buffers (`exec.num_inputs` says
+    where the outputs start); a dispatch writes a returned value straight into
+    its output buffer, anything else is copied there.
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", /*default=*/"\"\"",
+           "Function to schedule (default: the module's only function)">,
+    Option<"target", "target", "std::string", /*default=*/"\"cpu\"",
+           "Backend the kernels are compiled for">,
+  ];
+  let dependentDialects = ["::kiln::exec::ExecDialect"];
+}
+
 #endif // KILN_PASSES

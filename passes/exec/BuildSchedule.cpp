@@ -1,0 +1,197 @@
+//===- BuildSchedule.cpp - exec-build-schedule ----------------------------===//
+//
+// From the model graph with dispatch regions to the host schedule:
+//  * each graph.dispatch body becomes a kernel function (tensors in, tensors
+//    out) in the nested module @kernels_<target>;
+//  * the entry function becomes a function over buffers, inputs then
+//    outputs, that allocates intermediate buffers and launches the kernels.
+// The host side needs no general bufferization: every value is a constant, a
+// dispatch result (a fresh buffer, or the output it is returned as) or a
+// reshape (a view of its operand's bytes).
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/exec/ExecOps.h"
+#include "dialects/graph/GraphOps.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_EXECBUILDSCHEDULE
+#include "passes/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+MemRefType bufferType(Type tensor) {
+  auto type = cast<RankedTensorType>(tensor);
+  return MemRefType::get(type.getShape(), type.getElementType());
+}
+
+/// The module holding the kernels of `target`, created on first use.
+ModuleOp kernelModule(ModuleOp top, StringRef target) {
+  std::string name = ("kernels_" + target).str();
+  if (auto existing = top.lookupSymbol<ModuleOp>(name))
+    return existing;
+  OpBuilder builder = OpBuilder::atBlockBegin(top.getBody());
+  auto module = ModuleOp::create(builder, top.getLoc(), name);
+  module->setAttr(exec::kTargetAttr, builder.getStringAttr(target));
+  return module;
+}
+
+/// Moves a dispatch region's body into a new kernel function, named
+/// dispatch_N in schedule order.
+func::FuncOp outline(graph::DispatchOp dispatch, ModuleOp kernels,
+                     SymbolTable &symbols, unsigned index) {
+  OpBuilder builder = OpBuilder::atBlockEnd(kernels.getBody());
+  auto type = builder.getFunctionType(dispatch.getInputs().getTypes(),
+                                      dispatch.getResultTypes());
+  auto kernel = func::FuncOp::create(builder, dispatch.getLoc(),
+                                     "dispatch_" + std::to_string(index), type);
+  symbols.insert(kernel); // Keeps names unique if kernels already exist.
+  kernel.getBody().takeBody(dispatch.getBody());
+  Block &body = kernel.getBody().front();
+  auto yield = cast<graph::YieldOp>(body.getTerminator());
+  builder.setInsertionPoint(yield);
+  func::ReturnOp::create(builder, yield.getLoc(), yield.getValues());
+  yield.erase();
+  return kernel;
+}
+
+struct ExecBuildSchedule
+    : kiln::impl::ExecBuildScheduleBase<ExecBuildSchedule> {
+  using ExecBuildScheduleBase::ExecBuildScheduleBase;
+
+  void runOnOperation() override {
+    ModuleOp top = getOperation();
+    func::FuncOp entry = findEntry(top);
+    if (!entry)
+      return signalPassFailure();
+    if (failed(schedule(top, entry)))
+      return signalPassFailure();
+  }
+
+  func::FuncOp findEntry(ModuleOp top) {
+    SmallVector<func::FuncOp> functions(top.getOps<func::FuncOp>());
+    if (!entry.empty()) {
+      auto named = top.lookupSymbol<func::FuncOp>(entry);
+      if (!named)
+        top.emitError("no function named '") << entry << "' to schedule";
+      return named;
+    }
+    if (functions.size() != 1) {
+      top.emitError("expected one function to schedule, found ")
+          << functions.size() << "; name it with entry=...";
+      return nullptr;
+    }
+    return functions.front();
+  }
+
+  LogicalResult schedule(ModuleOp top, func::FuncOp graphFn) {
+    MLIRContext *context = top.getContext();
+    FunctionType graphType = graphFn.getFunctionType();
+    ModuleOp kernels = kernelModule(top, target);
+    SymbolTable kernelSymbols(kernels);
+
+    // The host function: inputs, then outputs, all buffers.
+    SmallVector<Type> argTypes;
+    for (Type type : graphType.getInputs())
+      argTypes.push_back(bufferType(type));
+    for (Type type : graphType.getResults())
+      argTypes.push_back(bufferType(type));
+    OpBuilder builder(graphFn);
+    auto host =
+        func::FuncOp::create(builder, graphFn.getLoc(), graphFn.getName(),
+                             builder.getFunctionType(argTypes, {}));
+    unsigned numInputs = graphType.getNumInputs();
+    host->setAttr(exec::kEntryAttr, builder.getUnitAttr());
+    host->setAttr(exec::kNumInputsAttr, builder.getI64IntegerAttr(numInputs));
+    for (unsigned i = 0; i < argTypes.size(); ++i) {
+      StringAttr name =
+          i < numInputs
+              ? graphFn.getArgAttrOfType<StringAttr>(i, exec::kNameAttr)
+              : graphFn.getResultAttrOfType<StringAttr>(i - numInputs,
+                                                        exec::kNameAttr);
+      if (!name)
+        name = builder.getStringAttr(
+            (i < numInputs ? "input_" + std::to_string(i)
+                           : "output_" + std::to_string(i - numInputs)));
+      host.setArgAttr(i, exec::kNameAttr, name);
+    }
+    Block *body = host.addEntryBlock();
+    builder.setInsertionPointToEnd(body);
+
+    // The output buffer a value may be written into directly: the first
+    // output it is returned as.
+    auto returnOp =
+        cast<func::ReturnOp>(graphFn.getBody().front().getTerminator());
+    DenseMap<Value, Value> outputFor;
+    for (auto [index, value] : llvm::enumerate(returnOp.getOperands()))
+      outputFor.try_emplace(value, body->getArgument(numInputs + index));
+
+    IRMapping buffers;
+    unsigned numKernels = 0;
+    for (auto [tensor, buffer] :
+         llvm::zip(graphFn.getArguments(), body->getArguments()))
+      buffers.map(tensor, buffer);
+
+    for (Operation &op : graphFn.getBody().front().without_terminator()) {
+      Location loc = op.getLoc();
+      if (auto constant = dyn_cast<graph::ConstantOp>(op)) {
+        buffers.map(constant.getResult(),
+                    exec::ConstantOp::create(builder, loc,
+                                             bufferType(constant.getType()),
+                                             constant.getValue()));
+      } else if (auto reshape = dyn_cast<graph::ReshapeOp>(op)) {
+        buffers.map(reshape.getResult(),
+                    exec::ViewOp::create(builder, loc,
+                                         bufferType(reshape.getType()),
+                                         buffers.lookup(reshape.getInput())));
+      } else if (auto dispatch = dyn_cast<graph::DispatchOp>(op)) {
+        SmallVector<Value> inputs, outputs;
+        for (Value input : dispatch.getInputs())
+          inputs.push_back(buffers.lookup(input));
+        for (Value result : dispatch.getResults()) {
+          Value output = outputFor.lookup(result);
+          if (!output)
+            output = exec::AllocOp::create(builder, loc,
+                                           bufferType(result.getType()));
+          buffers.map(result, output);
+          outputs.push_back(output);
+        }
+        func::FuncOp kernel =
+            outline(dispatch, kernels, kernelSymbols, numKernels++);
+        auto symbol =
+            SymbolRefAttr::get(context, kernels.getName().value_or(""),
+                               {FlatSymbolRefAttr::get(kernel.getNameAttr())});
+        exec::DispatchOp::create(builder, loc, symbol, inputs, outputs);
+      } else {
+        return op.emitOpError("cannot run on the host; expected only "
+                              "graph.constant, graph.reshape and "
+                              "graph.dispatch here (run graph-form-dispatches "
+                              "first)");
+      }
+    }
+
+    // Outputs not written in place (inputs, constants, views, a value
+    // returned twice) are copied into their output buffer.
+    for (auto [index, value] : llvm::enumerate(returnOp.getOperands())) {
+      Value output = body->getArgument(numInputs + index);
+      Value buffer = buffers.lookup(value);
+      if (buffer != output)
+        exec::CopyOp::create(builder, returnOp.getLoc(), buffer, output);
+    }
+    func::ReturnOp::create(builder, returnOp.getLoc());
+    graphFn.erase();
+    return success();
+  }
+};
+
+} // namespace
