@@ -2,6 +2,8 @@
 
 #include "kiln/InitAll.h"
 
+#include "kiln/Backend.h"
+
 #include "dialects/exec/ExecOps.h"
 #include "dialects/graph/GraphOps.h"
 #include "passes/Passes.h"
@@ -24,4 +26,6 @@ void kiln::registerAllPasses() {
   mlir::registerAllPasses();
   kiln::registerKilnPasses();
   kiln::registerPipelines();
+  // Backends register their own codegen passes.
+  kiln::registerAllBackends();
 }

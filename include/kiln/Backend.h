@@ -1,0 +1,70 @@
+//===- Backend.h - compiler-side backend interface --------------*- C++ -*-===//
+//
+// A backend turns a target's kernel module (functions from tensors to
+// tensors, one per dispatch) into the binary its runtime device loads. It is
+// registered by name ("cpu"); nothing outside its folder names it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_BACKEND_H
+#define KILN_BACKEND_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+/// Options that reach backends, as `name=value` strings from the command
+/// line (`--cpu=host`); each backend documents and checks its own.
+using BackendOptions = std::map<std::string, std::string>;
+
+/// One compiled kernel: its name in the kernel module, the symbol the runtime
+/// calls, and the number of workgroups one dispatch runs.
+struct CompiledKernel {
+  std::string name;
+  std::string symbol;
+  int64_t workgroups = 1;
+};
+
+/// What a backend produces for one kernel module.
+struct CompiledKernels {
+  std::string target;
+  std::string binary;
+  std::vector<CompiledKernel> kernels;
+};
+
+class Backend {
+public:
+  virtual ~Backend() = default;
+  /// The target name, as in `exec.target` and `--target`.
+  virtual llvm::StringRef name() const = 0;
+  /// Checks `options` before anything runs; reports unknown or bad values.
+  virtual llvm::LogicalResult checkOptions(const BackendOptions &options,
+                                           std::string &error) const = 0;
+  /// Passes taking a kernel module from tensors (graph or linalg ops) to the
+  /// form `serialize` accepts. `pm` runs on the kernel module.
+  virtual void buildKernelPipeline(mlir::OpPassManager &pm,
+                                   const BackendOptions &options) const = 0;
+  /// The binary of a kernel module the pipeline has run on.
+  virtual mlir::FailureOr<CompiledKernels>
+  serialize(mlir::ModuleOp kernels, const BackendOptions &options) const = 0;
+};
+
+/// Registers a backend under its name (done once per process by
+/// registerAllBackends).
+void registerBackend(std::unique_ptr<Backend> backend);
+/// The backend named `name`, or null.
+const Backend *lookupBackend(llvm::StringRef name);
+/// Names of all registered backends, sorted.
+std::vector<std::string> registeredBackends();
+/// Registers every backend built into this compiler.
+void registerAllBackends();
+
+} // namespace kiln
+
+#endif // KILN_BACKEND_H

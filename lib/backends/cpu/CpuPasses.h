@@ -1,0 +1,31 @@
+//===- CpuPasses.h - passes of the CPU backend ------------------*- C++ -*-===//
+
+#ifndef KILN_LIB_BACKENDS_CPU_CPUPASSES_H
+#define KILN_LIB_BACKENDS_CPU_CPUPASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace kiln::cpu {
+
+#define GEN_PASS_DECL
+#include "lib/backends/cpu/CpuPasses.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "lib/backends/cpu/CpuPasses.h.inc"
+
+/// Name of the module attribute mapping each kernel to its workgroup count.
+inline constexpr llvm::StringLiteral kWorkgroupsAttr = "exec.workgroups";
+/// Prefix of the entry point the runtime calls for a kernel.
+inline constexpr llvm::StringLiteral kEntryPrefix = "kiln_";
+
+} // namespace kiln::cpu
+
+#endif // KILN_LIB_BACKENDS_CPU_CPUPASSES_H

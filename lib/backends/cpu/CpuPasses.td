@@ -1,0 +1,69 @@
+//===- CpuPasses.td - passes of the CPU backend ------------*- tablegen -*-===//
+
+#ifndef KILN_CPU_PASSES
+#define KILN_CPU_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def CpuPrepareKernels : Pass<"cpu-prepare-kernels", "::mlir::ModuleOp"> {
+  let summary = "Give kernels buffer bindings and tile them over workgroups";
+  let description = [{
+    On a kernel module (functions from tensors to tensors, lowered to linalg):
+    rewrites each kernel to take its bindings as buffers, inputs then outputs
+    (`bufferization.to_tensor` reads the inputs, the results are materialized
+    into the outputs), then tiles the op producing the result with an
+    `scf.forall` over its outer parallel dims, fusing its producers into the
+    loop. Each iteration of the forall becomes one workgroup.
+  }];
+  let options = [
+    Option<"maxWorkgroups", "max-workgroups", "int64_t", /*default=*/"64",
+           "Upper bound on the workgroups of one dispatch">,
+    Option<"minWorkgroupIterations", "min-workgroup-iterations", "int64_t",
+           /*default=*/"4096",
+           "Iterations of the root op a workgroup should at least get">,
+  ];
+  let dependentDialects = [
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
+def CpuDistributeWorkgroups
+    : Pass<"cpu-distribute-workgroups", "::mlir::ModuleOp"> {
+  let summary = "Turn the workgroup forall into code for one workgroup";
+  let description = [{
+    After bufferization: adds a trailing `index` argument, the workgroup id, to
+    each kernel and replaces its top-level `scf.forall` by the body of one
+    iteration, selected by that id. The grid (the forall's trip count, 1
+    without one) is recorded in the module's `exec.workgroups` dictionary.
+    When work outside the forall writes memory the workgroups share, the
+    forall instead runs sequentially in a single workgroup.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def CpuApproximateMath : Pass<"cpu-approximate-math"> {
+  let summary = "Replace f32 transcendental math by polynomial approximations";
+  let description = [{
+    exp, log, tanh, erf, sigmoid-style math on f32 becomes arithmetic (MLIR's
+    polynomial approximations, accurate to a few ulp), which vectorizes and
+    needs no libm; f16/bf16 math is computed in f32 first.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def CpuEmitEntryPoints : Pass<"cpu-emit-entry-points", "::mlir::ModuleOp"> {
+  let summary = "Add the runtime's calling convention to each lowered kernel";
+  let description = [{
+    On the LLVM dialect: for every kernel `@k(ptr..., i64 workgroup)` adds
+    `@kiln_k(ptr bindings, i64 workgroup)`, which loads the binding pointers
+    from the array and calls the kernel. Entry points keep default
+    visibility; everything else becomes internal.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // KILN_CPU_PASSES

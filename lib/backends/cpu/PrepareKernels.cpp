@@ -1,0 +1,158 @@
+//===- PrepareKernels.cpp - cpu-prepare-kernels ---------------------------===//
+//
+// Kernels arrive as functions from tensors to tensors. The runtime hands a
+// kernel buffers (its bindings), so each kernel is rewritten to read its
+// inputs from buffer arguments and materialize its results into output
+// buffer arguments; one-shot bufferization later makes the computation write
+// the outputs in place. The op producing the result is then tiled with an
+// scf.forall whose iterations become workgroups.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/backends/cpu/CpuPasses.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/TilingInterface.h"
+
+namespace kiln::cpu {
+#define GEN_PASS_DEF_CPUPREPAREKERNELS
+#include "lib/backends/cpu/CpuPasses.h.inc"
+} // namespace kiln::cpu
+
+using namespace mlir;
+
+namespace {
+
+MemRefType bufferType(Type tensor) {
+  auto type = cast<RankedTensorType>(tensor);
+  return MemRefType::get(type.getShape(), type.getElementType());
+}
+
+/// (tensors...) -> (tensors...) becomes (input buffers..., output buffers...).
+void bindBuffers(func::FuncOp kernel) {
+  OpBuilder builder(kernel.getContext());
+  Block &body = kernel.getBody().front();
+  FunctionType type = kernel.getFunctionType();
+  unsigned numInputs = type.getNumInputs();
+  SmallVector<Type> bindings;
+  for (Type input : type.getInputs())
+    bindings.push_back(bufferType(input));
+  for (Type result : type.getResults())
+    bindings.push_back(bufferType(result));
+
+  builder.setInsertionPointToStart(&body);
+  for (unsigned i = 0; i < numInputs; ++i) {
+    BlockArgument tensorArg = body.getArgument(i);
+    Value buffer = body.addArgument(bindings[i], tensorArg.getLoc());
+    // restrict: no other tensor reads this buffer's bytes.
+    auto read = bufferization::ToTensorOp::create(
+        builder, tensorArg.getLoc(), tensorArg.getType(), buffer,
+        /*restrict=*/true, /*writable=*/false);
+    tensorArg.replaceAllUsesWith(read.getResult());
+  }
+  SmallVector<Value> outputs;
+  for (unsigned i = numInputs; i < bindings.size(); ++i)
+    outputs.push_back(body.addArgument(bindings[i], kernel.getLoc()));
+  body.eraseArguments(0, numInputs);
+
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  builder.setInsertionPoint(ret);
+  for (auto [value, output] : llvm::zip(ret.getOperands(), outputs)) {
+    auto store = bufferization::MaterializeInDestinationOp::create(
+        builder, ret.getLoc(), TypeRange{}, value, output);
+    store.setRestrict(true);
+    store.setWritable(true);
+  }
+  ret->setOperands({});
+  kernel.setFunctionType(builder.getFunctionType(bindings, {}));
+}
+
+/// The op computing a kernel's (single) result, seen through reshapes.
+TilingInterface findRoot(func::FuncOp kernel) {
+  SmallVector<bufferization::MaterializeInDestinationOp> stores(
+      kernel.getOps<bufferization::MaterializeInDestinationOp>());
+  if (stores.size() != 1)
+    return nullptr;
+  Value value = stores.front().getSource();
+  while (Operation *producer = value.getDefiningOp()) {
+    if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(producer)) {
+      value = producer->getOperand(0);
+      continue;
+    }
+    return dyn_cast<TilingInterface>(producer);
+  }
+  return nullptr;
+}
+
+/// Tile sizes splitting the outer parallel loops of `root` into at most
+/// `maxTiles` tiles of at least `minIterations` iterations each; 0 leaves a
+/// loop untiled.
+SmallVector<int64_t> chooseTileSizes(TilingInterface root, OpBuilder &builder,
+                                     int64_t maxTiles, int64_t minIterations) {
+  SmallVector<Range> domain = root.getIterationDomain(builder);
+  SmallVector<utils::IteratorType> iterators = root.getLoopIteratorTypes();
+  SmallVector<int64_t> sizes(domain.size(), 0);
+  int64_t total = 1;
+  for (Range range : domain) {
+    std::optional<int64_t> extent = getConstantIntValue(range.size);
+    if (!extent)
+      return sizes;
+    total *= *extent;
+  }
+  int64_t budget =
+      std::max<int64_t>(1, std::min(maxTiles, total / minIterations));
+  int64_t tiles = 1;
+  for (auto [dim, range] : llvm::enumerate(domain)) {
+    if (iterators[dim] != utils::IteratorType::parallel)
+      break; // Only outer parallel loops: inner ones stay in the tile.
+    int64_t extent = *getConstantIntValue(range.size);
+    int64_t remaining = budget / tiles;
+    if (remaining <= 1)
+      break;
+    int64_t count = std::min(extent, remaining);
+    sizes[dim] = llvm::divideCeil(extent, count);
+    tiles *= llvm::divideCeil(extent, sizes[dim]);
+  }
+  return sizes;
+}
+
+struct CpuPrepareKernels
+    : kiln::cpu::impl::CpuPrepareKernelsBase<CpuPrepareKernels> {
+  using CpuPrepareKernelsBase::CpuPrepareKernelsBase;
+
+  void runOnOperation() override {
+    for (auto kernel : getOperation().getOps<func::FuncOp>()) {
+      bindBuffers(kernel);
+      if (failed(tileOverWorkgroups(kernel)))
+        return signalPassFailure();
+    }
+  }
+
+  LogicalResult tileOverWorkgroups(func::FuncOp kernel) {
+    TilingInterface root = findRoot(kernel);
+    if (!root)
+      return success(); // One workgroup runs it all.
+    IRRewriter rewriter(kernel.getContext());
+    rewriter.setInsertionPoint(root);
+    SmallVector<int64_t> sizes =
+        chooseTileSizes(root, rewriter, maxWorkgroups, minWorkgroupIterations);
+    if (llvm::all_of(sizes, [](int64_t size) { return size == 0; }))
+      return success();
+    scf::SCFTilingOptions tiling;
+    tiling.setTileSizes(getAsIndexOpFoldResult(kernel.getContext(), sizes));
+    tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    scf::SCFTileAndFuseOptions options;
+    options.setTilingOptions(tiling);
+    FailureOr<scf::SCFTileAndFuseResult> tiled =
+        scf::tileConsumerAndFuseProducersUsingSCF(rewriter, root, options);
+    if (failed(tiled))
+      return root->emitOpError("could not be tiled over workgroups");
+    for (OpResult result : root->getResults())
+      rewriter.replaceAllUsesWith(result, tiled->replacements.lookup(result));
+    return success();
+  }
+};
+
+} // namespace
