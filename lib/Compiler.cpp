@@ -2,7 +2,10 @@
 
 #include "kiln/Compiler.h"
 
+#include "kiln/Backend.h"
 #include "kiln/InitAll.h"
+#include "lib/ArtifactWriter.h"
+#include "passes/Pipelines.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -11,6 +14,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -20,29 +24,52 @@
 
 using namespace mlir;
 
+namespace {
+
+/// What both entry points share: a context with every Kiln dialect, the
+/// source parsed with its diagnostics going to `diagnostics`.
+struct ParsedSource {
+  ParsedSource(std::string_view source, std::string_view sourceName,
+               std::string &diagnosticText)
+      : context(makeRegistry()), diagnostics(diagnosticText),
+        handler((addBuffer(source, sourceName), sourceMgr), &context,
+                diagnostics) {
+    module = parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+  }
+
+  static DialectRegistry makeRegistry() {
+    // The pass registry is global; fill it once per process.
+    static std::once_flag passesRegistered;
+    std::call_once(passesRegistered, [] { kiln::registerAllPasses(); });
+    DialectRegistry registry;
+    kiln::registerAllDialects(registry);
+    return registry;
+  }
+  void addBuffer(std::string_view source, std::string_view sourceName) {
+    sourceMgr.AddNewSourceBuffer(
+        llvm::MemoryBuffer::getMemBufferCopy(
+            llvm::StringRef(source.data(), source.size()),
+            llvm::StringRef(sourceName.data(), sourceName.size())),
+        llvm::SMLoc());
+  }
+
+  MLIRContext context;
+  llvm::raw_string_ostream diagnostics;
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler handler;
+  OwningOpRef<ModuleOp> module;
+};
+
+} // namespace
+
 kiln::PipelineResult kiln::runPipeline(std::string_view source,
                                        std::string_view pipeline,
                                        std::string_view sourceName) {
-  // The pass registry is global; fill it once per process.
-  static std::once_flag passesRegistered;
-  std::call_once(passesRegistered, [] { kiln::registerAllPasses(); });
-
-  DialectRegistry registry;
-  kiln::registerAllDialects(registry);
-  MLIRContext context(registry);
-
   PipelineResult result;
-  llvm::raw_string_ostream diagnostics(result.diagnostics);
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(
-      llvm::MemoryBuffer::getMemBufferCopy(
-          llvm::StringRef(source.data(), source.size()),
-          llvm::StringRef(sourceName.data(), sourceName.size())),
-      llvm::SMLoc());
-  SourceMgrDiagnosticHandler handler(sourceMgr, &context, diagnostics);
-
-  OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+  ParsedSource parsed(source, sourceName, result.diagnostics);
+  OwningOpRef<ModuleOp> &module = parsed.module;
+  MLIRContext &context = parsed.context;
+  llvm::raw_string_ostream &diagnostics = parsed.diagnostics;
   if (!module)
     return result;
 
@@ -59,6 +86,65 @@ kiln::PipelineResult kiln::runPipeline(std::string_view source,
 
   llvm::raw_string_ostream output(result.output);
   module->print(output);
+  result.succeeded = true;
+  return result;
+}
+
+kiln::CompileResult kiln::compile(std::string_view source,
+                                  std::string_view sourceName,
+                                  const CompileOptions &options) {
+  CompileResult result;
+  ParsedSource parsed(source, sourceName, result.diagnostics);
+  if (!parsed.module)
+    return result;
+  ModuleOp module = *parsed.module;
+
+  const Backend *backend = lookupBackend(options.target);
+  if (!backend) {
+    std::string known;
+    for (const std::string &name : registeredBackends())
+      known += (known.empty() ? "" : ", ") + name;
+    emitError(module.getLoc(), "unknown target '")
+        << options.target << "' (available: " << known << ")";
+    return result;
+  }
+  std::string optionError;
+  if (failed(backend->checkOptions(options.backendOptions, optionError))) {
+    emitError(module.getLoc(), optionError);
+    return result;
+  }
+
+  PassManager pm(&parsed.context);
+  if (!options.dumpIrDir.empty())
+    pm.enableIRPrintingToFileTree(
+        [](Pass *, Operation *) { return false; },
+        [](Pass *, Operation *) { return true; },
+        /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
+        /*printAfterOnlyOnFailure=*/false, options.dumpIrDir);
+  DefaultTimingManager timing;
+  TimingScope timingScope;
+  llvm::raw_string_ostream timingStream(result.timing);
+  if (options.timing) {
+    timing.setEnabled(true);
+    timing.setOutput(createOutputStrategy(
+        DefaultTimingManager::OutputFormat::Text, timingStream));
+    timingScope = timing.getRootScope();
+    pm.enableTiming(timingScope);
+  }
+  CompilePipelineOptions pipeline;
+  pipeline.target = options.target;
+  pipeline.entry = options.entry;
+  if (failed(buildCompilePipeline(pm, pipeline)) || failed(pm.run(module)))
+    return result;
+  FailureOr<std::string> artifact =
+      writeArtifact(module, options.backendOptions);
+  if (failed(artifact))
+    return result;
+  if (options.timing) {
+    timingScope.stop();
+    timing.dumpTimers(timingStream);
+  }
+  result.artifact = std::move(*artifact);
   result.succeeded = true;
   return result;
 }

@@ -32,6 +32,23 @@ struct GraphCanonicalizeOptions
 void buildGraphCanonicalizePipeline(mlir::OpPassManager &pm,
                                     const GraphCanonicalizeOptions &options);
 
+struct CompilePipelineOptions
+    : public mlir::PassPipelineOptions<CompilePipelineOptions> {
+  Option<std::string> target{*this, "target",
+                             llvm::cl::desc("Backend to compile kernels for"),
+                             llvm::cl::init("cpu")};
+  Option<std::string> entry{
+      *this, "entry",
+      llvm::cl::desc("Function to compile (default: the only function)"),
+      llvm::cl::init("")};
+};
+
+/// kiln-compile: model graph → host schedule (exec) plus a kernel module the
+/// backend of `target` has lowered, ready for the artifact writer. Fails to
+/// build (returns failure) for an unknown target.
+llvm::LogicalResult buildCompilePipeline(mlir::OpPassManager &pm,
+                                         const CompilePipelineOptions &options);
+
 /// Registers every Kiln pipeline with the pass registry (`--<name>` in
 /// kiln-opt, `--pass-pipeline=...` everywhere).
 void registerPipelines();

@@ -12,6 +12,7 @@ PACKAGES=(
   clang-22 lld-22                 # compiler and linker LLVM 22 was built with
   llvm-22-dev libmlir-22-dev      # LLVM/MLIR 22 headers, CMake packages, libMLIR.so
   mlir-22-tools                   # mlir-tblgen
+  liblld-22-dev                   # lld as a library: links CPU kernels in-process
   llvm-22-tools                   # lit, FileCheck, not, count
   python3 python3-venv python3-dev  # lit; the project virtualenv; extension headers
   libgtest-dev                    # the runtime's C++ unit tests

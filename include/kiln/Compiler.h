@@ -10,6 +10,7 @@
 #ifndef KILN_COMPILER_H
 #define KILN_COMPILER_H
 
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,38 @@ struct PipelineResult {
 /// diagnostics. Thread-safe: each call has its own MLIR context.
 PipelineResult runPipeline(std::string_view source, std::string_view pipeline,
                            std::string_view sourceName = "<input>");
+
+/// How to compile a model graph into a .kiln artifact. The fields map one to
+/// one to kiln-compile's flags.
+struct CompileOptions {
+  /// The backend the kernels are compiled for (--target).
+  std::string target = "cpu";
+  /// Options of that backend, e.g. {"cpu", "host"} (--cpu=host).
+  std::map<std::string, std::string> backendOptions;
+  /// The function to compile; empty: the module's only function (--entry).
+  std::string entry;
+  /// When set, the IR after every pass is written below this directory
+  /// (--dump-ir-after-all).
+  std::string dumpIrDir;
+  /// Collect a report of the time each pass took (--timing).
+  bool timing = false;
+};
+
+struct CompileResult {
+  bool succeeded = false;
+  /// The .kiln file's bytes.
+  std::string artifact;
+  /// Errors and warnings as "name:line:col: error: message".
+  std::string diagnostics;
+  /// The pass timing report, when asked for.
+  std::string timing;
+};
+
+/// Parses `source` (MLIR text or bytecode holding a model graph), compiles it
+/// with the compile pipeline and the backend of `options.target`, and encodes
+/// the artifact. Thread-safe: each call has its own MLIR context.
+CompileResult compile(std::string_view source, std::string_view sourceName,
+                      const CompileOptions &options);
 
 } // namespace kiln
 

@@ -50,7 +50,7 @@ func.func @copy_types(%a: memref<4xf32>, %b: memref<4xf16>) {
 // -----
 
 func.func @dispatch_unknown(%a: memref<4xf32>) {
-  // expected-error @+1 {{'exec.dispatch' op kernel @kernels::@nope is not a function}}
+  // expected-error @+1 {{'exec.dispatch' op kernel @kernels::@nope does not exist}}
   exec.dispatch @kernels::@nope outs(%a : memref<4xf32>)
   return
 }

@@ -1,0 +1,124 @@
+//===- Artifact.h - the .kiln artifact format -------------------*- C++ -*-===//
+//
+// The one contract between compiler and runtime. A .kiln file is:
+//
+//   header (64 bytes)        magic "KILNART\0", format version, section count,
+//                            file size, checksum of everything after the
+//                            header, offset of the section table
+//   section table            per section: kind, offset, size (64-byte aligned)
+//   MANIFEST section         the program (encoded as below)
+//   KERNELS sections         one per target: the binary its device loads
+//   CONSTANTS section        weights, each 64-byte aligned, so the file can
+//                            be memory-mapped and used in place
+//
+// The manifest lists the inputs and outputs (name, dtype, shape), the buffers
+// (input, output, constant, transient, or a view of another buffer), the
+// kernels (target library, entry symbol, workgroup count) and the steps
+// (dispatch a kernel over bindings, copy a buffer). All integers are
+// little-endian. Plain C++17, no LLVM: both sides include it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_RUNTIME_ARTIFACT_H
+#define KILN_RUNTIME_ARTIFACT_H
+
+#include "kiln/runtime/Tensor.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kiln::rt {
+
+inline constexpr char kArtifactMagic[8] = {'K', 'I', 'L', 'N',
+                                           'A', 'R', 'T', '\0'};
+/// Bumped whenever the layout or the manifest encoding changes.
+inline constexpr uint32_t kArtifactVersion = 1;
+inline constexpr size_t kArtifactHeaderSize = 64;
+inline constexpr size_t kArtifactAlignment = 64;
+
+enum class SectionKind : uint32_t { manifest = 1, kernels = 2, constants = 3 };
+
+struct TensorSpec {
+  std::string name;
+  DType dtype = DType::f32;
+  std::vector<int64_t> shape;
+  uint32_t buffer = 0; ///< The buffer holding it.
+};
+
+enum class BufferKind : uint8_t {
+  input = 0,     ///< The caller's input `index`.
+  output = 1,    ///< The caller's output `index`.
+  constant = 2,  ///< Constant `index` in the CONSTANTS section.
+  transient = 3, ///< Allocated per run.
+  view = 4,      ///< The bytes of buffer `index`.
+};
+
+struct BufferSpec {
+  BufferKind kind = BufferKind::transient;
+  uint32_t index = 0;
+  uint64_t bytes = 0;
+};
+
+struct ConstantSpec {
+  uint64_t offset = 0; ///< Within the CONSTANTS section.
+  uint64_t bytes = 0;
+};
+
+struct KernelLibrarySpec {
+  std::string target; ///< The device that loads it ("cpu").
+  uint32_t section = 0;
+};
+
+struct KernelSpec {
+  uint32_t library = 0;
+  std::string symbol;
+  uint64_t workgroups = 1;
+};
+
+enum class StepKind : uint8_t { dispatch = 0, copy = 1 };
+
+struct StepSpec {
+  StepKind kind = StepKind::dispatch;
+  uint32_t kernel = 0;            ///< dispatch: the kernel
+  std::vector<uint32_t> bindings; ///< dispatch: inputs then outputs;
+                                  ///< copy: source, target
+};
+
+struct Manifest {
+  std::string entry;
+  std::vector<TensorSpec> inputs, outputs;
+  std::vector<BufferSpec> buffers;
+  std::vector<ConstantSpec> constants;
+  std::vector<KernelLibrarySpec> libraries;
+  std::vector<KernelSpec> kernels;
+  std::vector<StepSpec> steps;
+};
+
+/// An artifact's contents, as the compiler assembles them.
+struct ArtifactContents {
+  Manifest manifest;
+  std::vector<std::string> libraries; ///< Indexed like manifest.libraries.
+  std::vector<std::string> constants; ///< Indexed like manifest.constants.
+};
+
+/// The file bytes (offsets and sizes in the manifest are filled in here).
+std::string encodeArtifact(ArtifactContents contents);
+
+/// A validated view of an artifact's bytes: the manifest decoded, sections
+/// pointing into `bytes`, which must outlive it. Throws Error on a wrong
+/// magic or version, a size or checksum mismatch, or a malformed manifest.
+struct ArtifactView {
+  Manifest manifest;
+  std::vector<std::string_view> libraries;
+  std::string_view constants;
+};
+ArtifactView decodeArtifact(std::string_view bytes, const std::string &name);
+
+/// The checksum stored in the header: 64-bit, over 8-byte words.
+uint64_t artifactChecksum(std::string_view bytes);
+
+} // namespace kiln::rt
+
+#endif // KILN_RUNTIME_ARTIFACT_H

@@ -1,0 +1,404 @@
+//===- Artifact.cpp - encoding and validating .kiln files -----------------===//
+
+#include "kiln/runtime/Artifact.h"
+
+#include "kiln/runtime/Error.h"
+
+#include <cstring>
+
+namespace kiln::rt {
+namespace {
+
+//===--- little-endian encoding of the manifest --------------------------===//
+
+class Writer {
+public:
+  void u8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  void u32(uint32_t v) { raw(v, 4); }
+  void u64(uint64_t v) { raw(v, 8); }
+  void i64(int64_t v) { raw(static_cast<uint64_t>(v), 8); }
+  void string(std::string_view s) {
+    u64(s.size());
+    out_.append(s);
+  }
+  template <typename T, typename F> void list(const std::vector<T> &v, F each) {
+    u64(v.size());
+    for (const T &item : v)
+      each(item);
+  }
+  std::string take() { return std::move(out_); }
+
+private:
+  void raw(uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i)
+      out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  }
+  std::string out_;
+};
+
+class Reader {
+public:
+  Reader(std::string_view in, const std::string &name) : in_(in), name_(name) {}
+  uint8_t u8() { return static_cast<uint8_t>(raw(1)); }
+  uint32_t u32() { return static_cast<uint32_t>(raw(4)); }
+  uint64_t u64() { return raw(8); }
+  int64_t i64() { return static_cast<int64_t>(raw(8)); }
+  std::string string() {
+    uint64_t size = u64();
+    need(size);
+    std::string s(in_.substr(pos_, size));
+    pos_ += size;
+    return s;
+  }
+  template <typename T, typename F> std::vector<T> list(F each) {
+    uint64_t count = u64();
+    // Each element takes at least one byte: a larger count is corrupt.
+    need(count);
+    std::vector<T> v;
+    v.reserve(count);
+    for (uint64_t i = 0; i < count; ++i)
+      v.push_back(each());
+    return v;
+  }
+  bool atEnd() const { return pos_ == in_.size(); }
+  [[noreturn]] void fail(const std::string &what) const {
+    throw Error("artifact '" + name_ + "' has a malformed manifest: " + what);
+  }
+
+private:
+  void need(uint64_t bytes) const {
+    if (bytes > in_.size() - pos_)
+      fail("it ends early");
+  }
+  uint64_t raw(int bytes) {
+    need(bytes);
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i)
+      v |= uint64_t(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
+    pos_ += bytes;
+    return v;
+  }
+  std::string_view in_;
+  const std::string &name_;
+  size_t pos_ = 0;
+};
+
+void writeTensor(Writer &w, const TensorSpec &t) {
+  w.string(t.name);
+  w.u8(static_cast<uint8_t>(t.dtype));
+  w.list(t.shape, [&](int64_t d) { w.i64(d); });
+  w.u32(t.buffer);
+}
+
+TensorSpec readTensor(Reader &r) {
+  TensorSpec t;
+  t.name = r.string();
+  uint8_t dtype = r.u8();
+  if (dtype > static_cast<uint8_t>(DType::ui8))
+    r.fail("unknown dtype code " + std::to_string(dtype));
+  t.dtype = static_cast<DType>(dtype);
+  t.shape = r.list<int64_t>([&] { return r.i64(); });
+  t.buffer = r.u32();
+  return t;
+}
+
+std::string encodeManifest(const Manifest &m) {
+  Writer w;
+  w.string(m.entry);
+  w.list(m.inputs, [&](const TensorSpec &t) { writeTensor(w, t); });
+  w.list(m.outputs, [&](const TensorSpec &t) { writeTensor(w, t); });
+  w.list(m.buffers, [&](const BufferSpec &b) {
+    w.u8(static_cast<uint8_t>(b.kind));
+    w.u32(b.index);
+    w.u64(b.bytes);
+  });
+  w.list(m.constants, [&](const ConstantSpec &c) {
+    w.u64(c.offset);
+    w.u64(c.bytes);
+  });
+  w.list(m.libraries, [&](const KernelLibrarySpec &l) {
+    w.string(l.target);
+    w.u32(l.section);
+  });
+  w.list(m.kernels, [&](const KernelSpec &k) {
+    w.u32(k.library);
+    w.string(k.symbol);
+    w.u64(k.workgroups);
+  });
+  w.list(m.steps, [&](const StepSpec &s) {
+    w.u8(static_cast<uint8_t>(s.kind));
+    w.u32(s.kernel);
+    w.list(s.bindings, [&](uint32_t b) { w.u32(b); });
+  });
+  return w.take();
+}
+
+Manifest decodeManifest(std::string_view bytes, const std::string &name) {
+  Reader r(bytes, name);
+  Manifest m;
+  m.entry = r.string();
+  m.inputs = r.list<TensorSpec>([&] { return readTensor(r); });
+  m.outputs = r.list<TensorSpec>([&] { return readTensor(r); });
+  m.buffers = r.list<BufferSpec>([&] {
+    BufferSpec b;
+    uint8_t kind = r.u8();
+    if (kind > static_cast<uint8_t>(BufferKind::view))
+      r.fail("unknown buffer kind " + std::to_string(kind));
+    b.kind = static_cast<BufferKind>(kind);
+    b.index = r.u32();
+    b.bytes = r.u64();
+    return b;
+  });
+  m.constants = r.list<ConstantSpec>([&] {
+    ConstantSpec c;
+    c.offset = r.u64();
+    c.bytes = r.u64();
+    return c;
+  });
+  m.libraries = r.list<KernelLibrarySpec>([&] {
+    KernelLibrarySpec l;
+    l.target = r.string();
+    l.section = r.u32();
+    return l;
+  });
+  m.kernels = r.list<KernelSpec>([&] {
+    KernelSpec k;
+    k.library = r.u32();
+    k.symbol = r.string();
+    k.workgroups = r.u64();
+    return k;
+  });
+  m.steps = r.list<StepSpec>([&] {
+    StepSpec s;
+    uint8_t kind = r.u8();
+    if (kind > static_cast<uint8_t>(StepKind::copy))
+      r.fail("unknown step kind " + std::to_string(kind));
+    s.kind = static_cast<StepKind>(kind);
+    s.kernel = r.u32();
+    s.bindings = r.list<uint32_t>([&] { return r.u32(); });
+    return s;
+  });
+  if (!r.atEnd())
+    r.fail("trailing bytes");
+  return m;
+}
+
+/// Every index the manifest holds points at something that exists, and
+/// sizes agree, so the executor can trust it.
+void validate(const Manifest &m, size_t constantsSize,
+              const std::string &name) {
+  auto fail = [&](const std::string &what) {
+    throw Error("artifact '" + name + "' is inconsistent: " + what);
+  };
+  auto checkBuffer = [&](uint32_t id, const char *what) {
+    if (id >= m.buffers.size())
+      fail(std::string(what) + " refers to buffer " + std::to_string(id) +
+           " of " + std::to_string(m.buffers.size()));
+  };
+  for (const auto *list : {&m.inputs, &m.outputs})
+    for (const TensorSpec &t : *list) {
+      checkBuffer(t.buffer, "a tensor");
+      uint64_t bytes = dtypeSize(t.dtype);
+      for (int64_t dim : t.shape) {
+        if (dim < 0)
+          fail("tensor '" + t.name + "' has a negative dimension");
+        bytes *= static_cast<uint64_t>(dim);
+      }
+      if (bytes != m.buffers[t.buffer].bytes)
+        fail("tensor '" + t.name + "' does not fill its buffer");
+    }
+  for (size_t id = 0; id < m.buffers.size(); ++id) {
+    const BufferSpec &b = m.buffers[id];
+    switch (b.kind) {
+    case BufferKind::input:
+      if (b.index >= m.inputs.size())
+        fail("buffer " + std::to_string(id) + " is a missing input");
+      break;
+    case BufferKind::output:
+      if (b.index >= m.outputs.size())
+        fail("buffer " + std::to_string(id) + " is a missing output");
+      break;
+    case BufferKind::constant:
+      if (b.index >= m.constants.size() ||
+          m.constants[b.index].bytes != b.bytes)
+        fail("buffer " + std::to_string(id) + " is a missing constant");
+      break;
+    case BufferKind::view:
+      // Views point backwards, so following them always ends.
+      if (b.index >= id || m.buffers[b.index].bytes != b.bytes)
+        fail("buffer " + std::to_string(id) + " is a bad view");
+      break;
+    case BufferKind::transient:
+      break;
+    }
+  }
+  for (const ConstantSpec &c : m.constants)
+    if (c.offset > constantsSize || c.bytes > constantsSize - c.offset)
+      fail("a constant lies outside the constants section");
+  for (const KernelSpec &k : m.kernels)
+    if (k.library >= m.libraries.size() || k.workgroups == 0)
+      fail("kernel '" + k.symbol + "' has no library or no workgroups");
+  for (const StepSpec &s : m.steps) {
+    if (s.kind == StepKind::dispatch && s.kernel >= m.kernels.size())
+      fail("a step dispatches a missing kernel");
+    if (s.kind == StepKind::copy &&
+        (s.bindings.size() != 2 ||
+         (s.bindings[0] < m.buffers.size() &&
+          s.bindings[1] < m.buffers.size() &&
+          m.buffers[s.bindings[0]].bytes != m.buffers[s.bindings[1]].bytes)))
+      fail("a copy step does not copy between two equal buffers");
+    for (uint32_t binding : s.bindings)
+      checkBuffer(binding, "a step");
+  }
+}
+
+void putU32(std::string &out, size_t at, uint32_t v) {
+  for (int i = 0; i < 4; ++i)
+    out[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+void putU64(std::string &out, size_t at, uint64_t v) {
+  for (int i = 0; i < 8; ++i)
+    out[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+uint64_t getU64(std::string_view in, size_t at) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i)
+    v |= uint64_t(static_cast<uint8_t>(in[at + i])) << (8 * i);
+  return v;
+}
+uint32_t getU32(std::string_view in, size_t at) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i)
+    v |= uint32_t(static_cast<uint8_t>(in[at + i])) << (8 * i);
+  return v;
+}
+
+size_t alignUp(size_t value) {
+  return (value + kArtifactAlignment - 1) / kArtifactAlignment *
+         kArtifactAlignment;
+}
+
+// Header field offsets.
+constexpr size_t kVersionAt = 8, kSectionCountAt = 12, kFileSizeAt = 16,
+                 kChecksumAt = 24, kTableAt = 32;
+constexpr size_t kTableEntrySize = 24; // kind u32, pad u32, offset, size
+
+} // namespace
+
+uint64_t artifactChecksum(std::string_view bytes) {
+  // A word-at-a-time multiply-rotate hash: fast enough for weights of
+  // hundreds of megabytes, and any flipped or truncated byte changes it.
+  constexpr uint64_t kPrime1 = 0x9E3779B185EBCA87ULL;
+  constexpr uint64_t kPrime2 = 0xC2B2AE3D27D4EB4FULL;
+  uint64_t hash = kPrime2 ^ bytes.size();
+  size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, bytes.data() + i, 8);
+    hash ^= word * kPrime2;
+    hash = ((hash << 31) | (hash >> 33)) * kPrime1;
+  }
+  for (; i < bytes.size(); ++i) {
+    hash ^= static_cast<uint8_t>(bytes[i]) * kPrime1;
+    hash = ((hash << 11) | (hash >> 53)) * kPrime2;
+  }
+  hash ^= hash >> 33;
+  hash *= kPrime2;
+  hash ^= hash >> 29;
+  return hash;
+}
+
+std::string encodeArtifact(ArtifactContents contents) {
+  Manifest &manifest = contents.manifest;
+  // Constants are packed, each aligned, into one section.
+  std::string constants;
+  for (size_t i = 0; i < contents.constants.size(); ++i) {
+    constants.resize(alignUp(constants.size()), '\0');
+    manifest.constants[i] = {constants.size(), contents.constants[i].size()};
+    constants += contents.constants[i];
+  }
+  // Sections: manifest, one per kernel library, constants.
+  for (size_t i = 0; i < manifest.libraries.size(); ++i)
+    manifest.libraries[i].section = static_cast<uint32_t>(1 + i);
+  std::vector<std::pair<SectionKind, std::string>> sections;
+  sections.push_back({SectionKind::manifest, encodeManifest(manifest)});
+  for (std::string &library : contents.libraries)
+    sections.push_back({SectionKind::kernels, std::move(library)});
+  sections.push_back({SectionKind::constants, std::move(constants)});
+
+  std::string out(kArtifactHeaderSize, '\0');
+  std::memcpy(out.data(), kArtifactMagic, sizeof(kArtifactMagic));
+  putU32(out, kVersionAt, kArtifactVersion);
+  putU32(out, kSectionCountAt, static_cast<uint32_t>(sections.size()));
+  size_t table = out.size();
+  putU64(out, kTableAt, table);
+  out.resize(table + sections.size() * kTableEntrySize, '\0');
+  for (size_t i = 0; i < sections.size(); ++i) {
+    out.resize(alignUp(out.size()), '\0');
+    size_t entry = table + i * kTableEntrySize;
+    putU32(out, entry, static_cast<uint32_t>(sections[i].first));
+    putU64(out, entry + 8, out.size());
+    putU64(out, entry + 16, sections[i].second.size());
+    out += sections[i].second;
+  }
+  putU64(out, kFileSizeAt, out.size());
+  putU64(out, kChecksumAt,
+         artifactChecksum(std::string_view(out).substr(kArtifactHeaderSize)));
+  return out;
+}
+
+ArtifactView decodeArtifact(std::string_view bytes, const std::string &name) {
+  auto fail = [&](const std::string &what) -> Error {
+    return Error("'" + name + "' " + what);
+  };
+  if (bytes.size() < kArtifactHeaderSize ||
+      std::memcmp(bytes.data(), kArtifactMagic, sizeof(kArtifactMagic)) != 0)
+    throw fail("is not a Kiln artifact (no KILNART magic)");
+  uint32_t version = getU32(bytes, kVersionAt);
+  if (version != kArtifactVersion)
+    throw fail("has artifact format version " + std::to_string(version) +
+               "; this runtime reads version " +
+               std::to_string(kArtifactVersion) + " (recompile the model)");
+  uint64_t fileSize = getU64(bytes, kFileSizeAt);
+  if (fileSize != bytes.size())
+    throw fail("is truncated or padded: its header says " +
+               std::to_string(fileSize) + " bytes, the file has " +
+               std::to_string(bytes.size()));
+  if (getU64(bytes, kChecksumAt) !=
+      artifactChecksum(bytes.substr(kArtifactHeaderSize)))
+    throw fail("is corrupted: its checksum does not match its contents");
+
+  uint32_t sectionCount = getU32(bytes, kSectionCountAt);
+  uint64_t table = getU64(bytes, kTableAt);
+  if (table > bytes.size() ||
+      sectionCount > (bytes.size() - table) / kTableEntrySize)
+    throw fail("has a section table outside the file");
+  std::vector<std::pair<SectionKind, std::string_view>> sections;
+  for (uint32_t i = 0; i < sectionCount; ++i) {
+    size_t entry = table + i * kTableEntrySize;
+    uint64_t offset = getU64(bytes, entry + 8),
+             size = getU64(bytes, entry + 16);
+    if (offset > bytes.size() || size > bytes.size() - offset)
+      throw fail("has section " + std::to_string(i) + " outside the file");
+    sections.push_back({static_cast<SectionKind>(getU32(bytes, entry)),
+                        bytes.substr(offset, size)});
+  }
+  if (sections.empty() || sections.front().first != SectionKind::manifest)
+    throw fail("has no manifest section");
+
+  ArtifactView view;
+  view.manifest = decodeManifest(sections.front().second, name);
+  for (const auto &[kind, data] : sections)
+    if (kind == SectionKind::constants)
+      view.constants = data;
+  for (const KernelLibrarySpec &library : view.manifest.libraries) {
+    if (library.section >= sections.size() ||
+        sections[library.section].first != SectionKind::kernels)
+      throw fail("names a missing kernel library for " + library.target);
+    view.libraries.push_back(sections[library.section].second);
+  }
+  validate(view.manifest, view.constants.size(), name);
+  return view;
+}
+
+} // namespace kiln::rt

@@ -1,0 +1,98 @@
+//===- kiln-compile.cpp - compile a model graph to a .kiln artifact -------===//
+//
+//   kiln-compile INPUT.mlir -o OUT.kiln [--target cpu] [--cpu=host]
+//                [--entry NAME] [--dump-ir-after-all DIR] [--timing]
+//
+// Exit status 0 on success, 1 when the input cannot be compiled (the
+// diagnostics name file:line:col), 2 on bad usage.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Compiler.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> input(cl::Positional, cl::Required,
+                                  cl::desc("<model.mlir>"));
+static cl::opt<std::string> output("o", cl::Required,
+                                   cl::desc("Write the artifact here"),
+                                   cl::value_desc("file.kiln"));
+static cl::opt<std::string> target("target", cl::init("cpu"),
+                                   cl::desc("Backend to compile for"));
+static cl::opt<std::string>
+    cpu("cpu",
+        cl::desc("CPU to generate code for: host (default), x86-64, aarch64 "
+                 "or an LLVM CPU name"));
+static cl::opt<std::string>
+    entry("entry", cl::desc("Function to compile (default: the only one)"));
+static cl::opt<std::string>
+    dumpDir("dump-ir-after-all",
+            cl::desc("Write the IR after every pass below this directory"),
+            cl::value_desc("dir"));
+static cl::opt<bool> timing("timing", cl::desc("Report the time of each pass"));
+
+static int fail(const llvm::Twine &message) {
+  llvm::errs() << "kiln-compile: error: " << message << "\n";
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  if (!cl::ParseCommandLineOptions(
+          argc, argv, "Compile a Kiln model graph into a .kiln artifact\n",
+          &llvm::errs()))
+    return 2;
+
+  std::string inputPath = input.getValue(), outputPath = output.getValue();
+  auto file = llvm::MemoryBuffer::getFile(inputPath, /*IsText=*/false);
+  if (!file)
+    return fail("cannot read '" + inputPath +
+                "': " + file.getError().message());
+  if (llvm::sys::fs::equivalent(inputPath, outputPath))
+    return fail("the output '" + outputPath + "' is the input");
+
+  kiln::CompileOptions options;
+  options.target = target.getValue();
+  if (cpu.getNumOccurrences())
+    options.backendOptions["cpu"] = cpu.getValue();
+  options.entry = entry.getValue();
+  options.dumpIrDir = dumpDir.getValue();
+  options.timing = timing;
+  kiln::CompileResult result =
+      kiln::compile((*file)->getBuffer(), inputPath, options);
+  llvm::errs() << result.diagnostics;
+  if (!result.succeeded)
+    return 1;
+  if (timing)
+    llvm::errs() << result.timing;
+
+  // Write next to the destination, then rename: a failed write never leaves
+  // a truncated artifact behind.
+  llvm::SmallString<128> temp;
+  int fd;
+  if (auto ec =
+          llvm::sys::fs::createUniqueFile(outputPath + ".tmp-%%%%%%", fd, temp))
+    return fail("cannot write '" + outputPath + "': " + ec.message());
+  {
+    llvm::raw_fd_ostream stream(fd, /*shouldClose=*/true);
+    stream << result.artifact;
+    stream.close();
+    if (stream.has_error()) {
+      llvm::sys::fs::remove(temp);
+      return fail("cannot write '" + outputPath +
+                  "': " + stream.error().message());
+    }
+  }
+  if (auto ec = llvm::sys::fs::rename(temp, outputPath)) {
+    llvm::sys::fs::remove(temp);
+    return fail("cannot write '" + outputPath + "': " + ec.message());
+  }
+  return 0;
+}

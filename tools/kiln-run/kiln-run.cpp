@@ -1,0 +1,228 @@
+//===- kiln-run.cpp - run a compiled .kiln model --------------------------===//
+//
+//   kiln-run MODEL.kiln --input a.npy [--input b.npy ...] [--output-dir DIR]
+//            [--print] [--benchmark N] [--threads N]
+//
+// Built on the runtime alone: no LLVM or MLIR in this process. Exit status 0
+// on success, 1 on a user error (message on stderr), 2 on bad usage.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/runtime/Error.h"
+#include "kiln/runtime/Npy.h"
+#include "kiln/runtime/Runtime.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+
+using namespace kiln::rt;
+
+namespace {
+
+constexpr const char *kUsage =
+    "usage: kiln-run MODEL.kiln [--input FILE.npy]... [--output-dir DIR]\n"
+    "                [--print] [--benchmark N] [--threads N]\n"
+    "\n"
+    "Runs a model compiled by kiln-compile on the inputs, in order.\n"
+    "  --input FILE.npy  the next input (numpy .npy)\n"
+    "  --output-dir DIR  write output_0.npy, output_1.npy, ... into DIR\n"
+    "  --print           print each output's shape, dtype and first values\n"
+    "  --benchmark N     run N more times after a warm-up; print min and\n"
+    "                    median latency\n"
+    "  --threads N       worker threads (default: all hardware threads)\n";
+
+struct Options {
+  std::string model;
+  std::vector<std::string> inputs;
+  std::string outputDir;
+  bool print = false;
+  long benchmark = 0;
+  long threads = 0;
+};
+
+[[noreturn]] void usage(const std::string &problem) {
+  std::cerr << "kiln-run: " << problem << "\n" << kUsage;
+  std::exit(2);
+}
+
+long parseCount(const std::string &flag, const char *text, long minimum) {
+  char *end = nullptr;
+  errno = 0;
+  long value = std::strtol(text, &end, 10);
+  if (errno || !end || *end || value < minimum)
+    usage(flag + " needs an integer >= " + std::to_string(minimum) + ", got '" +
+          text + "'");
+  return value;
+}
+
+Options parse(int argc, char **argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> const char * {
+      if (i + 1 >= argc)
+        usage(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      std::exit(0);
+    } else if (arg == "--input") {
+      options.inputs.push_back(value());
+    } else if (arg == "--output-dir") {
+      options.outputDir = value();
+    } else if (arg == "--print") {
+      options.print = true;
+    } else if (arg == "--benchmark") {
+      options.benchmark = parseCount(arg, value(), 1);
+    } else if (arg == "--threads") {
+      options.threads = parseCount(arg, value(), 1);
+    } else if (!arg.empty() && arg[0] == '-') {
+      usage("unknown option " + arg);
+    } else if (options.model.empty()) {
+      options.model = arg;
+    } else {
+      usage("more than one model given ('" + options.model + "' and '" + arg +
+            "')");
+    }
+  }
+  if (options.model.empty())
+    usage("no model given");
+  return options;
+}
+
+template <typename T>
+void printValues(std::ostream &os, const void *data, int64_t n) {
+  const T *values = static_cast<const T *>(data);
+  for (int64_t i = 0; i < n; ++i) {
+    if (i)
+      os << ", ";
+    if constexpr (sizeof(T) == 1)
+      os << static_cast<int>(values[i]);
+    else
+      os << values[i];
+  }
+}
+
+void printTensor(const std::string &name, const HostTensor &tensor) {
+  constexpr int64_t kShown = 8;
+  int64_t shown = std::min(kShown, tensor.numElements());
+  std::ostringstream os;
+  os.precision(6);
+  os << name << ": " << describe(tensor.dtype(), tensor.shape()) << " = [";
+  switch (tensor.dtype()) {
+  case DType::f32:
+    printValues<float>(os, tensor.data(), shown);
+    break;
+  case DType::f64:
+    printValues<double>(os, tensor.data(), shown);
+    break;
+  case DType::i64:
+    printValues<int64_t>(os, tensor.data(), shown);
+    break;
+  case DType::i32:
+    printValues<int32_t>(os, tensor.data(), shown);
+    break;
+  case DType::i16:
+    printValues<int16_t>(os, tensor.data(), shown);
+    break;
+  case DType::i8:
+    printValues<int8_t>(os, tensor.data(), shown);
+    break;
+  case DType::i1:
+  case DType::ui8:
+    printValues<uint8_t>(os, tensor.data(), shown);
+    break;
+  case DType::f16:
+  case DType::bf16:
+    os << "(" << dtypeName(tensor.dtype()) << " values not printed)";
+    break;
+  }
+  if (tensor.numElements() > shown)
+    os << ", ...";
+  std::cout << os.str() << "]\n";
+}
+
+int run(const Options &options) {
+  std::shared_ptr<const Model> model = Model::load(options.model);
+  if (options.inputs.size() != model->inputs().size())
+    throw Error("'" + options.model + "' takes " +
+                std::to_string(model->inputs().size()) + " input(s) (" +
+                [&] {
+                  std::string names;
+                  for (const TensorSpec &spec : model->inputs())
+                    names += (names.empty() ? "" : ", ") + spec.name + ": " +
+                             describe(spec.dtype, spec.shape);
+                  return names;
+                }() +
+                "), got " + std::to_string(options.inputs.size()) +
+                " --input file(s)");
+  if (!options.outputDir.empty()) {
+    struct stat info;
+    if (::stat(options.outputDir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
+      throw Error("output directory '" + options.outputDir +
+                  "' does not exist");
+    if (::access(options.outputDir.c_str(), W_OK) != 0)
+      throw Error("output directory '" + options.outputDir +
+                  "' is not writable");
+  }
+
+  std::vector<HostTensor> inputs;
+  for (const std::string &path : options.inputs)
+    inputs.push_back(readNpy(path));
+  std::vector<const HostTensor *> inputPointers;
+  for (const HostTensor &input : inputs)
+    inputPointers.push_back(&input);
+
+  ExecutorOptions executorOptions;
+  executorOptions.threads = static_cast<unsigned>(options.threads);
+  Executor executor(model, executorOptions);
+  std::vector<HostTensor> outputs = executor.run(inputPointers);
+
+  if (options.benchmark > 0) {
+    std::vector<double> times;
+    for (long i = 0; i < options.benchmark; ++i) {
+      auto start = std::chrono::steady_clock::now();
+      outputs = executor.run(inputPointers);
+      times.push_back(std::chrono::duration<double, std::milli>(
+                          std::chrono::steady_clock::now() - start)
+                          .count());
+    }
+    std::sort(times.begin(), times.end());
+    std::printf("benchmark: %ld runs, min %.3f ms, median %.3f ms\n",
+                options.benchmark, times.front(), times[times.size() / 2]);
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    std::string name = model->outputs()[i].name;
+    if (options.print)
+      printTensor(name, outputs[i]);
+    if (!options.outputDir.empty())
+      writeNpy(options.outputDir + "/output_" + std::to_string(i) + ".npy",
+               outputs[i]);
+  }
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options options = parse(argc, argv);
+  try {
+    return run(options);
+  } catch (const Error &error) {
+    std::cerr << "kiln-run: error: " << error.what() << "\n";
+    return 1;
+  } catch (const std::bad_alloc &) {
+    std::cerr << "kiln-run: error: out of memory\n";
+    return 1;
+  }
+}
