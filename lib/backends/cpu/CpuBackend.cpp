@@ -53,7 +53,7 @@ constexpr const char *kKernelPipeline =
     "canonicalize,cse,canonicalize,"
     "cpu-distribute-workgroups,"
     "buffer-deallocation-pipeline,"
-    "func.func(convert-linalg-to-loops),"
+    "cpu-expand-copies,func.func(convert-linalg-to-loops),"
     "lower-affine,expand-strided-metadata,lower-affine,"
     "convert-scf-to-cf,"
     "cpu-approximate-math,convert-math-to-llvm,convert-math-to-libm,"

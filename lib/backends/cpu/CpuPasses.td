@@ -55,6 +55,16 @@ def CpuApproximateMath : Pass<"cpu-approximate-math"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def CpuExpandCopies : Pass<"cpu-expand-copies"> {
+  let summary = "Turn memref.copy into linalg.copy, compiled into loops";
+  let description = [{
+    Bufferization copies buffers with `memref.copy`, whose strided form
+    lowers to a call into MLIR's C runner library. Kernels must not depend on
+    it, so copies become `linalg.copy` and then plain loops.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def CpuEmitEntryPoints : Pass<"cpu-emit-entry-points", "::mlir::ModuleOp"> {
   let summary = "Add the runtime's calling convention to each lowered kernel";
   let description = [{

@@ -1,0 +1,77 @@
+"""Helpers for end-to-end tests: write a graph, compile it with kiln-compile,
+run it with kiln-run, read the outputs back with numpy."""
+
+import os
+import pathlib
+import subprocess
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = pathlib.Path(os.environ.get("KILN_BIN_DIR", ROOT / "build" / "bin"))
+
+_MLIR_TYPES = {
+    np.dtype(np.float16): "f16",
+    np.dtype(np.float32): "f32",
+    np.dtype(np.float64): "f64",
+    np.dtype(np.bool_): "i1",
+    np.dtype(np.int8): "i8",
+    np.dtype(np.int16): "i16",
+    np.dtype(np.int32): "i32",
+    np.dtype(np.int64): "i64",
+}
+
+
+def tensor_type(shape, dtype):
+    """tensor<2x3xf32> for shape (2, 3) and float32."""
+    dims = "".join(f"{d}x" for d in shape)
+    return f"tensor<{dims}{_MLIR_TYPES[np.dtype(dtype)]}>"
+
+
+def type_of(array):
+    return tensor_type(array.shape, array.dtype)
+
+
+def graph_module(inputs, body, results):
+    """A module with @main taking `inputs` (arrays) as %arg0, %arg1, ...;
+    `body` is MLIR text, `results` a list of (value name, array-like type
+    source: an array or a (shape, dtype) pair)."""
+    args = ", ".join(f"%arg{i}: {type_of(a)}" for i, a in enumerate(inputs))
+    types = [type_of(r) if isinstance(r, np.ndarray) else tensor_type(*r)
+             for _, r in results]
+    names = ", ".join(name for name, _ in results)
+    return (f"func.func @main({args}) -> ({', '.join(types)}) {{\n{body}\n"
+            f"  return {names} : {', '.join(types)}\n}}\n")
+
+
+def run_cli(*args, check=True):
+    result = subprocess.run([str(a) for a in args], capture_output=True,
+                            text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(map(str, args))} exited {result.returncode}:\n"
+            f"{result.stderr}")
+    return result
+
+
+def compile_and_run(tmp_path, source, inputs, threads=None):
+    """Compiles MLIR `source`, runs it on `inputs`, returns the outputs."""
+    model = tmp_path / "model.mlir"
+    model.write_text(source)
+    artifact = tmp_path / "model.kiln"
+    run_cli(BIN / "kiln-compile", model, "-o", artifact)
+    args = [BIN / "kiln-run", artifact]
+    for i, array in enumerate(inputs):
+        path = tmp_path / f"input_{i}.npy"
+        np.save(path, array)
+        args += ["--input", path]
+    out = tmp_path / "out"
+    out.mkdir(exist_ok=True)
+    args += ["--output-dir", out]
+    if threads:
+        args += ["--threads", str(threads)]
+    run_cli(*args)
+    outputs = []
+    while (out / f"output_{len(outputs)}.npy").exists():
+        outputs.append(np.load(out / f"output_{len(outputs)}.npy"))
+    return outputs
