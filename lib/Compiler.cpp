@@ -114,36 +114,44 @@ kiln::CompileResult kiln::compile(std::string_view source,
     return result;
   }
 
-  PassManager pm(&parsed.context);
-  if (!options.dumpIrDir.empty())
-    pm.enableIRPrintingToFileTree(
-        [](Pass *, Operation *) { return false; },
-        [](Pass *, Operation *) { return true; },
-        /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
-        /*printAfterOnlyOnFailure=*/false, options.dumpIrDir);
-  DefaultTimingManager timing;
-  TimingScope timingScope;
-  llvm::raw_string_ostream timingStream(result.timing);
-  if (options.timing) {
-    timing.setEnabled(true);
+  // The timing report is printed when the timing manager goes away at the
+  // end of the block below: the stream must outlive it.
+  std::string timingText;
+  llvm::raw_string_ostream timingStream(timingText);
+  LogicalResult compiled = failure();
+  {
+    // Declared before the pass manager: the root scope ends first, then the
+    // manager prints its report into timingStream.
+    DefaultTimingManager timing;
+    timing.setEnabled(options.timing);
     timing.setOutput(createOutputStrategy(
         DefaultTimingManager::OutputFormat::Text, timingStream));
-    timingScope = timing.getRootScope();
-    pm.enableTiming(timingScope);
+    TimingScope timingScope = timing.getRootScope();
+    PassManager pm(&parsed.context);
+    if (!options.dumpIrDir.empty()) {
+      // MLIR prints IR per pass only from a single-threaded pass manager.
+      parsed.context.disableMultithreading();
+      pm.enableIRPrintingToFileTree(
+          [](Pass *, Operation *) { return false; },
+          [](Pass *, Operation *) { return true; },
+          /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
+          /*printAfterOnlyOnFailure=*/false, options.dumpIrDir);
+    }
+    if (options.timing)
+      pm.enableTiming(timingScope);
+    CompilePipelineOptions pipeline;
+    pipeline.target = options.target;
+    pipeline.entry = options.entry;
+    compiled = success(succeeded(buildCompilePipeline(pm, pipeline)) &&
+                       succeeded(pm.run(module)));
   }
-  CompilePipelineOptions pipeline;
-  pipeline.target = options.target;
-  pipeline.entry = options.entry;
-  if (failed(buildCompilePipeline(pm, pipeline)) || failed(pm.run(module)))
+  if (failed(compiled))
     return result;
   FailureOr<std::string> artifact =
       writeArtifact(module, options.backendOptions);
   if (failed(artifact))
     return result;
-  if (options.timing) {
-    timingScope.stop();
-    timing.dumpTimers(timingStream);
-  }
+  result.timing = std::move(timingText);
   result.artifact = std::move(*artifact);
   result.succeeded = true;
   return result;

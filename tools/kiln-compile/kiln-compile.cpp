@@ -65,13 +65,13 @@ int main(int argc, char **argv) {
   options.entry = entry.getValue();
   options.dumpIrDir = dumpDir.getValue();
   options.timing = timing;
+
   kiln::CompileResult result =
       kiln::compile((*file)->getBuffer(), inputPath, options);
   llvm::errs() << result.diagnostics;
   if (!result.succeeded)
     return 1;
-  if (timing)
-    llvm::errs() << result.timing;
+  llvm::errs() << result.timing; // empty unless --timing
 
   // Write next to the destination, then rename: a failed write never leaves
   // a truncated artifact behind.
