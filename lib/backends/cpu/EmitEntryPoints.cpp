@@ -43,7 +43,8 @@ struct CpuEmitEntryPoints
     for (NamedAttribute entry : grid) {
       auto kernel = module.lookupSymbol<LLVM::LLVMFuncOp>(entry.getName());
       if (!kernel) {
-        module.emitError("kernel @") << entry.getName() << " was not lowered";
+        module.emitError("kernel @")
+            << entry.getName().getValue() << " was not lowered";
         return signalPassFailure();
       }
       LLVM::LLVMFunctionType kernelType = kernel.getFunctionType();

@@ -1,0 +1,71 @@
+// cpu-prepare-kernels: buffer bindings, contraction loops reordered, the root
+// tiled over an scf.forall of workgroups.
+// RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(cpu-prepare-kernels{min-workgroup-iterations=64})" | FileCheck %s
+
+// Small enough for one workgroup: only the bindings change.
+// CHECK-LABEL: func.func @small
+// CHECK-SAME: (%[[A:.*]]: memref<4xf32>, %[[OUT:.*]]: memref<4xf32>)
+// CHECK: %[[T:.*]] = bufferization.to_tensor %[[A]] restrict : memref<4xf32> to tensor<4xf32>
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[T]]
+// CHECK: bufferization.materialize_in_destination %[[R]] in restrict writable %[[OUT]]
+// CHECK-NOT: scf.forall
+// CHECK: return
+module {
+  func.func @small(%a: tensor<4xf32>) -> tensor<4xf32> {
+    %e = tensor.empty() : tensor<4xf32>
+    %0 = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%a : tensor<4xf32>) outs(%e : tensor<4xf32>) {
+    ^bb0(%x: f32, %o: f32):
+      %n = arith.negf %x : f32
+      linalg.yield %n : f32
+    } -> tensor<4xf32>
+    return %0 : tensor<4xf32>
+  }
+}
+
+// -----
+
+// A matmul: k moves outside n, and m is split over workgroups with the
+// zero fill fused into each tile.
+// CHECK-DAG: #[[LHS:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[RHS:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-LABEL: func.func @matmul
+// CHECK-SAME: (%{{.*}}: memref<64x32xf32>, %{{.*}}: memref<32x16xf32>, %[[OUT_BUF:.*]]: memref<64x16xf32>)
+// CHECK: scf.forall (%{{.*}}) in (64) shared_outs
+// CHECK: %[[TILE:.*]] = linalg.fill
+// CHECK: linalg.generic {indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]], iterator_types = ["parallel", "reduction", "parallel"]}
+// CHECK-SAME: outs(%[[TILE]] : tensor<1x16xf32>)
+// CHECK: scf.forall.in_parallel
+module {
+  func.func @matmul(%a: tensor<64x32xf32>, %b: tensor<32x16xf32>) -> tensor<64x16xf32> {
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<64x16xf32>
+    %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<64x16xf32>) -> tensor<64x16xf32>
+    %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%a, %b : tensor<64x32xf32>, tensor<32x16xf32>) outs(%acc : tensor<64x16xf32>) {
+    ^bb0(%x: f32, %y: f32, %o: f32):
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %o, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<64x16xf32>
+    return %0 : tensor<64x16xf32>
+  }
+}
+
+// -----
+
+// A plain reduction over the contiguous dim keeps its order.
+// CHECK-LABEL: func.func @row_sum
+// CHECK: iterator_types = ["parallel", "reduction"]
+module {
+  func.func @row_sum(%a: tensor<8x16xf32>) -> tensor<8xf32> {
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<8xf32>
+    %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<8xf32>) -> tensor<8xf32>
+    %0 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>], iterator_types = ["parallel", "reduction"]} ins(%a : tensor<8x16xf32>) outs(%acc : tensor<8xf32>) {
+    ^bb0(%x: f32, %o: f32):
+      %s = arith.addf %o, %x : f32
+      linalg.yield %s : f32
+    } -> tensor<8xf32>
+    return %0 : tensor<8xf32>
+  }
+}

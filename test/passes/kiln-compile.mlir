@@ -1,0 +1,23 @@
+// The whole compile pipeline, as kiln-compile runs it before writing the
+// artifact: an exec schedule plus CPU kernels in the LLVM dialect.
+// RUN: kiln-opt %s --kiln-compile | FileCheck %s
+// RUN: not kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{target=tpu})" 2>&1 | FileCheck %s --check-prefix=TARGET
+
+// CHECK-LABEL: module @kernels_cpu attributes {exec.target = "cpu", exec.workgroups = {dispatch_0 = 1 : i64, dispatch_1 = 1 : i64}
+// CHECK: llvm.func internal @dispatch_0(
+// CHECK: llvm.func @kiln_dispatch_0(%{{.*}}: !llvm.ptr, %{{.*}}: i64)
+// CHECK: llvm.func @kiln_dispatch_1(
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: attributes {exec.entry, exec.num_inputs = 1 : i64}
+// CHECK: exec.alloc
+// CHECK: exec.dispatch @kernels_cpu::@dispatch_0
+// CHECK: exec.view
+// CHECK: exec.dispatch @kernels_cpu::@dispatch_1
+// TARGET: kiln-compile: unknown target 'tpu'
+func.func @main(%x: tensor<2x8xf32>) -> tensor<16xf32> {
+  %one = graph.constant dense<1.0> : tensor<f32>
+  %0 = graph.add %x, %one : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>
+  %1 = graph.reshape %0 : tensor<2x8xf32> -> tensor<16xf32>
+  %2 = graph.tanh %1 : tensor<16xf32>
+  return %2 : tensor<16xf32>
+}
