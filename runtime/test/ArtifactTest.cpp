@@ -1,0 +1,133 @@
+//===- ArtifactTest.cpp - .kiln encoding, decoding and validation ---------===//
+
+#include "kiln/runtime/Artifact.h"
+#include "kiln/runtime/Error.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include <string>
+
+using namespace kiln::rt;
+
+namespace {
+
+/// y = kernel(x, w): one input, one constant, one output, one dispatch.
+ArtifactContents sample() {
+  ArtifactContents contents;
+  Manifest &m = contents.manifest;
+  m.entry = "main";
+  m.buffers = {{BufferKind::input, 0, 16},
+               {BufferKind::constant, 0, 16},
+               {BufferKind::output, 0, 16},
+               {BufferKind::transient, 0, 16},
+               {BufferKind::view, 3, 16}};
+  m.inputs = {{"x", DType::f32, {4}, 0}};
+  m.outputs = {{"y", DType::f32, {2, 2}, 2}};
+  m.constants = {{0, 16}};
+  m.libraries = {{"cpu", 0}};
+  m.kernels = {{0, "kiln_dispatch_0", 3}};
+  m.steps = {{StepKind::dispatch, 0, {0, 1, 3}}, {StepKind::copy, 0, {4, 2}}};
+  contents.libraries = {std::string("\x7f"
+                                    "ELF fake library",
+                                    17)};
+  contents.constants = {std::string(16, '\x01')};
+  return contents;
+}
+
+std::string decodeError(const std::string &bytes) {
+  try {
+    decodeArtifact(bytes, "m.kiln");
+  } catch (const Error &error) {
+    return error.what();
+  }
+  return "";
+}
+
+} // namespace
+
+TEST(Artifact, RoundTrips) {
+  std::string bytes = encodeArtifact(sample());
+  ArtifactView view = decodeArtifact(bytes, "m.kiln");
+  const Manifest &m = view.manifest;
+  EXPECT_EQ(m.entry, "main");
+  ASSERT_EQ(m.inputs.size(), 1u);
+  EXPECT_EQ(m.inputs[0].name, "x");
+  EXPECT_EQ(m.outputs[0].shape, (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(m.kernels[0].symbol, "kiln_dispatch_0");
+  EXPECT_EQ(m.kernels[0].workgroups, 3u);
+  ASSERT_EQ(m.steps.size(), 2u);
+  EXPECT_EQ(m.steps[1].kind, StepKind::copy);
+  ASSERT_EQ(view.libraries.size(), 1u);
+  EXPECT_EQ(view.libraries[0], sample().libraries[0]);
+  EXPECT_EQ(view.constants.substr(m.constants[0].offset, 16),
+            std::string(16, '\x01'));
+}
+
+TEST(Artifact, ConstantsAndSectionsAreAligned) {
+  ArtifactContents contents = sample();
+  contents.constants.push_back(std::string(5, '\x02'));
+  contents.manifest.constants.push_back({0, 5});
+  std::string bytes = encodeArtifact(contents);
+  ArtifactView view = decodeArtifact(bytes, "m.kiln");
+  for (const ConstantSpec &constant : view.manifest.constants) {
+    const char *start = view.constants.data() + constant.offset;
+    EXPECT_EQ((start - bytes.data()) % kArtifactAlignment, 0u);
+  }
+}
+
+TEST(Artifact, DetectsEveryFlippedByte) {
+  std::string bytes = encodeArtifact(sample());
+  for (size_t i = kArtifactHeaderSize; i < bytes.size(); i += 7) {
+    std::string corrupted = bytes;
+    corrupted[i] ^= 0x10;
+    EXPECT_EQ(decodeError(corrupted),
+              "'m.kiln' is corrupted: its checksum does not match its "
+              "contents")
+        << "byte " << i;
+  }
+}
+
+TEST(Artifact, RejectsTruncationAndVersion) {
+  std::string bytes = encodeArtifact(sample());
+  EXPECT_EQ(decodeError(bytes.substr(0, 10)),
+            "'m.kiln' is not a Kiln artifact (no KILNART magic)");
+  EXPECT_EQ(decodeError(bytes.substr(0, bytes.size() - 1)),
+            "'m.kiln' is truncated or padded: its header says " +
+                std::to_string(bytes.size()) + " bytes, the file has " +
+                std::to_string(bytes.size() - 1));
+  bytes[8] = 2;
+  EXPECT_EQ(decodeError(bytes),
+            "'m.kiln' has artifact format version 2; this runtime reads "
+            "version 1 (recompile the model)");
+}
+
+TEST(Artifact, RejectsInconsistentManifests) {
+  struct Case {
+    std::function<void(ArtifactContents &)> breakIt;
+    std::string message;
+  };
+  std::vector<Case> cases = {
+      {[](ArtifactContents &c) { c.manifest.buffers[4].index = 4; },
+       "buffer 4 is a bad view"},
+      {[](ArtifactContents &c) { c.manifest.steps[0].kernel = 7; },
+       "a step dispatches a missing kernel"},
+      {[](ArtifactContents &c) { c.manifest.steps[0].bindings.push_back(99); },
+       "a step refers to buffer 99 of 5"},
+      {[](ArtifactContents &c) { c.manifest.inputs[0].shape = {5}; },
+       "tensor 'x' does not fill its buffer"},
+      {[](ArtifactContents &c) { c.manifest.kernels[0].workgroups = 0; },
+       "kernel 'kiln_dispatch_0' has no library or no workgroups"},
+      {[](ArtifactContents &c) { c.manifest.buffers[1].bytes = 32; },
+       "buffer 1 is a missing constant"},
+      {[](ArtifactContents &c) { c.manifest.steps[1].bindings = {4}; },
+       "a copy step does not copy between two equal buffers"},
+  };
+  for (Case &c : cases) {
+    ArtifactContents contents = sample();
+    c.breakIt(contents);
+    EXPECT_EQ(decodeError(encodeArtifact(contents)),
+              "artifact 'm.kiln' is inconsistent: " + c.message);
+  }
+}
