@@ -198,7 +198,7 @@ int run(const Options &options) {
                           .count());
     }
     std::sort(times.begin(), times.end());
-    std::printf("benchmark: %ld runs, min %.3f ms, median %.3f ms\n",
+    std::printf("benchmark: %ld runs, min %.6f ms, median %.6f ms\n",
                 options.benchmark, times.front(), times[times.size() / 2]);
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
