@@ -234,3 +234,17 @@ def test_run_print_and_benchmark(tmp_path, good_artifact):
                      y, "--print", "--benchmark", "5", "--threads", "2")
     assert "output_0: f32 [2, 3] = [1, 2, 3, 1, 2, 3]" in result.stdout
     assert "benchmark: 5 runs, min" in result.stdout
+
+
+def test_cross_compiled_kernels_are_refused(tmp_path):
+    """An artifact for another architecture compiles, but the runtime says
+    why it cannot load it instead of crashing."""
+    import platform
+    other = "aarch64" if platform.machine() == "x86_64" else "x86-64"
+    result, artifact = compile_text(tmp_path, GOOD, f"--cpu={other}")
+    assert result.returncode == 0, result.stderr
+    x = save(tmp_path, "x.npy", np.zeros((2, 3), np.float32))
+    y = save(tmp_path, "y.npy", np.zeros(3, np.float32))
+    result = run_cli(BIN / "kiln-run", artifact, "--input", x, "--input", y,
+                     check=False)
+    assert_user_error(result, "cannot load the CPU kernels of")

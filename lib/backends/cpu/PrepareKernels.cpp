@@ -120,21 +120,33 @@ SmallVector<int64_t> chooseTileSizes(TilingInterface root, OpBuilder &builder,
   return sizes;
 }
 
-/// A contraction's reduction (matmul's k) runs innermost in the generic's
-/// natural order; moving it just outside the last parallel loop makes the
-/// innermost loop walk contiguous memory with no loop-carried sum, which
-/// LLVM vectorizes: (m, n, k) becomes (m, k, n), 13-40x faster measured.
+/// A contraction's or convolution's reductions (matmul's k, a convolution's
+/// channels and window) run innermost in linalg's order; moving them just
+/// outside the last parallel loop makes the innermost loop walk contiguous
+/// memory with no loop-carried sum, which LLVM vectorizes: (m, n, k) becomes
+/// (m, k, n), 13-40x faster measured on matmul.
 void hoistReductions(func::FuncOp kernel) {
   IRRewriter rewriter(kernel.getContext());
-  SmallVector<linalg::GenericOp> generics;
-  kernel.walk([&](linalg::GenericOp op) { generics.push_back(op); });
-  for (linalg::GenericOp op : generics) {
-    // Only contractions: a plain reduction over the contiguous dim (softmax,
-    // reduce) is better left innermost.
+  // Only contractions and convolutions (pooling included): a plain reduction
+  // over the contiguous dim (softmax, reduce) is better left innermost.
+  SmallVector<linalg::LinalgOp> candidates;
+  kernel.walk([&](linalg::LinalgOp op) {
+    if (linalg::isaContractionOpInterface(op) ||
+        linalg::isaConvolutionOpInterface(op))
+      candidates.push_back(op);
+  });
+  for (linalg::LinalgOp candidate : candidates) {
+    rewriter.setInsertionPoint(candidate);
+    auto op = dyn_cast<linalg::GenericOp>(candidate.getOperation());
+    if (!op) {
+      FailureOr<linalg::GenericOp> generic =
+          linalg::generalizeNamedOp(rewriter, candidate);
+      if (failed(generic))
+        continue;
+      op = *generic;
+    }
     SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-    if (iterators.empty() ||
-        iterators.back() != utils::IteratorType::reduction ||
-        !linalg::isaContractionOpInterface(op))
+    if (iterators.empty() || iterators.back() != utils::IteratorType::reduction)
       continue;
     SmallVector<unsigned> parallel, reduction;
     for (auto [dim, type] : llvm::enumerate(iterators))

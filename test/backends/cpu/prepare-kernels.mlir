@@ -1,5 +1,5 @@
-// cpu-prepare-kernels: buffer bindings, contraction loops reordered, the root
-// tiled over an scf.forall of workgroups.
+// cpu-prepare-kernels: buffer bindings, contraction and convolution loops
+// reordered, the root tiled over an scf.forall of workgroups.
 // RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(cpu-prepare-kernels{min-workgroup-iterations=64})" | FileCheck %s
 
 // Small enough for one workgroup: only the bindings change.
@@ -67,5 +67,44 @@ module {
       linalg.yield %s : f32
     } -> tensor<8xf32>
     return %0 : tensor<8xf32>
+  }
+}
+
+// -----
+
+// A named convolution is generalized and its reductions (channels, window)
+// move outside the output's width, the contiguous dim.
+// CHECK-DAG: #[[IN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d3, d2 + d4, d5 + d6)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d6)>
+// CHECK-LABEL: func.func @conv
+// CHECK: scf.forall
+// CHECK: linalg.generic {indexing_maps = [#[[IN]], #{{.*}}, #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]}
+// CHECK-NOT: linalg.conv_2d
+module {
+  func.func @conv(%x: tensor<1x4x10x10xf32>, %w: tensor<8x4x3x3xf32>) -> tensor<1x8x8x8xf32> {
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<1x8x8x8xf32>
+    %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+    %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x4x10x10xf32>, tensor<8x4x3x3xf32>) outs(%acc : tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+    return %0 : tensor<1x8x8x8xf32>
+  }
+}
+
+// -----
+
+// Pooling is a convolution too: the window moves outside the output's width.
+// CHECK-LABEL: func.func @max_pool
+// CHECK: scf.forall
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]
+// CHECK: arith.maximumf
+// CHECK-NOT: linalg.pooling_nchw_max
+module {
+  func.func @max_pool(%x: tensor<1x4x10x10xf32>) -> tensor<1x4x8x8xf32> {
+    %ninf = arith.constant 0xFF800000 : f32
+    %window = tensor.empty() : tensor<3x3xf32>
+    %e = tensor.empty() : tensor<1x4x8x8xf32>
+    %acc = linalg.fill ins(%ninf : f32) outs(%e : tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+    %0 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %window : tensor<1x4x10x10xf32>, tensor<3x3xf32>) outs(%acc : tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+    return %0 : tensor<1x4x8x8xf32>
   }
 }
