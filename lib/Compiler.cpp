@@ -7,10 +7,14 @@
 #include "lib/ArtifactWriter.h"
 #include "passes/Pipelines.h"
 
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -30,11 +34,38 @@ namespace {
 /// source parsed with its diagnostics going to `diagnostics`.
 struct ParsedSource {
   ParsedSource(std::string_view source, std::string_view sourceName,
-               std::string &diagnosticText)
+               const kiln::ResourceBlobs &blobs, std::string &diagnosticText)
       : context(makeRegistry()), diagnostics(diagnosticText),
         handler((addBuffer(source, sourceName), sourceMgr), &context,
                 diagnostics) {
-    module = parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+    // Verification waits for the blobs: constants are checked against them.
+    module = parseSourceFile<ModuleOp>(
+        sourceMgr, ParserConfig(&context, /*verifyAfterParse=*/false));
+    if (module && (failed(attachBlobs(blobs)) || failed(verify(*module))))
+      module = nullptr;
+  }
+
+  /// Gives each named resource its bytes, without copying them.
+  LogicalResult attachBlobs(const kiln::ResourceBlobs &blobs) {
+    if (blobs.empty())
+      return success();
+    DialectResourceBlobManager &manager =
+        DenseResourceElementsHandle::getManagerInterface(&context)
+            .getBlobManager();
+    for (const auto &[name, bytes] : blobs) {
+      DialectResourceBlobManager::BlobEntry *entry = manager.lookup(name);
+      if (!entry)
+        return emitError(module->getLoc(), "weight '")
+               << name << "' is given but no dense_resource names it";
+      // The largest power of two, up to 64, that the bytes are aligned to.
+      uintptr_t address = reinterpret_cast<uintptr_t>(bytes.data());
+      size_t alignment = 64;
+      while (alignment > 1 && address % alignment)
+        alignment /= 2;
+      entry->setBlob(UnmanagedAsmResourceBlob::allocateWithAlign(
+          ArrayRef<char>(bytes.data(), bytes.size()), alignment));
+    }
+    return success();
   }
 
   static DialectRegistry makeRegistry() {
@@ -64,9 +95,11 @@ struct ParsedSource {
 
 kiln::PipelineResult kiln::runPipeline(std::string_view source,
                                        std::string_view pipeline,
-                                       std::string_view sourceName) {
+                                       std::string_view sourceName,
+                                       const ResourceBlobs &blobs,
+                                       bool elideResources) {
   PipelineResult result;
-  ParsedSource parsed(source, sourceName, result.diagnostics);
+  ParsedSource parsed(source, sourceName, blobs, result.diagnostics);
   OwningOpRef<ModuleOp> &module = parsed.module;
   MLIRContext &context = parsed.context;
   llvm::raw_string_ostream &diagnostics = parsed.diagnostics;
@@ -85,27 +118,30 @@ kiln::PipelineResult kiln::runPipeline(std::string_view source,
     return result;
 
   llvm::raw_string_ostream output(result.output);
-  module->print(output);
+  OpPrintingFlags flags;
+  if (elideResources)
+    flags.elideLargeResourceString(0);
+  module->print(output, flags);
   result.succeeded = true;
   return result;
 }
 
 kiln::CompileResult kiln::compile(std::string_view source,
                                   std::string_view sourceName,
-                                  const CompileOptions &options) {
+                                  const CompileOptions &options,
+                                  const ResourceBlobs &blobs) {
   CompileResult result;
-  ParsedSource parsed(source, sourceName, result.diagnostics);
+  ParsedSource parsed(source, sourceName, blobs, result.diagnostics);
   if (!parsed.module)
     return result;
   ModuleOp module = *parsed.module;
 
+  CompilePipelineOptions pipeline;
+  pipeline.target = options.target;
+  pipeline.entry = options.entry;
   const Backend *backend = lookupBackend(options.target);
   if (!backend) {
-    std::string known;
-    for (const std::string &name : registeredBackends())
-      known += (known.empty() ? "" : ", ") + name;
-    emitError(module.getLoc(), "unknown target '")
-        << options.target << "' (available: " << known << ")";
+    emitError(module.getLoc(), describeCompilePipelineError(pipeline));
     return result;
   }
   std::string optionError;
@@ -139,9 +175,6 @@ kiln::CompileResult kiln::compile(std::string_view source,
     }
     if (options.timing)
       pm.enableTiming(timingScope);
-    CompilePipelineOptions pipeline;
-    pipeline.target = options.target;
-    pipeline.entry = options.entry;
     compiled = success(succeeded(buildCompilePipeline(pm, pipeline)) &&
                        succeeded(pm.run(module)));
   }

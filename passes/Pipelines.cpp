@@ -20,21 +20,53 @@ void kiln::buildGraphCanonicalizePipeline(
     pm.addPass(createCSEPass());
 }
 
+ArrayRef<StringLiteral> kiln::compileStages() {
+  static constexpr StringLiteral stages[] = {"graph", "dispatch", "schedule",
+                                             "kernels"};
+  return stages;
+}
+
 LogicalResult
 kiln::buildCompilePipeline(OpPassManager &pm,
                            const CompilePipelineOptions &options) {
   const Backend *backend = lookupBackend(options.target);
-  if (!backend)
+  ArrayRef<StringLiteral> stages = compileStages();
+  const StringLiteral *last = llvm::find(stages, options.stopAfter.getValue());
+  if (!backend || last == stages.end())
     return failure();
+  size_t stageCount = last - stages.begin() + 1;
+
   buildGraphCanonicalizePipeline(pm, GraphCanonicalizeOptions());
+  if (stageCount == 1)
+    return success();
   pm.addNestedPass<func::FuncOp>(createGraphFormDispatches());
+  if (stageCount == 2)
+    return success();
   ExecBuildScheduleOptions schedule;
   schedule.entry = options.entry;
   schedule.target = options.target;
   pm.addPass(createExecBuildSchedule(schedule));
+  if (stageCount == 3)
+    return success();
   // The kernel module is the one nested module the schedule created.
   backend->buildKernelPipeline(pm.nest<ModuleOp>(), {});
   return success();
+}
+
+std::string kiln::describeCompilePipelineError(
+    const CompilePipelineOptions &options) {
+  if (!lookupBackend(options.target)) {
+    std::string known;
+    for (const std::string &name : registeredBackends())
+      known += (known.empty() ? "" : ", ") + name;
+    return "unknown target '" + options.target.getValue() +
+           "' (available: " + known + ")";
+  }
+  std::string known;
+  for (StringLiteral stage : compileStages())
+    known += (known.empty() ? "" : ", ") + stage.str();
+  return "unknown stage '" + options.stopAfter.getValue() +
+         "' (stages: " + known + ")";
 }
 
 void kiln::registerPipelines() {
@@ -53,8 +85,8 @@ void kiln::registerPipelines() {
         if (!options)
           return errorHandler("bad kiln-compile options: " + text);
         if (failed(buildCompilePipeline(pm, *options)))
-          return errorHandler("kiln-compile: unknown target '" +
-                              options->target.getValue() + "'");
+          return errorHandler("kiln-compile: " +
+                              describeCompilePipelineError(*options));
         return success();
       },
       [](function_ref<void(const detail::PassOptions &)> optionHandler) {

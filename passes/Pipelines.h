@@ -41,13 +41,28 @@ struct CompilePipelineOptions
       *this, "entry",
       llvm::cl::desc("Function to compile (default: the only function)"),
       llvm::cl::init("")};
+  Option<std::string> stopAfter{
+      *this, "stop-after",
+      llvm::cl::desc("End the pipeline after a stage: graph (canonicalized "
+                     "model graph), dispatch (dispatch regions formed), "
+                     "schedule (exec schedule + kernels on tensors), kernels "
+                     "(the backend's lowered kernels; the default)"),
+      llvm::cl::init("kernels")};
 };
 
+/// The compile pipeline's stages, in order: the names `stop-after` takes.
+llvm::ArrayRef<llvm::StringLiteral> compileStages();
+
 /// kiln-compile: model graph → host schedule (exec) plus a kernel module the
-/// backend of `target` has lowered, ready for the artifact writer. Fails to
-/// build (returns failure) for an unknown target.
+/// backend of `target` has lowered, ready for the artifact writer. With
+/// `stop-after`, only the stages up to that one. Fails to build (returns
+/// failure) for an unknown target or stage.
 llvm::LogicalResult buildCompilePipeline(mlir::OpPassManager &pm,
                                          const CompilePipelineOptions &options);
+
+/// Why buildCompilePipeline failed for `options`: the unknown target (with
+/// the available ones) or stage (with the stage names).
+std::string describeCompilePipelineError(const CompilePipelineOptions &options);
 
 /// Registers every Kiln pipeline with the pass registry (`--<name>` in
 /// kiln-opt, `--pass-pipeline=...` everywhere).

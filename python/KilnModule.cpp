@@ -1,26 +1,240 @@
 //===- KilnModule.cpp - the _kiln Python extension ------------------------===//
 //
-// A thin pybind11 layer over Kiln's C++ compile API (include/kiln/Compiler.h);
-// the Python-facing API and its errors live in python/kiln/__init__.py.
+// A thin pybind11 layer over Kiln's C++ compile API (include/kiln/Compiler.h)
+// and the runtime API (kiln/runtime/Runtime.h); the Python-facing API and its
+// errors live in python/kiln/.
 //
 //===----------------------------------------------------------------------===//
 
 #include "kiln/Compiler.h"
+#include "kiln/runtime/Error.h"
+#include "kiln/runtime/Runtime.h"
 
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstring>
 
 namespace py = pybind11;
+namespace rt = kiln::rt;
+
+namespace {
+
+/// Borrows the bytes of every buffer in `weights` (name -> object with the
+/// buffer protocol). The caller keeps the objects alive during the call.
+kiln::ResourceBlobs borrowBlobs(const py::dict &weights) {
+  kiln::ResourceBlobs blobs;
+  for (auto [name, value] : weights) {
+    py::buffer_info info = py::reinterpret_borrow<py::buffer>(value).request();
+    if (info.ndim > 1 &&
+        info.strides.back() != static_cast<py::ssize_t>(info.itemsize))
+      throw py::value_error("weight '" + py::str(name).cast<std::string>() +
+                            "' is not contiguous");
+    blobs[py::str(name).cast<std::string>()] = std::string_view(
+        static_cast<const char *>(info.ptr), info.size * info.itemsize);
+  }
+  return blobs;
+}
+
+/// numpy's name for a runtime element type ("float32", "bool", ...).
+const char *numpyName(rt::DType dtype) {
+  switch (dtype) {
+  case rt::DType::f16:
+    return "float16";
+  case rt::DType::bf16:
+    return nullptr; // numpy has no bfloat16
+  case rt::DType::f32:
+    return "float32";
+  case rt::DType::f64:
+    return "float64";
+  case rt::DType::i1:
+    return "bool";
+  case rt::DType::i8:
+    return "int8";
+  case rt::DType::i16:
+    return "int16";
+  case rt::DType::i32:
+    return "int32";
+  case rt::DType::i64:
+    return "int64";
+  case rt::DType::ui8:
+    return "uint8";
+  }
+  return nullptr;
+}
+
+py::dtype numpyDType(rt::DType dtype) {
+  const char *name = numpyName(dtype);
+  if (!name)
+    throw rt::Error(std::string("element type ") +
+                    std::string(rt::dtypeName(dtype)) + " has no numpy type");
+  return py::dtype(name);
+}
+
+/// A numpy array that owns `tensor` (no copy of its bytes).
+py::array toNumpy(rt::HostTensor tensor) {
+  py::dtype dtype = numpyDType(tensor.dtype());
+  std::vector<py::ssize_t> shape(tensor.shape().begin(), tensor.shape().end());
+  auto *owned = new rt::HostTensor(std::move(tensor));
+  py::capsule owner(owned, [](void *pointer) {
+    delete static_cast<rt::HostTensor *>(pointer);
+  });
+  return py::array(dtype, shape, owned->data(), owner);
+}
+
+/// The inputs, already checked by the Python layer to match the model's
+/// specs, copied into host tensors.
+std::vector<rt::HostTensor> fromNumpy(const rt::Model &model,
+                                      const std::vector<py::array> &arrays) {
+  std::vector<rt::HostTensor> tensors;
+  tensors.reserve(arrays.size());
+  for (size_t i = 0; i < arrays.size(); ++i) {
+    const rt::TensorSpec &spec = model.inputs().at(i);
+    py::array contiguous = py::array::ensure(
+        arrays[i], py::array::c_style | py::array::forcecast);
+    tensors.emplace_back(spec.dtype, spec.shape);
+    if (static_cast<size_t>(contiguous.nbytes()) != tensors.back().byteSize())
+      throw py::value_error("input " + std::to_string(i) + " (" + spec.name +
+                            ") has " + std::to_string(contiguous.nbytes()) +
+                            " bytes, expected " +
+                            std::to_string(tensors.back().byteSize()));
+    std::memcpy(tensors.back().data(), contiguous.data(),
+                tensors.back().byteSize());
+  }
+  return tensors;
+}
+
+py::dict describeSpec(const rt::TensorSpec &spec) {
+  py::dict result;
+  result["name"] = spec.name;
+  result["dtype"] = std::string(rt::dtypeName(spec.dtype));
+  const char *numpy = numpyName(spec.dtype);
+  result["numpy_dtype"] = numpy ? py::object(py::str(numpy)) : py::none();
+  result["shape"] = py::tuple(py::cast(spec.shape));
+  return result;
+}
+
+} // namespace
 
 PYBIND11_MODULE(_kiln, m) {
   m.doc() = "Kiln compiler core (use the `kiln` package, not this module)";
+
+  static py::exception<rt::Error> runtimeError(m, "RuntimeError",
+                                               PyExc_RuntimeError);
+  py::register_exception_translator([](std::exception_ptr error) {
+    try {
+      if (error)
+        std::rethrow_exception(error);
+    } catch (const rt::Error &e) {
+      py::set_error(runtimeError, e.what());
+    }
+  });
 
   py::class_<kiln::PipelineResult>(m, "PipelineResult")
       .def_readonly("succeeded", &kiln::PipelineResult::succeeded)
       .def_readonly("output", &kiln::PipelineResult::output)
       .def_readonly("diagnostics", &kiln::PipelineResult::diagnostics);
 
-  // Compiling holds no Python objects, so other Python threads may run.
-  m.def("run_pipeline", &kiln::runPipeline, py::arg("source"),
-        py::arg("pipeline"), py::arg("source_name"),
-        py::call_guard<py::gil_scoped_release>());
+  // Compiling holds no Python objects, so other Python threads may run; the
+  // weights' buffers stay referenced by the caller's dict meanwhile.
+  m.def(
+      "run_pipeline",
+      [](const std::string &source, const std::string &pipeline,
+         const std::string &sourceName, const py::dict &weights,
+         bool elideResources) {
+        kiln::ResourceBlobs blobs = borrowBlobs(weights);
+        py::gil_scoped_release release;
+        return kiln::runPipeline(source, pipeline, sourceName, blobs,
+                                 elideResources);
+      },
+      py::arg("source"), py::arg("pipeline"), py::arg("source_name"),
+      py::arg("weights") = py::dict(), py::arg("elide_resources") = false);
+
+  py::class_<kiln::CompileResult>(m, "CompileResult")
+      .def_readonly("succeeded", &kiln::CompileResult::succeeded)
+      .def_property_readonly("artifact",
+                             [](const kiln::CompileResult &result) {
+                               return py::bytes(result.artifact);
+                             })
+      .def_readonly("diagnostics", &kiln::CompileResult::diagnostics)
+      .def_readonly("timing", &kiln::CompileResult::timing);
+
+  m.def(
+      "compile",
+      [](const std::string &source, const std::string &sourceName,
+         const std::string &target,
+         const std::map<std::string, std::string> &backendOptions,
+         const std::string &entry, const std::string &dumpIrDir, bool timing,
+         const py::dict &weights) {
+        kiln::CompileOptions options;
+        options.target = target;
+        options.backendOptions = backendOptions;
+        options.entry = entry;
+        options.dumpIrDir = dumpIrDir;
+        options.timing = timing;
+        kiln::ResourceBlobs blobs = borrowBlobs(weights);
+        py::gil_scoped_release release;
+        return kiln::compile(source, sourceName, options, blobs);
+      },
+      py::arg("source"), py::arg("source_name"), py::arg("target"),
+      py::arg("backend_options"), py::arg("entry"), py::arg("dump_ir_dir"),
+      py::arg("timing"), py::arg("weights") = py::dict());
+
+  py::class_<rt::Model, std::shared_ptr<rt::Model>>(m, "Model")
+      .def_static(
+          "load",
+          [](const std::string &path) {
+            return std::const_pointer_cast<rt::Model>(rt::Model::load(path));
+          },
+          py::arg("path"))
+      .def_static(
+          "from_bytes",
+          [](const py::bytes &bytes, const std::string &name) {
+            return std::const_pointer_cast<rt::Model>(
+                rt::Model::fromBytes(std::string(bytes), name));
+          },
+          py::arg("artifact"), py::arg("name"))
+      .def_property_readonly("name", &rt::Model::name)
+      .def_property_readonly("entry",
+                             [](const rt::Model &model) {
+                               return model.manifest().entry;
+                             })
+      .def_property_readonly("inputs",
+                             [](const rt::Model &model) {
+                               py::list specs;
+                               for (const rt::TensorSpec &spec : model.inputs())
+                                 specs.append(describeSpec(spec));
+                               return specs;
+                             })
+      .def_property_readonly("outputs", [](const rt::Model &model) {
+        py::list specs;
+        for (const rt::TensorSpec &spec : model.outputs())
+          specs.append(describeSpec(spec));
+        return specs;
+      });
+
+  py::class_<rt::Executor>(m, "Executor")
+      .def(py::init([](std::shared_ptr<rt::Model> model, unsigned threads) {
+             return std::make_unique<rt::Executor>(
+                 model, rt::ExecutorOptions{threads});
+           }),
+           py::arg("model"), py::arg("threads") = 0)
+      .def("run", [](rt::Executor &executor,
+                     const std::vector<py::array> &arrays) {
+        std::vector<rt::HostTensor> inputs =
+            fromNumpy(executor.model(), arrays);
+        std::vector<const rt::HostTensor *> pointers;
+        for (const rt::HostTensor &input : inputs)
+          pointers.push_back(&input);
+        std::vector<rt::HostTensor> outputs;
+        {
+          py::gil_scoped_release release;
+          outputs = executor.run(pointers);
+        }
+        py::list result;
+        for (rt::HostTensor &output : outputs)
+          result.append(toNumpy(std::move(output)));
+        return result;
+      });
 }

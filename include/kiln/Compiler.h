@@ -16,6 +16,13 @@
 
 namespace kiln {
 
+/// Weights handed over as bytes rather than through IR text: resource name
+/// (as in `dense_resource<name>`) to its raw little-endian, row-major bytes.
+/// The bytes are borrowed for the duration of the call, never copied into IR
+/// text. A frontend (the Python importer) writes the graph as text whose
+/// constants name these resources.
+using ResourceBlobs = std::map<std::string, std::string_view>;
+
 /// The outcome of running a pass pipeline on MLIR text.
 struct PipelineResult {
   bool succeeded = false;
@@ -30,9 +37,13 @@ struct PipelineResult {
 /// result. `pipeline` is a registered pipeline or pass ("graph-canonicalize",
 /// "graph-canonicalize{cse=false}"), a comma-separated list of them, or a full
 /// textual pipeline ("builtin.module(...)"). `sourceName` names the text in
-/// diagnostics. Thread-safe: each call has its own MLIR context.
+/// diagnostics; `blobs` supplies the bytes of resources the text names but
+/// does not hold. Resources are printed with their bytes unless
+/// `elideResources`. Thread-safe: each call has its own MLIR context.
 PipelineResult runPipeline(std::string_view source, std::string_view pipeline,
-                           std::string_view sourceName = "<input>");
+                           std::string_view sourceName = "<input>",
+                           const ResourceBlobs &blobs = {},
+                           bool elideResources = false);
 
 /// How to compile a model graph into a .kiln artifact. The fields map one to
 /// one to kiln-compile's flags.
@@ -62,9 +73,11 @@ struct CompileResult {
 
 /// Parses `source` (MLIR text or bytecode holding a model graph), compiles it
 /// with the compile pipeline and the backend of `options.target`, and encodes
-/// the artifact. Thread-safe: each call has its own MLIR context.
+/// the artifact. `blobs` as for runPipeline. Thread-safe: each call has its
+/// own MLIR context.
 CompileResult compile(std::string_view source, std::string_view sourceName,
-                      const CompileOptions &options);
+                      const CompileOptions &options,
+                      const ResourceBlobs &blobs = {});
 
 } // namespace kiln
 

@@ -1,30 +1,41 @@
 """Kiln: an ML graph compiler for heterogeneous accelerators, on MLIR.
 
-The package is a thin layer over Kiln's C++ compiler: the pipelines are the
-ones kiln-opt runs, and errors carry the compiler's own diagnostics.
+    import kiln
+    m = kiln.compile(model, example_inputs)   # torch.nn.Module, kiln.Graph,
+                                              # or a .mlir / .mlirbc path
+    y = m(*inputs)                            # numpy -> numpy, torch -> torch
+    m.save("model.kiln"); m2 = kiln.load("model.kiln")
+
+The package is a thin layer over Kiln's C++ compiler and runtime: the
+pipelines are the ones kiln-compile and kiln-opt run, the artifact is the one
+kiln-run runs, and errors carry the compiler's own diagnostics.
 """
 
 import os
+import pathlib
+
+import numpy as np
 
 from . import _kiln
+from .errors import CompileError, UnsupportedOperatorError
+from .graph import Graph, Value
 
-__all__ = ["CompileError", "run_pipeline"]
+__all__ = ["CompileError", "UnsupportedOperatorError", "Graph", "Value",
+           "CompiledModule", "compile", "load", "run_pipeline", "STAGES"]
 
+#: The stages ``CompiledModule.ir`` shows, in compile order: the input graph,
+#: the canonicalized graph, dispatch regions formed, the exec schedule with
+#: kernels still on tensors, the backend's lowered kernels.
+STAGES = ("input", "graph", "dispatch", "schedule", "kernels")
 
-class CompileError(Exception):
-    """A compile failed. ``diagnostics`` (also ``str()``) is the compiler's
-    report: ``name:line:col: error: message`` and the offending source line."""
-
-    def __init__(self, diagnostics):
-        super().__init__(diagnostics)
-        self.diagnostics = diagnostics
+RuntimeError = _kiln.RuntimeError  # noqa: A001 - a kiln.RuntimeError
 
 
 def run_pipeline(source, pipeline="graph-canonicalize"):
     """Runs a Kiln pass pipeline on MLIR and returns the resulting IR as text.
 
-    source: MLIR text (``str``) or the path of a ``.mlir`` file
-        (``os.PathLike``, e.g. ``pathlib.Path``).
+    source: MLIR text (``str``), the path of a ``.mlir`` file
+        (``os.PathLike``, e.g. ``pathlib.Path``), or a ``kiln.Graph``.
     pipeline: a registered pipeline or pass, with options
         (``"graph-canonicalize{cse=false}"``), a comma-separated list of them,
         or a full textual pipeline (``"builtin.module(...)"``), exactly as
@@ -33,19 +44,218 @@ def run_pipeline(source, pipeline="graph-canonicalize"):
     Raises CompileError when the source does not parse or verify, the
     pipeline is unknown, or a pass fails.
     """
-    if isinstance(source, os.PathLike):
-        name = os.fspath(source)
-        with open(name, encoding="utf-8") as f:
-            text = f.read()
-    elif isinstance(source, str):
-        text, name = source, "<string>"
-    else:
-        raise TypeError(
-            "source must be MLIR text (str) or a file path (os.PathLike), "
-            f"got {type(source).__name__}")
+    text, name, weights = _source(source)
     if not isinstance(pipeline, str):
         raise TypeError(f"pipeline must be a str, got {type(pipeline).__name__}")
-    result = _kiln.run_pipeline(text, pipeline, name)
+    result = _kiln.run_pipeline(text, pipeline, name, weights, False)
     if not result.succeeded:
         raise CompileError(result.diagnostics.rstrip())
     return result.output
+
+
+def compile(model, example_inputs=None, target="cpu", *, cpu=None,
+            entry=None, dump_ir_after_all=None, timing=False, threads=0):
+    """Compiles a model into a CompiledModule.
+
+    model: a ``torch.nn.Module`` (captured with ``example_inputs`` through
+        torch.export), a ``kiln.Graph``, or the path of a ``.mlir`` /
+        ``.mlirbc`` model graph.
+    example_inputs: for a torch module, the tensors (a tuple, or one tensor)
+        forward is traced with; their shapes and dtypes are the compiled
+        module's. Ignored for graphs, which carry their own input types.
+
+    Options, named as kiln-compile's and kiln-run's flags:
+        target: the backend ("cpu").
+        cpu: the CPU to generate code for ("host", "x86-64", "aarch64", or an
+            LLVM CPU name); default host.
+        entry: the function to compile (default: the only one).
+        dump_ir_after_all: a directory that receives the IR after every pass.
+        timing: print a report of the time each pass took.
+        threads: worker threads when running (0: all hardware threads).
+
+    Raises CompileError (the compiler's diagnostics), or
+    UnsupportedOperatorError for a model op Kiln cannot compile.
+    """
+    input_names, out_spec = None, None
+    if _is_torch_module(model):
+        from .torch_importer import import_module
+        if example_inputs is None:
+            raise TypeError("kiln.compile(torch_module, example_inputs): the "
+                            "example inputs are required to capture a torch "
+                            "module")
+        example_inputs = _as_torch_tensors(example_inputs)
+        graph, input_names, out_spec = import_module(model, example_inputs)
+        text, name, weights = graph.to_mlir(), type(model).__name__, \
+            graph.weights()
+    else:
+        text, name, weights = _source(model)
+        if isinstance(model, Graph):
+            input_names = model.input_names
+    backend_options = {} if cpu is None else {"cpu": str(cpu)}
+    result = _kiln.compile(
+        text, name, target, backend_options, entry or "",
+        os.fspath(dump_ir_after_all) if dump_ir_after_all else "",
+        bool(timing), weights)
+    if not result.succeeded:
+        raise CompileError(result.diagnostics.rstrip())
+    if timing:
+        print(result.timing, end="")
+    model_ = _kiln.Model.from_bytes(result.artifact, name)
+    return CompiledModule(model_, result.artifact, threads=threads,
+                          source=(text, name, weights, target, entry or ""),
+                          input_names=input_names, out_spec=out_spec)
+
+
+def load(path, threads=0):
+    """Loads a .kiln artifact (from CompiledModule.save or kiln-compile)."""
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        artifact = f.read()
+    return CompiledModule(_kiln.Model.from_bytes(artifact, path), artifact,
+                          threads=threads)
+
+
+class CompiledModule:
+    """A compiled model, callable like the original.
+
+    Calling it with numpy arrays returns numpy arrays; with torch tensors,
+    torch tensors. A torch model's output structure (one tensor, a tuple, ...)
+    is kept. Not thread-safe: use one CompiledModule per thread.
+    """
+
+    def __init__(self, model, artifact, threads=0, source=None,
+                 input_names=None, out_spec=None):
+        self._model, self._artifact = model, artifact
+        self._threads, self._executor = threads, None
+        self._source, self._out_spec = source, out_spec
+        self._input_names = input_names or [spec["name"]
+                                            for spec in model.inputs]
+
+    @property
+    def inputs(self):
+        """Each input's name, dtype (MLIR name) and shape."""
+        return [dict(spec, name=name) for spec, name in
+                zip(self._model.inputs, self._input_names)]
+
+    @property
+    def outputs(self):
+        return self._model.outputs
+
+    def __call__(self, *inputs):
+        specs = self._model.inputs
+        if len(inputs) != len(specs):
+            raise ValueError(f"expected {len(specs)} inputs "
+                             f"({', '.join(self._input_names)}), got "
+                             f"{len(inputs)}")
+        torch_in = any(_is_torch_tensor(x) for x in inputs)
+        arrays = []
+        for i, (value, spec) in enumerate(zip(inputs, specs)):
+            array = _to_numpy(value)
+            where = f"input {i} ({self._input_names[i]})"
+            if spec["numpy_dtype"] is None:
+                raise ValueError(f"{where} has element type {spec['dtype']}, "
+                                 "which numpy cannot hold")
+            if array.dtype != np.dtype(spec["numpy_dtype"]):
+                raise ValueError(f"{where}: expected dtype "
+                                 f"{spec['numpy_dtype']}, got {array.dtype}")
+            if tuple(array.shape) != tuple(spec["shape"]):
+                raise ValueError(f"{where}: expected shape "
+                                 f"{list(spec['shape'])}, got "
+                                 f"{list(array.shape)}")
+            arrays.append(array)
+        if self._executor is None:
+            self._executor = _kiln.Executor(self._model, self._threads)
+        outputs = self._executor.run(arrays)
+        if torch_in:
+            import torch
+            outputs = [torch.from_numpy(o) for o in outputs]
+        if self._out_spec is not None:
+            from torch.utils import _pytree
+            return _pytree.tree_unflatten(outputs, self._out_spec)
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+    def save(self, path):
+        """Writes the .kiln artifact (what kiln-run and kiln.load take). The
+        file is replaced atomically: a failed write leaves no partial file."""
+        path = pathlib.Path(path)
+        temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        try:
+            temp.write_bytes(self._artifact)
+            os.replace(temp, path)
+        finally:
+            temp.unlink(missing_ok=True)
+
+    def ir(self, stage="graph"):
+        """The IR text at a compile stage (one of kiln.STAGES). Weights are
+        elided. Only for modules compiled in this process, not loaded ones."""
+        if stage not in STAGES:
+            raise ValueError(f"unknown stage {stage!r} (stages: "
+                             f"{', '.join(STAGES)})")
+        if self._source is None:
+            raise ValueError("ir() needs the compiler's input, which a loaded "
+                             "artifact does not keep; compile the model with "
+                             "kiln.compile to inspect its IR")
+        text, name, weights, target, entry = self._source
+        if stage == "input":
+            return text
+        options = f"target={target} stop-after={stage}"
+        if entry:
+            options += f" entry={entry}"
+        result = _kiln.run_pipeline(text, f"kiln-compile{{{options}}}", name,
+                                    weights, True)
+        if not result.succeeded:
+            raise CompileError(result.diagnostics.rstrip())
+        return result.output
+
+
+def _source(source):
+    """(text, name, weights) of a graph, MLIR text or an MLIR file path."""
+    if isinstance(source, Graph):
+        return source.to_mlir(), source.name, source.weights()
+    if isinstance(source, os.PathLike) or (
+            isinstance(source, str) and source.endswith((".mlir", ".mlirbc"))
+            and "\n" not in source):
+        name = os.fspath(source)
+        if name.endswith(".onnx"):
+            raise TypeError("ONNX models are not supported yet")
+        with open(name, "rb") as f:
+            data = f.read()
+        # MLIR bytecode is binary; text goes through as text.
+        text = data if data.startswith(b"ML\xefR") else data.decode("utf-8")
+        return text, name, {}
+    if isinstance(source, str):
+        return source, "<string>", {}
+    raise TypeError(
+        "source must be MLIR text (str), the path of a .mlir/.mlirbc file, "
+        f"a kiln.Graph or a torch.nn.Module; got {type(source).__name__}")
+
+
+def _is_torch_module(model):
+    torch = _torch_if_loaded()
+    return torch is not None and isinstance(model, torch.nn.Module)
+
+
+def _is_torch_tensor(value):
+    torch = _torch_if_loaded()
+    return torch is not None and isinstance(value, torch.Tensor)
+
+
+def _torch_if_loaded():
+    # Only a caller that already imported torch can pass torch objects, so
+    # kiln never imports torch itself (it is slow and optional).
+    import sys
+    return sys.modules.get("torch")
+
+
+def _to_numpy(value):
+    if _is_torch_tensor(value):
+        return value.detach().cpu().contiguous().numpy()
+    return np.asarray(value)
+
+
+def _as_torch_tensors(inputs):
+    import torch
+    if not isinstance(inputs, (tuple, list)):
+        inputs = (inputs,)
+    return tuple(torch.from_numpy(np.asarray(x)) if isinstance(x, np.ndarray)
+                 else x for x in inputs)
