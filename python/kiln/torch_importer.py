@@ -68,7 +68,7 @@ def import_module(module, example_inputs):
             "control flow (an `if` on a tensor's value) cannot be traced: "
             "rewrite it with torch.where or torch.cond, or compile the "
             "traceable part of the model.") from error
-    return _Importer(exported).run()
+    return _Importer(exported, module.training).run()
 
 
 def _decompositions():
@@ -82,8 +82,8 @@ def _decompositions():
 
 
 class _Importer:
-    def __init__(self, exported):
-        self.exported = exported
+    def __init__(self, exported, training):
+        self.exported, self.training = exported, training
         self.graph = Graph("main")
         self.values = {}  # fx node name -> Value (or tuple of Values)
         self.input_names = []
@@ -151,9 +151,15 @@ class _Importer:
         if handler is None:
             if not node.users and "assert" in name:
                 return  # runtime checks torch.export inserts
+            advice = _REPORT
+            if self.training:
+                advice = ("The module is in training mode, where layers "
+                          "such as batch norm and dropout compute "
+                          "differently: call module.eval() before "
+                          "kiln.compile.")
             raise UnsupportedOperatorError(
                 f"ATen op '{name}' is not supported by Kiln (fx node "
-                f"'{node.name}', module '{_module_path(node)}'). " + _REPORT,
+                f"'{node.name}', module '{_module_path(node)}'). " + advice,
                 op=name, node=node.name, module_path=_module_path(node))
         args = [self._arg(a) for a in node.args]
         kwargs = {k: self._arg(v) for k, v in node.kwargs.items()}

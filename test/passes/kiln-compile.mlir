@@ -2,6 +2,11 @@
 // artifact: an exec schedule plus CPU kernels in the LLVM dialect.
 // RUN: kiln-opt %s --kiln-compile | FileCheck %s
 // RUN: not kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{target=tpu})" 2>&1 | FileCheck %s --check-prefix=TARGET
+// Each stage can be stopped after, to see the IR there (kiln's ir(stage)):
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{stop-after=graph})" | FileCheck %s --check-prefix=GRAPH
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{stop-after=dispatch})" | FileCheck %s --check-prefix=DISPATCH
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{stop-after=schedule})" | FileCheck %s --check-prefix=SCHEDULE
+// RUN: not kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{stop-after=llvm})" 2>&1 | FileCheck %s --check-prefix=STAGE
 
 // CHECK-LABEL: module @kernels_cpu attributes {exec.target = "cpu", exec.workgroups = {dispatch_0 = 1 : i64, dispatch_1 = 1 : i64}
 // CHECK: llvm.func internal @dispatch_0(
@@ -13,7 +18,18 @@
 // CHECK: exec.dispatch @kernels_cpu::@dispatch_0
 // CHECK: exec.view
 // CHECK: exec.dispatch @kernels_cpu::@dispatch_1
-// TARGET: kiln-compile: unknown target 'tpu'
+// TARGET: kiln-compile: unknown target 'tpu' (available: cpu)
+
+// GRAPH-LABEL: func.func @main
+// GRAPH: graph.add
+// GRAPH-NOT: graph.dispatch
+// DISPATCH: graph.dispatch
+// DISPATCH-NOT: exec.
+// SCHEDULE: module @kernels_cpu
+// SCHEDULE: graph.tanh
+// SCHEDULE: exec.dispatch @kernels_cpu::@dispatch_1
+// SCHEDULE-NOT: llvm.func
+// STAGE: kiln-compile: unknown stage 'llvm' (stages: graph, dispatch, schedule, kernels)
 func.func @main(%x: tensor<2x8xf32>) -> tensor<16xf32> {
   %one = graph.constant dense<1.0> : tensor<f32>
   %0 = graph.add %x, %one : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>

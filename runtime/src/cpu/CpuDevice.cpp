@@ -131,14 +131,24 @@ public:
       }
       written += static_cast<size_t>(n);
     }
+    // dlopen recognizes a library it already loaded by its path, so the
+    // descriptor stays open while the library is loaded: closing it would
+    // let the next library get the same /proc/self/fd path and be handed
+    // this one's code instead.
     std::string path = "/proc/self/fd/" + std::to_string(fd);
     handle_ = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    ::close(fd); // the mapping keeps the library alive
-    if (!handle_)
+    if (!handle_) {
+      std::string reason = ::dlerror();
+      ::close(fd);
       throw Error("cannot load the CPU kernels of '" + origin +
-                  "': " + ::dlerror());
+                  "': " + reason);
+    }
+    fd_ = fd;
   }
-  ~CpuKernelLibrary() override { ::dlclose(handle_); }
+  ~CpuKernelLibrary() override {
+    ::dlclose(handle_);
+    ::close(fd_);
+  }
 
   std::unique_ptr<Kernel> kernel(const std::string &symbol) override {
     void *address = ::dlsym(handle_, symbol.c_str());
@@ -153,6 +163,7 @@ private:
   std::string origin_;
   ThreadPool &pool_;
   void *handle_ = nullptr;
+  int fd_ = -1; // the memory file the library was loaded from
 };
 
 class CpuDevice final : public Device {
