@@ -4,6 +4,9 @@
 option(KILN_ENABLE_PYTHON "Build the Python extension (needs Python 3 dev headers and pybind11)" ON)
 option(KILN_ENABLE_CUDA "Build the CUDA backend (needs the CUDA toolkit: ptxas, cuda.h)" ON)
 option(KILN_ENABLE_MPI "Build MPI collectives (needs Debian's libopenmpi-dev)" ON)
+# `pip install .` turns this off: a wheel needs no test suite (nor GoogleTest).
+option(KILN_BUILD_TESTS "Build the test suite (lit, GoogleTest, pytest)" ON)
+set(KILN_RUNTIME_TESTS ${KILN_BUILD_TESTS})
 
 set(KILN_SUMMARY "")
 macro(kiln_optional_part name enabled reason)
