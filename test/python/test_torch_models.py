@@ -60,3 +60,29 @@ def test_model_matches_torch(make, tmp_path):
         np.save(tmp_path / f"in{i}.npy", x.numpy())
     run_cli(BIN / "kiln-run", artifact, *paths, "--output-dir", tmp_path)
     assert np.array_equal(np.load(tmp_path / "output_0.npy"), actual.numpy())
+
+
+@pytest.mark.parametrize("make", [
+    lambda: (torch.nn.TransformerEncoderLayer(64, 4, 128, batch_first=True),
+             (torch.randn(2, 5, 64),)),
+    lambda: (torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(
+        64, 4, 128, batch_first=True), 2, enable_nested_tensor=False),
+        (torch.randn(2, 5, 64),)),
+    lambda: (torch.nn.MultiheadAttention(64, 4, batch_first=True),
+             (torch.randn(2, 5, 64),) * 3),
+], ids=["encoder_layer", "encoder", "multihead_attention"])
+def test_attention_fast_paths_under_no_grad(make):
+    """Under torch.no_grad() eval-mode attention would run PyTorch's fused
+    fast path (_native_multi_head_attention, _transformer_encoder_layer_fwd);
+    the capture decomposes it instead, outputs (and attention weights)
+    included."""
+    torch.manual_seed(0)
+    model, inputs = make()
+    model.eval()
+    with torch.no_grad():
+        compiled = kiln.compile(model, inputs)
+        actual, expected = compiled(*inputs), model(*inputs)
+    if isinstance(expected, torch.Tensor):
+        actual, expected = (actual,), (expected,)
+    for a, e in zip(actual, expected):
+        assert relative_error(a, e) <= 1e-4
