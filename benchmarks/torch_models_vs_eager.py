@@ -4,11 +4,12 @@ median latency of the compiled module next to eager PyTorch's (torch.no_grad,
 its default threads), measured alternately in the same run on the same
 inputs. Outputs are checked to agree first.
 
-usage: PYTHONPATH=build/python .venv/bin/python benchmarks/torch_models_vs_eager.py
-           [--runs N] [--threads N] [--models mlp resnet18 ...]
+usage: PYTHONPATH=build/python .venv/bin/python \
+           benchmarks/torch_models_vs_eager.py [--runs N] [--threads N]
+           [--models mlp resnet18 ...]
 """
 import argparse
-import statistics
+import pathlib
 import sys
 import time
 
@@ -16,6 +17,9 @@ import torch
 import torchvision
 
 import kiln
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from matmul_vs_numpy import numpy_median_ms as median_ms  # noqa: E402
 
 MODELS = {
     "mlp": lambda: (torch.nn.Sequential(
@@ -28,16 +32,6 @@ MODELS = {
     "encoder_layer": lambda: (torch.nn.TransformerEncoderLayer(
         512, 8, 2048, batch_first=True), (torch.randn(2, 16, 512),)),
 }
-
-
-def median_ms(fn, runs):
-    fn()  # warm-up
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
 
 
 def main():

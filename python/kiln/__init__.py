@@ -46,7 +46,8 @@ def run_pipeline(source, pipeline="graph-canonicalize"):
     """
     text, name, weights = _source(source)
     if not isinstance(pipeline, str):
-        raise TypeError(f"pipeline must be a str, got {type(pipeline).__name__}")
+        raise TypeError("pipeline must be a str, got "
+                        f"{type(pipeline).__name__}")
     result = _kiln.run_pipeline(text, pipeline, name, weights, False)
     if not result.succeeded:
         raise CompileError(result.diagnostics.rstrip())
@@ -213,11 +214,13 @@ def _source(source):
     if isinstance(source, Graph):
         return source.to_mlir(), source.name, source.weights()
     if isinstance(source, os.PathLike) or (
-            isinstance(source, str) and source.endswith((".mlir", ".mlirbc"))
-            and "\n" not in source):
+            isinstance(source, str) and "\n" not in source
+            and source.endswith((".mlir", ".mlirbc", ".onnx"))):
         name = os.fspath(source)
         if name.endswith(".onnx"):
-            raise TypeError("ONNX models are not supported yet")
+            raise TypeError(f"'{name}': kiln.compile does not read ONNX "
+                            "models yet; it takes torch modules, kiln.Graph "
+                            "and .mlir/.mlirbc model graphs")
         with open(name, "rb") as f:
             data = f.read()
         # MLIR bytecode is binary; text goes through as text.

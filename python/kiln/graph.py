@@ -135,7 +135,8 @@ class Graph:
         return list(self._outputs)
 
     def weights(self):
-        """Resource name -> contiguous numpy array, the bytes the text names."""
+        """Resource name -> contiguous numpy array: the bytes the text
+        names."""
         return dict(self._weights)
 
     def to_mlir(self):
@@ -191,7 +192,7 @@ class Graph:
 
     def scalar(self, value, dtype, loc=None):
         """A rank-0 constant of element type ``dtype``."""
-        return self.constant(np.array(value, dtype=_numpy_dtype(dtype)),
+        return self.constant(np.array(value, dtype=numpy_dtype(dtype)),
                              loc=loc)
 
     def _resource_name(self, name):
@@ -487,7 +488,8 @@ def _window_count(size, kernel, stride, dilation, pad_lo, pad_hi, ceil_mode):
     return count
 
 
-def _numpy_dtype(dtype):
+def numpy_dtype(dtype):
+    """The numpy dtype of an MLIR element type name ("f32" -> float32)."""
     for numpy, mlir in _NUMPY_TO_MLIR.items():
         if mlir == element_type(dtype):
             return numpy
@@ -503,7 +505,7 @@ def _scalar_literal(value, mlir_type):
     if math.isfinite(value):
         return _float_literal(value)
     # Non-finite splats as the bit pattern of their own width.
-    bits = np.array(value, dtype=_numpy_dtype(mlir_type)).view(
+    bits = np.array(value, dtype=numpy_dtype(mlir_type)).view(
         {"f16": np.uint16, "f32": np.uint32, "f64": np.uint64}[mlir_type])
     return hex(int(bits)).upper().replace("0X", "0x")
 

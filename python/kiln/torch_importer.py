@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from .errors import UnsupportedOperatorError
-from .graph import Graph
+from .graph import Graph, numpy_dtype
 
 __all__ = ["import_module", "supported_ops"]
 
@@ -394,16 +394,16 @@ def _dropout(self, x, p, train):
 
 @handles("full.default")
 def _full(self, size, value, **_):
-    return self.graph.constant(np.full(size, value, _np(self.out_dtype)),
-                               loc=self.loc)
+    array = np.full(size, value, numpy_dtype(self.out_dtype))
+    return self.graph.constant(array, loc=self.loc)
 
 
 @handles("full_like.default", "zeros_like.default", "ones_like.default")
 def _full_like(self, x, value=None, **_):
     fill = {"zeros_like.default": 0, "ones_like.default": 1}.get(
         _op_name(self.node.target), value)
-    return self.graph.constant(np.full(x.shape, fill, _np(self.out_dtype)),
-                               loc=self.loc)
+    array = np.full(x.shape, fill, numpy_dtype(self.out_dtype))
+    return self.graph.constant(array, loc=self.loc)
 
 
 @handles("scalar_tensor.default")
@@ -539,14 +539,21 @@ def _log_softmax(self, x, dim, half_to_float=False):
     return self.graph.log_softmax(x, dim, loc=self.loc)
 
 
+def _default_affine(self, x, shape, weight, bias):
+    """A normalization's scale and shift, splats of 1 and 0 when absent."""
+    dtype = numpy_dtype(x.dtype)
+    if weight is None:
+        weight = self.graph.constant(np.ones(shape, dtype), loc=self.loc)
+    if bias is None:
+        bias = self.graph.constant(np.zeros(shape, dtype), loc=self.loc)
+    return weight, bias
+
+
 @handles("native_layer_norm.default")
 def _layer_norm(self, x, normalized_shape, weight, bias, eps):
     g = self.graph
     shape = tuple(normalized_shape)
-    if weight is None:
-        weight = g.constant(np.ones(shape, _np(x.dtype)), loc=self.loc)
-    if bias is None:
-        bias = g.constant(np.zeros(shape, _np(x.dtype)), loc=self.loc)
+    weight, bias = _default_affine(self, x, shape, weight, bias)
     result = g.layer_norm(x, weight, bias, x.rank - len(shape), eps,
                           loc=self.loc)
     return (result, None, None)  # mean and rstd are not computed
@@ -555,11 +562,7 @@ def _layer_norm(self, x, normalized_shape, weight, bias, eps):
 @handles("_native_batch_norm_legit_no_training.default")
 def _batch_norm(self, x, weight, bias, mean, variance, momentum, eps):
     g = self.graph
-    channels = (x.shape[1],)
-    if weight is None:
-        weight = g.constant(np.ones(channels, _np(x.dtype)), loc=self.loc)
-    if bias is None:
-        bias = g.constant(np.zeros(channels, _np(x.dtype)), loc=self.loc)
+    weight, bias = _default_affine(self, x, (x.shape[1],), weight, bias)
     return (g.batch_norm(x, weight, bias, mean, variance, eps, loc=self.loc),
             None, None)
 
@@ -700,10 +703,3 @@ def _triangle(self, x, diagonal=0):
                      g.scalar(diagonal, "i64"), loc=self.loc)
     zero = g.scalar(0, x.dtype, loc=self.loc)
     return g.select(keep, x, zero, loc=self.loc)
-
-
-def _np(dtype):
-    return {"f16": np.float16, "f32": np.float32, "f64": np.float64,
-            "i1": np.bool_, "i8": np.int8, "i16": np.int16, "i32": np.int32,
-            "i64": np.int64}[dtype]
-

@@ -7,25 +7,15 @@ import subprocess
 
 import numpy as np
 
+from kiln import graph as _graph
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(os.environ.get("KILN_BIN_DIR", ROOT / "build" / "bin"))
-
-_MLIR_TYPES = {
-    np.dtype(np.float16): "f16",
-    np.dtype(np.float32): "f32",
-    np.dtype(np.float64): "f64",
-    np.dtype(np.bool_): "i1",
-    np.dtype(np.int8): "i8",
-    np.dtype(np.int16): "i16",
-    np.dtype(np.int32): "i32",
-    np.dtype(np.int64): "i64",
-}
 
 
 def tensor_type(shape, dtype):
     """tensor<2x3xf32> for shape (2, 3) and float32."""
-    dims = "".join(f"{d}x" for d in shape)
-    return f"tensor<{dims}{_MLIR_TYPES[np.dtype(dtype)]}>"
+    return _graph.tensor_type(shape, _graph.element_type(dtype))
 
 
 def type_of(array):

@@ -215,3 +215,17 @@ def test_many_models_in_one_process():
             alive.append(compiled)  # the others are dropped after one call
     for compiled, model in zip(alive, models[1::2]):
         torch.testing.assert_close(compiled(x), model(x).detach())
+
+
+def test_onnx_is_refused_clearly(tmp_path):
+    with pytest.raises(TypeError, match="does not read ONNX models yet"):
+        kiln.compile(str(tmp_path / "model.onnx"))
+
+
+def test_bytecode_model_file(tmp_path):
+    source = ROOT / "examples" / "mlp_classifier.mlir"
+    bytecode = tmp_path / "mlp.mlirbc"
+    run_cli(BIN / "kiln-opt", source, "--emit-bytecode", "-o", bytecode)
+    x = np.ones((1, 1, 8), np.float32)
+    np.testing.assert_array_equal(kiln.compile(bytecode)(x),
+                                  kiln.compile(source)(x))
