@@ -311,6 +311,20 @@ for _overload in ("Tensor_Tensor", "Tensor_Scalar", "Scalar"):
     _HANDLERS[f"pow.{_overload}"] = _arithmetic("pow")
 
 
+@handles("fmod.Scalar", "fmod.Tensor")
+def _fmod(self, a, b):
+    """a - trunc(a / b) * b; integers only (graph.div truncates them)."""
+    dtype = self.out_dtype
+    if dtype not in ("i8", "i16", "i32", "i64"):
+        raise UnsupportedOperatorError(
+            f"fmod of {dtype} (fx node '{self.node.name}'): only integer "
+            "fmod is supported. " + _REPORT)
+    g = self.graph
+    a, b = self.tensor(a, dtype), self.tensor(b, dtype)
+    quotient = g.div(a, b, loc=self.loc)
+    return g.sub(a, g.mul(quotient, b, loc=self.loc), loc=self.loc)
+
+
 @handles("rsub.Scalar", "rsub.Tensor")
 def _rsub(self, a, b, alpha=1):
     return _arithmetic("sub")(self, b, a) if alpha == 1 else \
@@ -666,6 +680,24 @@ def _split(self, x, sizes, dim=0):
     return tuple(pieces)
 
 
+@handles("slice_scatter.default")
+def _slice_scatter(self, x, src, dim=0, start=None, end=None, step=1):
+    """x with x[start:end] along dim replaced by src (step 1)."""
+    dim %= x.rank
+    size = x.shape[dim]
+    start = 0 if start is None else min(start + size if start < 0 else start,
+                                        size)
+    end = size if end is None else min(end + size if end < 0 else end, size)
+    if step != 1:
+        raise UnsupportedOperatorError(
+            f"slice_scatter with step {step} (fx node '{self.node.name}'): "
+            "only step 1 is supported. " + _REPORT)
+    pieces = [_slice(self, x, dim, 0, start), self.tensor(src, x.dtype),
+              _slice(self, x, dim, end, size)]
+    return self.graph.concat([p for p in pieces if p.shape[dim]], dim,
+                             loc=self.loc)
+
+
 @handles("constant_pad_nd.default")
 def _constant_pad_nd(self, x, pad, value=0):
     low, high = [0] * x.rank, [0] * x.rank
@@ -687,6 +719,18 @@ def _embedding(self, weight, indices, padding_idx=-1, *_):
 @handles("index_select.default")
 def _index_select(self, x, dim, index):
     return self.graph.gather(x, index, dim, loc=self.loc)
+
+
+@handles("index.Tensor")
+def _index(self, x, indices):
+    """x[..., idx, ...] with one index tensor: a gather along its dim."""
+    used = [i for i, index in enumerate(indices) if index is not None]
+    if len(used) != 1 or indices[used[0]].dtype == "i1":
+        raise UnsupportedOperatorError(
+            f"indexing with {len(used)} index tensors (fx node "
+            f"'{self.node.name}', module '{_module_path(self.node)}'): only "
+            "one integer index tensor is supported. " + _REPORT)
+    return self.graph.gather(x, indices[used[0]], used[0], loc=self.loc)
 
 
 @handles("tril.default", "triu.default")

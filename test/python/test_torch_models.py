@@ -86,3 +86,16 @@ def test_attention_fast_paths_under_no_grad(make):
         actual, expected = (actual,), (expected,)
     for a, e in zip(actual, expected):
         assert relative_error(a, e) <= 1e-4
+
+
+@pytest.mark.parametrize("name", ["shufflenet_v2_x0_5", "efficientnet_b0",
+                                  "swin_t"])
+def test_more_torchvision_architectures(name):
+    """Channel shuffle through x.size() unpacking (shufflenet), SiLU and
+    squeeze-excitation (efficientnet), shifted windows with torch.roll,
+    relative position tables and slice_scatter masks (swin)."""
+    torch.manual_seed(0)
+    model = getattr(torchvision.models, name)().eval()
+    x = torch.randn(1, 3, 224, 224)
+    with torch.no_grad():
+        assert relative_error(kiln.compile(model, x)(x), model(x)) <= 1e-4

@@ -125,6 +125,13 @@ CASES = [
      (torch.tensor([[1, 0, 9], [3, 3, 7]]),)),
     ("index_select", Lambda(lambda a, i: a.index_select(1, i)),
      (rand(3, 5), torch.tensor([4, 0, 2]))),
+    ("index_one_tensor", Lambda(lambda a, i: a[:, i]),
+     (rand(3, 5, 2), torch.tensor([[4, 0], [2, 2]]))),
+    ("roll_fmod", Lambda(lambda a: a.roll(2, 1)), (rand(3, 5),)),
+    ("fmod_int", Lambda(torch.fmod), (torch.tensor([-7, 7, -3, 5, 0]),
+                                      torch.tensor([3, -3, 2, 5, 4]))),
+    ("slice_scatter", Lambda(lambda a, b: a.slice_scatter(b, 1, 1, 3)),
+     (rand(3, 5), rand(3, 2))),
     ("tril", Lambda(lambda a: a.tril()), (rand(2, 4, 4),)),
     ("triu_diagonal", Lambda(lambda a: a.triu(1)), (rand(4, 5),)),
     ("arange_full", Lambda(lambda a: a + torch.arange(5.0) +
