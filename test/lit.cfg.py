@@ -21,3 +21,6 @@ for feature in config.kiln_features:
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(["kiln-opt"], [config.kiln_tools_dir])
+# kiln-compile and kiln-run by PATH, not by substitution: "kiln-compile" is
+# also the name of a pass pipeline that RUN lines spell out.
+llvm_config.with_environment("PATH", config.kiln_tools_dir, append_path=True)

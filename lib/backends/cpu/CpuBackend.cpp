@@ -1,8 +1,9 @@
 //===- CpuBackend.cpp - the CPU backend -----------------------------------===//
 //
-// Kernel module → LLVM dialect (the pipeline below) → LLVM IR, optimized at
-// O3 for the chosen CPU → one object → a shared library (linked in-process
-// by lld) that the runtime's CPU device dlopens. Options:
+// Kernel module → LLVM dialect (the pipeline below) → LLVM IR, split into
+// parts that are optimized at O3 for the chosen CPU and compiled to objects
+// in parallel → a shared library (linked in-process by lld) that the
+// runtime's CPU device dlopens. Options:
 //   cpu=host (default)  the compiling machine's CPU and features
 //   cpu=x86-64          any x86-64 (baseline features)
 //   cpu=aarch64         any AArch64
@@ -21,6 +22,8 @@
 
 #include "lld/Common/Driver.h"
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -30,9 +33,11 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ThreadPool.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
 
 #include <mutex>
 
@@ -62,11 +67,70 @@ constexpr const char *kKernelPipeline =
     "convert-cf-to-llvm,reconcile-unrealized-casts,"
     "cpu-emit-entry-points";
 
+/// Kernels are independent functions, so LLVM's O3 and code generation (most
+/// of a compile's time) run on this many parts of the module in parallel. A
+/// fixed count, not the core count, keeps the artifact the same on every
+/// machine.
+constexpr unsigned kCodegenParts = 8;
+
 struct TargetChoice {
   std::string triple;
   std::string cpu;
   std::string features;
+
+  std::unique_ptr<llvm::TargetMachine> createMachine(std::string &error) const {
+    llvm::Triple parsed(triple);
+    const llvm::Target *target =
+        llvm::TargetRegistry::lookupTarget(parsed, error);
+    if (!target) {
+      error = "no LLVM target for " + triple + ": " + error;
+      return nullptr;
+    }
+    return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
+        parsed, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
+        std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  }
 };
+
+/// One part of the kernels (LLVM bitcode) optimized and compiled to an object
+/// in a context of its own, so parts can run on different threads. Returns
+/// the error, empty on success.
+std::string compilePart(llvm::StringRef bitcode, const TargetChoice &choice,
+                        std::string &object) {
+  llvm::LLVMContext context;
+  llvm::Expected<std::unique_ptr<llvm::Module>> module = llvm::parseBitcodeFile(
+      llvm::MemoryBufferRef(bitcode, "kernels"), context);
+  if (!module)
+    return llvm::toString(module.takeError());
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> machine = choice.createMachine(error);
+  if (!machine)
+    return error;
+
+  // The same O3 pipeline clang runs: inlining, loop vectorization, SLP.
+  llvm::LoopAnalysisManager loops;
+  llvm::FunctionAnalysisManager functions;
+  llvm::CGSCCAnalysisManager sccs;
+  llvm::ModuleAnalysisManager modules;
+  llvm::PassBuilder builder(machine.get());
+  builder.registerModuleAnalyses(modules);
+  builder.registerCGSCCAnalyses(sccs);
+  builder.registerFunctionAnalyses(functions);
+  builder.registerLoopAnalyses(loops);
+  builder.crossRegisterProxies(loops, functions, sccs, modules);
+  builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3)
+      .run(**module, modules);
+
+  llvm::SmallVector<char> buffer;
+  llvm::raw_svector_ostream stream(buffer);
+  llvm::legacy::PassManager codegen;
+  if (machine->addPassesToEmitFile(codegen, stream, nullptr,
+                                   llvm::CodeGenFileType::ObjectFile))
+    return "LLVM cannot emit objects for " + choice.triple;
+  codegen.run(**module);
+  object.assign(buffer.begin(), buffer.end());
+  return "";
+}
 
 FailureOr<TargetChoice> chooseTarget(const BackendOptions &options,
                                      std::string &error) {
@@ -135,12 +199,12 @@ public:
                                "pipeline (no ")
              << kWorkgroupsAttr << ")";
 
-    std::string object;
-    if (failed(emitObject(kernels, *choice, object)))
+    std::vector<std::string> objects;
+    if (failed(emitObjects(kernels, *choice, objects)))
       return failure();
     CompiledKernels result;
     result.target = "cpu";
-    if (failed(linkSharedLibrary(kernels, object, result.binary)))
+    if (failed(linkSharedLibrary(kernels, objects, result.binary)))
       return failure();
     for (NamedAttribute entry : grid)
       result.kernels.push_back({entry.getName().str(),
@@ -150,8 +214,8 @@ public:
   }
 
 private:
-  LogicalResult emitObject(ModuleOp kernels, const TargetChoice &choice,
-                           std::string &object) const {
+  LogicalResult emitObjects(ModuleOp kernels, const TargetChoice &choice,
+                            std::vector<std::string> &objects) const {
     DialectRegistry registry;
     registerBuiltinDialectTranslation(registry);
     registerLLVMDialectTranslation(registry);
@@ -162,75 +226,80 @@ private:
         translateModuleToLLVMIR(kernels, llvmContext, "kiln_kernels");
     if (!module)
       return kernels.emitError("could not translate the kernels to LLVM IR");
-
-    llvm::Triple triple(choice.triple);
     std::string error;
-    const llvm::Target *target =
-        llvm::TargetRegistry::lookupTarget(triple, error);
-    if (!target)
-      return kernels.emitError("no LLVM target for ")
-             << choice.triple << ": " << error;
-    llvm::TargetOptions targetOptions;
-    std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-        triple, choice.cpu, choice.features, targetOptions, llvm::Reloc::PIC_,
-        std::nullopt, llvm::CodeGenOptLevel::Aggressive));
-    module->setTargetTriple(triple);
+    std::unique_ptr<llvm::TargetMachine> machine = choice.createMachine(error);
+    if (!machine)
+      return kernels.emitError(error);
+    module->setTargetTriple(llvm::Triple(choice.triple));
     module->setDataLayout(machine->createDataLayout());
 
-    // The same O3 pipeline clang runs: inlining, loop vectorization, SLP.
-    llvm::LoopAnalysisManager loops;
-    llvm::FunctionAnalysisManager functions;
-    llvm::CGSCCAnalysisManager sccs;
-    llvm::ModuleAnalysisManager modules;
-    llvm::PassBuilder builder(machine.get());
-    builder.registerModuleAnalyses(modules);
-    builder.registerCGSCCAnalyses(sccs);
-    builder.registerFunctionAnalyses(functions);
-    builder.registerLoopAnalyses(loops);
-    builder.crossRegisterProxies(loops, functions, sccs, modules);
-    builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3)
-        .run(*module, modules);
+    // Split by kernel (a kernel's internal functions stay with its entry
+    // point, so O3 still inlines them), balanced by size.
+    std::vector<llvm::SmallString<0>> parts;
+    size_t functions =
+        llvm::count_if(module->functions(),
+                       [](llvm::Function &f) { return !f.isDeclaration(); });
+    auto keep = [&](std::unique_ptr<llvm::Module> part) {
+      llvm::raw_svector_ostream stream(parts.emplace_back());
+      llvm::WriteBitcodeToFile(*part, stream);
+    };
+    if (functions > 1)
+      llvm::SplitModule(*module, std::min<size_t>(kCodegenParts, functions),
+                        keep, /*PreserveLocals=*/true, /*RoundRobin=*/true);
+    else
+      keep(std::move(module));
 
-    llvm::SmallVector<char> buffer;
-    llvm::raw_svector_ostream stream(buffer);
-    llvm::legacy::PassManager codegen;
-    if (machine->addPassesToEmitFile(codegen, stream, nullptr,
-                                     llvm::CodeGenFileType::ObjectFile))
-      return kernels.emitError("LLVM cannot emit objects for ")
-             << choice.triple;
-    codegen.run(*module);
-    object.assign(buffer.begin(), buffer.end());
+    objects.assign(parts.size(), "");
+    std::vector<std::string> errors(parts.size());
+    {
+      llvm::DefaultThreadPool pool(llvm::hardware_concurrency());
+      for (size_t i = 0; i < parts.size(); ++i)
+        pool.async(
+            [&, i] { errors[i] = compilePart(parts[i], choice, objects[i]); });
+      pool.wait();
+    }
+    for (const std::string &partError : errors)
+      if (!partError.empty())
+        return kernels.emitError("compiling the kernels failed: ") << partError;
     return success();
   }
 
-  /// lld works on files: the object goes to a scratch directory, the shared
+  /// lld works on files: the objects go to a scratch directory, the shared
   /// library comes back from it, and the directory is removed.
-  LogicalResult linkSharedLibrary(ModuleOp kernels, const std::string &object,
+  LogicalResult linkSharedLibrary(ModuleOp kernels,
+                                  const std::vector<std::string> &objects,
                                   std::string &library) const {
     llvm::SmallString<128> dir;
     if (llvm::sys::fs::createUniqueDirectory("kiln-link", dir))
       return kernels.emitError("cannot create a scratch directory to link in");
-    llvm::SmallString<128> objectPath(dir), libraryPath(dir);
-    llvm::sys::path::append(objectPath, "kernels.o");
+    llvm::SmallString<128> libraryPath(dir);
     llvm::sys::path::append(libraryPath, "kernels.so");
+    std::vector<std::string> objectPaths;
     llvm::scope_exit cleanup([&] {
-      llvm::sys::fs::remove(objectPath);
+      for (const std::string &path : objectPaths)
+        llvm::sys::fs::remove(path);
       llvm::sys::fs::remove(libraryPath);
       llvm::sys::fs::remove(dir);
     });
-    {
+    for (const std::string &object : objects) {
+      llvm::SmallString<128> path(dir);
+      llvm::sys::path::append(
+          path, "kernels" + std::to_string(objectPaths.size()) + ".o");
+      objectPaths.push_back(path.str().str());
       std::error_code ec;
-      llvm::raw_fd_ostream out(objectPath, ec);
+      llvm::raw_fd_ostream out(path, ec);
       if (ec)
         return kernels.emitError("cannot write ")
-               << objectPath << ": " << ec.message();
+               << path << ": " << ec.message();
       out << object;
     }
     std::string log;
     llvm::raw_string_ostream logStream(log);
-    const char *args[] = {
-        "ld.lld", "-shared",           "--no-undefined-version",
-        "-o",     libraryPath.c_str(), objectPath.c_str()};
+    std::vector<const char *> args = {"ld.lld", "-shared",
+                                      "--no-undefined-version", "-o",
+                                      libraryPath.c_str()};
+    for (const std::string &path : objectPaths)
+      args.push_back(path.c_str());
     lld::Result linked;
     {
       // lld keeps global state; one link at a time.
