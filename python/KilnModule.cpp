@@ -27,10 +27,13 @@ kiln::ResourceBlobs borrowBlobs(const py::dict &weights) {
   kiln::ResourceBlobs blobs;
   for (auto [name, value] : weights) {
     py::buffer_info info = py::reinterpret_borrow<py::buffer>(value).request();
-    if (info.ndim > 1 &&
-        info.strides.back() != static_cast<py::ssize_t>(info.itemsize))
-      throw py::value_error("weight '" + py::str(name).cast<std::string>() +
-                            "' is not contiguous");
+    py::ssize_t expected = info.itemsize;
+    for (py::ssize_t dim = info.ndim - 1; dim >= 0; --dim) {
+      if (info.shape[dim] > 1 && info.strides[dim] != expected)
+        throw py::value_error("weight '" + py::str(name).cast<std::string>() +
+                              "' is not a contiguous row-major array");
+      expected *= info.shape[dim];
+    }
     blobs[py::str(name).cast<std::string>()] = std::string_view(
         static_cast<const char *>(info.ptr), info.size * info.itemsize);
   }
@@ -153,12 +156,14 @@ PYBIND11_MODULE(_kiln, m) {
 
   py::class_<kiln::CompileResult>(m, "CompileResult")
       .def_readonly("succeeded", &kiln::CompileResult::succeeded)
-      .def_property_readonly("artifact",
-                             [](const kiln::CompileResult &result) {
-                               return py::bytes(result.artifact);
-                             })
       .def_readonly("diagnostics", &kiln::CompileResult::diagnostics)
-      .def_readonly("timing", &kiln::CompileResult::timing);
+      .def_readonly("timing", &kiln::CompileResult::timing)
+      // The artifact moves into a runtime model: weights are not copied.
+      .def("take_model", [](kiln::CompileResult &result,
+                            const std::string &name) {
+        return std::const_pointer_cast<rt::Model>(
+            rt::Model::fromBytes(std::move(result.artifact), name));
+      });
 
   m.def(
       "compile",
@@ -196,6 +201,11 @@ PYBIND11_MODULE(_kiln, m) {
           },
           py::arg("artifact"), py::arg("name"))
       .def_property_readonly("name", &rt::Model::name)
+      .def_property_readonly("artifact",
+                             [](const rt::Model &model) {
+                               return py::bytes(model.bytes().data(),
+                                                model.bytes().size());
+                             })
       .def_property_readonly("entry",
                              [](const rt::Model &model) {
                                return model.manifest().entry;

@@ -101,19 +101,15 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
         raise CompileError(result.diagnostics.rstrip())
     if timing:
         print(result.timing, end="")
-    model_ = _kiln.Model.from_bytes(result.artifact, name)
-    return CompiledModule(model_, result.artifact, threads=threads,
+    return CompiledModule(result.take_model(name), threads=threads,
                           source=(text, name, weights, target, entry or ""),
                           input_names=input_names, out_spec=out_spec)
 
 
 def load(path, threads=0):
-    """Loads a .kiln artifact (from CompiledModule.save or kiln-compile)."""
-    path = os.fspath(path)
-    with open(path, "rb") as f:
-        artifact = f.read()
-    return CompiledModule(_kiln.Model.from_bytes(artifact, path), artifact,
-                          threads=threads)
+    """Loads a .kiln artifact (from CompiledModule.save or kiln-compile). The
+    file is memory-mapped: weights are used in place."""
+    return CompiledModule(_kiln.Model.load(os.fspath(path)), threads=threads)
 
 
 class CompiledModule:
@@ -124,9 +120,9 @@ class CompiledModule:
     is kept. Not thread-safe: use one CompiledModule per thread.
     """
 
-    def __init__(self, model, artifact, threads=0, source=None,
-                 input_names=None, out_spec=None):
-        self._model, self._artifact = model, artifact
+    def __init__(self, model, threads=0, source=None, input_names=None,
+                 out_spec=None):
+        self._model = model
         self._threads, self._executor = threads, None
         self._source, self._out_spec = source, out_spec
         self._input_names = input_names or [spec["name"]
@@ -181,7 +177,7 @@ class CompiledModule:
         path = pathlib.Path(path)
         temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         try:
-            temp.write_bytes(self._artifact)
+            temp.write_bytes(self._model.artifact)
             os.replace(temp, path)
         finally:
             temp.unlink(missing_ok=True)

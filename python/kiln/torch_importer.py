@@ -97,8 +97,12 @@ class _Importer:
             elif node.op == "call_function":
                 self._call(node)
             elif node.op == "output":
-                outputs = [self.values[arg.name] for arg in node.args[0]
-                           if arg is not None]
+                if not all(isinstance(arg, torch.fx.Node)
+                           for arg in node.args[0]):
+                    raise UnsupportedOperatorError(
+                        "forward returns values that are not tensors "
+                        f"({node.args[0]}); Kiln compiles tensor outputs")
+                outputs = [self.values[arg.name] for arg in node.args[0]]
                 kinds = [spec.kind.name for spec in signature.output_specs]
                 if any(kind != "USER_OUTPUT" for kind in kinds):
                     raise UnsupportedOperatorError(
@@ -143,8 +147,14 @@ class _Importer:
 
     def _call(self, node):
         if node.target is operator.getitem:
-            self.values[node.name] = self.values[node.args[0].name][
-                node.args[1]]
+            value = self.values[node.args[0].name][node.args[1]]
+            if value is None:  # e.g. max_pool2d's indices, norms' statistics
+                raise UnsupportedOperatorError(
+                    f"output {node.args[1]} of fx node '{node.args[0].name}' "
+                    f"({_op_name(node.args[0].target)}, module "
+                    f"'{_module_path(node)}') is used, but Kiln computes only "
+                    "its first output. " + _REPORT)
+            self.values[node.name] = value
             return
         name = _op_name(node.target)
         handler = _HANDLERS.get(name)

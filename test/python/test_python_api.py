@@ -229,3 +229,30 @@ def test_bytecode_model_file(tmp_path):
     x = np.ones((1, 1, 8), np.float32)
     np.testing.assert_array_equal(kiln.compile(bytecode)(x),
                                   kiln.compile(source)(x))
+
+
+def test_unsupported_secondary_outputs_are_named():
+    pool = torch.nn.MaxPool2d(2, return_indices=True)
+    with pytest.raises(kiln.UnsupportedOperatorError,
+                       match="max_pool2d_with_indices.*first output"):
+        kiln.compile(pool.eval(), torch.randn(1, 1, 4, 4))
+
+
+def test_non_tensor_outputs_are_refused():
+    class WithShape(torch.nn.Module):
+        def forward(self, x):
+            return x + 1, x.shape[0]
+
+    with pytest.raises(kiln.UnsupportedOperatorError,
+                       match="not tensors"):
+        kiln.compile(WithShape(), torch.randn(3))
+
+
+def test_non_contiguous_weights_are_refused():
+    text = ("func.func @main() -> tensor<2x2xf32> {\n"
+            "  %w = graph.constant dense_resource<w> : tensor<2x2xf32>\n"
+            "  return %w : tensor<2x2xf32>\n}\n")
+    weight = np.arange(4, dtype=np.float32).reshape(2, 2).T
+    with pytest.raises(ValueError, match="not a contiguous row-major"):
+        kiln._kiln.run_pipeline(text, "graph-canonicalize", "t", {"w": weight},
+                                False)

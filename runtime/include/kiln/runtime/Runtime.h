@@ -17,6 +17,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kiln::rt {
@@ -36,6 +37,12 @@ public:
   const std::vector<TensorSpec> &inputs() const { return manifest().inputs; }
   const std::vector<TensorSpec> &outputs() const { return manifest().outputs; }
   const ArtifactView &contents() const { return view_; }
+  /// The whole artifact file, as loaded.
+  std::string_view bytes() const {
+    return mapping_ ? std::string_view(static_cast<const char *>(mapping_),
+                                       mappingSize_)
+                    : std::string_view(owned_);
+  }
 
 private:
   Model() = default;
