@@ -53,8 +53,8 @@ kiln::buildCompilePipeline(OpPassManager &pm,
   return success();
 }
 
-std::string kiln::describeCompilePipelineError(
-    const CompilePipelineOptions &options) {
+std::string
+kiln::describeCompilePipelineError(const CompilePipelineOptions &options) {
   if (!lookupBackend(options.target)) {
     std::string known;
     for (const std::string &name : registeredBackends())

@@ -94,8 +94,8 @@ std::vector<rt::HostTensor> fromNumpy(const rt::Model &model,
   tensors.reserve(arrays.size());
   for (size_t i = 0; i < arrays.size(); ++i) {
     const rt::TensorSpec &spec = model.inputs().at(i);
-    py::array contiguous = py::array::ensure(
-        arrays[i], py::array::c_style | py::array::forcecast);
+    py::array contiguous =
+        py::array::ensure(arrays[i], py::array::c_style | py::array::forcecast);
     tensors.emplace_back(spec.dtype, spec.shape);
     if (static_cast<size_t>(contiguous.nbytes()) != tensors.back().byteSize())
       throw py::value_error("input " + std::to_string(i) + " (" + spec.name +
@@ -159,11 +159,11 @@ PYBIND11_MODULE(_kiln, m) {
       .def_readonly("diagnostics", &kiln::CompileResult::diagnostics)
       .def_readonly("timing", &kiln::CompileResult::timing)
       // The artifact moves into a runtime model: weights are not copied.
-      .def("take_model", [](kiln::CompileResult &result,
-                            const std::string &name) {
-        return std::const_pointer_cast<rt::Model>(
-            rt::Model::fromBytes(std::move(result.artifact), name));
-      });
+      .def("take_model",
+           [](kiln::CompileResult &result, const std::string &name) {
+             return std::const_pointer_cast<rt::Model>(
+                 rt::Model::fromBytes(std::move(result.artifact), name));
+           });
 
   m.def(
       "compile",
@@ -206,10 +206,9 @@ PYBIND11_MODULE(_kiln, m) {
                                return py::bytes(model.bytes().data(),
                                                 model.bytes().size());
                              })
-      .def_property_readonly("entry",
-                             [](const rt::Model &model) {
-                               return model.manifest().entry;
-                             })
+      .def_property_readonly(
+          "entry",
+          [](const rt::Model &model) { return model.manifest().entry; })
       .def_property_readonly("inputs",
                              [](const rt::Model &model) {
                                py::list specs;
@@ -230,21 +229,21 @@ PYBIND11_MODULE(_kiln, m) {
                  model, rt::ExecutorOptions{threads});
            }),
            py::arg("model"), py::arg("threads") = 0)
-      .def("run", [](rt::Executor &executor,
-                     const std::vector<py::array> &arrays) {
-        std::vector<rt::HostTensor> inputs =
-            fromNumpy(executor.model(), arrays);
-        std::vector<const rt::HostTensor *> pointers;
-        for (const rt::HostTensor &input : inputs)
-          pointers.push_back(&input);
-        std::vector<rt::HostTensor> outputs;
-        {
-          py::gil_scoped_release release;
-          outputs = executor.run(pointers);
-        }
-        py::list result;
-        for (rt::HostTensor &output : outputs)
-          result.append(toNumpy(std::move(output)));
-        return result;
-      });
+      .def("run",
+           [](rt::Executor &executor, const std::vector<py::array> &arrays) {
+             std::vector<rt::HostTensor> inputs =
+                 fromNumpy(executor.model(), arrays);
+             std::vector<const rt::HostTensor *> pointers;
+             for (const rt::HostTensor &input : inputs)
+               pointers.push_back(&input);
+             std::vector<rt::HostTensor> outputs;
+             {
+               py::gil_scoped_release release;
+               outputs = executor.run(pointers);
+             }
+             py::list result;
+             for (rt::HostTensor &output : outputs)
+               result.append(toNumpy(std::move(output)));
+             return result;
+           });
 }

@@ -140,8 +140,7 @@ public:
     if (!handle_) {
       std::string reason = ::dlerror();
       ::close(fd);
-      throw Error("cannot load the CPU kernels of '" + origin +
-                  "': " + reason);
+      throw Error("cannot load the CPU kernels of '" + origin + "': " + reason);
     }
     fd_ = fd;
   }
