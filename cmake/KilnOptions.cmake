@@ -4,6 +4,7 @@
 option(KILN_ENABLE_PYTHON "Build the Python extension (needs Python 3 dev headers and pybind11)" ON)
 option(KILN_ENABLE_CUDA "Build the CUDA backend (needs the CUDA toolkit: ptxas, cuda.h)" ON)
 option(KILN_ENABLE_MPI "Build MPI collectives (needs Debian's libopenmpi-dev)" ON)
+option(KILN_ENABLE_ONNX "Build the ONNX importer (needs Debian's libonnx-dev, libprotobuf-dev)" ON)
 # `pip install .` turns this off: a wheel needs no test suite (nor GoogleTest).
 option(KILN_BUILD_TESTS "Build the test suite (lit, GoogleTest, pytest)" ON)
 set(KILN_RUNTIME_TESTS ${KILN_BUILD_TESTS})
@@ -58,6 +59,19 @@ if(KILN_ENABLE_MPI)
 endif()
 kiln_optional_part("MPI collectives" KILN_ENABLE_MPI
   "libopenmpi-dev missing, or -DKILN_ENABLE_MPI=OFF")
+
+if(KILN_ENABLE_ONNX)
+  find_package(ONNX CONFIG QUIET)
+  find_package(Protobuf QUIET)
+  if(NOT ONNX_FOUND OR NOT Protobuf_FOUND)
+    message(STATUS "Kiln: ONNX importer disabled: install libonnx-dev "
+      "libprotobuf-dev (scripts/setup.sh does). MLIR and PyTorch input are "
+      "unaffected.")
+    set(KILN_ENABLE_ONNX OFF)
+  endif()
+endif()
+kiln_optional_part("ONNX importer" KILN_ENABLE_ONNX
+  "libonnx-dev or libprotobuf-dev missing, or -DKILN_ENABLE_ONNX=OFF")
 
 function(kiln_print_summary)
   message(STATUS "Kiln optional parts:\n${KILN_SUMMARY}")

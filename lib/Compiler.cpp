@@ -5,6 +5,9 @@
 #include "kiln/Backend.h"
 #include "kiln/InitAll.h"
 #include "lib/ArtifactWriter.h"
+#ifdef KILN_ENABLE_ONNX
+#include "lib/onnx/OnnxImporter.h"
+#endif
 #include "passes/Pipelines.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -34,14 +37,39 @@ namespace {
 /// source parsed with its diagnostics going to `diagnostics`.
 struct ParsedSource {
   ParsedSource(std::string_view source, std::string_view sourceName,
-               const kiln::ResourceBlobs &blobs, std::string &diagnosticText)
+               const kiln::SourceOptions &options, std::string &diagnosticText)
       : context(makeRegistry()), diagnostics(diagnosticText),
         handler((addBuffer(source, sourceName), sourceMgr), &context,
                 diagnostics) {
-    // Verification waits for the blobs: constants are checked against them.
-    module = parseSourceFile<ModuleOp>(
-        sourceMgr, ParserConfig(&context, /*verifyAfterParse=*/false));
-    if (module && (failed(attachBlobs(blobs)) || failed(verify(*module))))
+    llvm::StringRef name(sourceName.data(), sourceName.size());
+    std::string format = options.format;
+    if (format == "auto")
+      format = name.ends_with(".onnx") ? "onnx" : "mlir";
+    if (format == "onnx") {
+#ifdef KILN_ENABLE_ONNX
+      module = kiln::importOnnx(llvm::StringRef(source.data(), source.size()),
+                                name, options.inputShapes, &context);
+#else
+      emitError(FileLineColLoc::get(&context, name, 0, 0))
+          << "this Kiln was built without the ONNX importer (it needs "
+             "Debian's libonnx-dev and libprotobuf-dev)";
+#endif
+    } else if (format == "mlir") {
+      if (!options.inputShapes.empty())
+        emitError(FileLineColLoc::get(&context, name, 0, 0))
+            << "input shapes apply to ONNX models; an MLIR model's function "
+               "types fix its shapes";
+      else
+        // Verification waits for the blobs: constants are checked against
+        // them.
+        module = parseSourceFile<ModuleOp>(
+            sourceMgr, ParserConfig(&context, /*verifyAfterParse=*/false));
+    } else {
+      emitError(FileLineColLoc::get(&context, name, 0, 0))
+          << "unknown model format '" << format << "' (auto, mlir, onnx)";
+    }
+    if (module &&
+        (failed(attachBlobs(options.blobs)) || failed(verify(*module))))
       module = nullptr;
   }
 
@@ -88,7 +116,39 @@ struct ParsedSource {
   llvm::raw_string_ostream diagnostics;
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler;
+  // Registered after `handler`, so it sees each diagnostic first.
+  ScopedDiagnosticHandler namedLocations{
+      &context, [this](Diagnostic &diag) { return sayName(diag); }};
   OwningOpRef<ModuleOp> module;
+
+  /// The names in a location: ONNX node names, torch module paths.
+  static void collectNames(Location loc, std::string &names) {
+    if (auto named = dyn_cast<NameLoc>(loc)) {
+      names += (names.empty() ? "'" : ", '") + named.getName().str() + "'";
+      collectNames(named.getChildLoc(), names);
+    } else if (auto fused = dyn_cast<FusedLoc>(loc)) {
+      for (Location part : fused.getLocations())
+        collectNames(part, names);
+    } else if (auto call = dyn_cast<CallSiteLoc>(loc)) {
+      collectNames(call.getCallee(), names);
+    }
+  }
+
+  /// SourceMgrDiagnosticHandler prints only file:line:col, so a diagnostic
+  /// at a named location gets the name in front of its message.
+  LogicalResult sayName(Diagnostic &diag) {
+    std::string names;
+    collectNames(diag.getLocation(), names);
+    if (names.empty())
+      return failure(); // `handler` prints it as it is
+    handler.emitDiagnostic(diag.getLocation(),
+                           "at " + names + ": " + diag.str(),
+                           diag.getSeverity());
+    for (Diagnostic &note : diag.getNotes())
+      handler.emitDiagnostic(note.getLocation(), note.str(),
+                             note.getSeverity());
+    return success();
+  }
 };
 
 } // namespace
@@ -96,10 +156,10 @@ struct ParsedSource {
 kiln::PipelineResult kiln::runPipeline(std::string_view source,
                                        std::string_view pipeline,
                                        std::string_view sourceName,
-                                       const ResourceBlobs &blobs,
+                                       const SourceOptions &sourceOptions,
                                        bool elideResources) {
   PipelineResult result;
-  ParsedSource parsed(source, sourceName, blobs, result.diagnostics);
+  ParsedSource parsed(source, sourceName, sourceOptions, result.diagnostics);
   OwningOpRef<ModuleOp> &module = parsed.module;
   MLIRContext &context = parsed.context;
   llvm::raw_string_ostream &diagnostics = parsed.diagnostics;
@@ -129,9 +189,9 @@ kiln::PipelineResult kiln::runPipeline(std::string_view source,
 kiln::CompileResult kiln::compile(std::string_view source,
                                   std::string_view sourceName,
                                   const CompileOptions &options,
-                                  const ResourceBlobs &blobs) {
+                                  const SourceOptions &sourceOptions) {
   CompileResult result;
-  ParsedSource parsed(source, sourceName, blobs, result.diagnostics);
+  ParsedSource parsed(source, sourceName, sourceOptions, result.diagnostics);
   if (!parsed.module)
     return result;
   ModuleOp module = *parsed.module;

@@ -40,6 +40,19 @@ kiln::ResourceBlobs borrowBlobs(const py::dict &weights) {
   return blobs;
 }
 
+using InputShapes = std::map<std::string, std::vector<int64_t>>;
+
+/// How the compiler reads a source handed over from Python.
+kiln::SourceOptions sourceOptions(const py::dict &weights,
+                                  const std::string &format,
+                                  const InputShapes &inputShapes) {
+  kiln::SourceOptions options;
+  options.blobs = borrowBlobs(weights);
+  options.format = format;
+  options.inputShapes = inputShapes;
+  return options;
+}
+
 /// numpy's name for a runtime element type ("float32", "bool", ...).
 const char *numpyName(rt::DType dtype) {
   switch (dtype) {
@@ -145,14 +158,17 @@ PYBIND11_MODULE(_kiln, m) {
       "run_pipeline",
       [](const std::string &source, const std::string &pipeline,
          const std::string &sourceName, const py::dict &weights,
-         bool elideResources) {
-        kiln::ResourceBlobs blobs = borrowBlobs(weights);
+         bool elideResources, const std::string &format,
+         const InputShapes &inputShapes) {
+        kiln::SourceOptions options =
+            sourceOptions(weights, format, inputShapes);
         py::gil_scoped_release release;
-        return kiln::runPipeline(source, pipeline, sourceName, blobs,
+        return kiln::runPipeline(source, pipeline, sourceName, options,
                                  elideResources);
       },
       py::arg("source"), py::arg("pipeline"), py::arg("source_name"),
-      py::arg("weights") = py::dict(), py::arg("elide_resources") = false);
+      py::arg("weights") = py::dict(), py::arg("elide_resources") = false,
+      py::arg("format") = "auto", py::arg("input_shapes") = InputShapes());
 
   py::class_<kiln::CompileResult>(m, "CompileResult")
       .def_readonly("succeeded", &kiln::CompileResult::succeeded)
@@ -171,20 +187,23 @@ PYBIND11_MODULE(_kiln, m) {
          const std::string &target,
          const std::map<std::string, std::string> &backendOptions,
          const std::string &entry, const std::string &dumpIrDir, bool timing,
-         const py::dict &weights) {
+         const py::dict &weights, const std::string &format,
+         const InputShapes &inputShapes) {
         kiln::CompileOptions options;
         options.target = target;
         options.backendOptions = backendOptions;
         options.entry = entry;
         options.dumpIrDir = dumpIrDir;
         options.timing = timing;
-        kiln::ResourceBlobs blobs = borrowBlobs(weights);
+        kiln::SourceOptions reading =
+            sourceOptions(weights, format, inputShapes);
         py::gil_scoped_release release;
-        return kiln::compile(source, sourceName, options, blobs);
+        return kiln::compile(source, sourceName, options, reading);
       },
       py::arg("source"), py::arg("source_name"), py::arg("target"),
       py::arg("backend_options"), py::arg("entry"), py::arg("dump_ir_dir"),
-      py::arg("timing"), py::arg("weights") = py::dict());
+      py::arg("timing"), py::arg("weights") = py::dict(),
+      py::arg("format") = "auto", py::arg("input_shapes") = InputShapes());
 
   py::class_<rt::Model, std::shared_ptr<rt::Model>>(m, "Model")
       .def_static(

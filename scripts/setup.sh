@@ -16,6 +16,7 @@ PACKAGES=(
   llvm-22-tools                   # lit, FileCheck, not, count
   python3 python3-venv python3-dev  # lit; the project virtualenv; extension headers
   libgtest-dev                    # the runtime's C++ unit tests
+  libonnx-dev libprotobuf-dev     # the ONNX importer (ModelProto classes)
 )
 
 missing=()

@@ -13,6 +13,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kiln {
 
@@ -22,6 +23,18 @@ namespace kiln {
 /// text. A frontend (the Python importer) writes the graph as text whose
 /// constants name these resources.
 using ResourceBlobs = std::map<std::string, std::string_view>;
+
+/// How to read a model source.
+struct SourceOptions {
+  /// "mlir" (text or bytecode), "onnx" (a serialized ModelProto), or "auto":
+  /// ONNX when the source name ends in ".onnx", MLIR otherwise.
+  std::string format = "auto";
+  /// Static shapes of ONNX graph inputs by name; they fix symbolic dims
+  /// (kiln-compile --input-shape name=1x3x224x224).
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Bytes of dense_resources that MLIR text names but does not hold.
+  ResourceBlobs blobs;
+};
 
 /// The outcome of running a pass pipeline on MLIR text.
 struct PipelineResult {
@@ -37,12 +50,12 @@ struct PipelineResult {
 /// result. `pipeline` is a registered pipeline or pass ("graph-canonicalize",
 /// "graph-canonicalize{cse=false}"), a comma-separated list of them, or a full
 /// textual pipeline ("builtin.module(...)"). `sourceName` names the text in
-/// diagnostics; `blobs` supplies the bytes of resources the text names but
-/// does not hold. Resources are printed with their bytes unless
-/// `elideResources`. Thread-safe: each call has its own MLIR context.
+/// diagnostics; `sourceOptions` says how to read it. Resources are printed
+/// with their bytes unless `elideResources`. Thread-safe: each call has its
+/// own MLIR context.
 PipelineResult runPipeline(std::string_view source, std::string_view pipeline,
                            std::string_view sourceName = "<input>",
-                           const ResourceBlobs &blobs = {},
+                           const SourceOptions &sourceOptions = {},
                            bool elideResources = false);
 
 /// How to compile a model graph into a .kiln artifact. The fields map one to
@@ -71,13 +84,13 @@ struct CompileResult {
   std::string timing;
 };
 
-/// Parses `source` (MLIR text or bytecode holding a model graph), compiles it
-/// with the compile pipeline and the backend of `options.target`, and encodes
-/// the artifact. `blobs` as for runPipeline. Thread-safe: each call has its
-/// own MLIR context.
+/// Reads `source` (MLIR text or bytecode holding a model graph, or an ONNX
+/// model), compiles it with the compile pipeline and the backend of
+/// `options.target`, and encodes the artifact. Thread-safe: each call has
+/// its own MLIR context.
 CompileResult compile(std::string_view source, std::string_view sourceName,
                       const CompileOptions &options,
-                      const ResourceBlobs &blobs = {});
+                      const SourceOptions &sourceOptions = {});
 
 } // namespace kiln
 

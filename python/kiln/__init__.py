@@ -11,6 +11,7 @@ pipelines are the ones kiln-compile and kiln-opt run, the artifact is the one
 kiln-run runs, and errors carry the compiler's own diagnostics.
 """
 
+import collections
 import os
 import pathlib
 
@@ -44,23 +45,25 @@ def run_pipeline(source, pipeline="graph-canonicalize"):
     Raises CompileError when the source does not parse or verify, the
     pipeline is unknown, or a pass fails.
     """
-    text, name, weights = _source(source)
+    src = _source(source)
     if not isinstance(pipeline, str):
         raise TypeError("pipeline must be a str, got "
                         f"{type(pipeline).__name__}")
-    result = _kiln.run_pipeline(text, pipeline, name, weights, False)
+    result = _kiln.run_pipeline(src.data, pipeline, src.name, src.weights,
+                                False, src.format, src.input_shapes)
     if not result.succeeded:
         raise CompileError(result.diagnostics.rstrip())
     return result.output
 
 
 def compile(model, example_inputs=None, target="cpu", *, cpu=None,
-            entry=None, dump_ir_after_all=None, timing=False, threads=0):
+            entry=None, input_shape=None, dump_ir_after_all=None,
+            timing=False, threads=0):
     """Compiles a model into a CompiledModule.
 
     model: a ``torch.nn.Module`` (captured with ``example_inputs`` through
-        torch.export), a ``kiln.Graph``, or the path of a ``.mlir`` /
-        ``.mlirbc`` model graph.
+        torch.export), a ``kiln.Graph``, an ``onnx.ModelProto``, or the path
+        of a ``.onnx`` model or a ``.mlir`` / ``.mlirbc`` model graph.
     example_inputs: for a torch module, the tensors (a tuple, or one tensor)
         forward is traced with; their shapes and dtypes are the compiled
         module's. Ignored for graphs, which carry their own input types.
@@ -70,6 +73,8 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
         cpu: the CPU to generate code for ("host", "x86-64", "aarch64", or an
             LLVM CPU name); default host.
         entry: the function to compile (default: the only one).
+        input_shape: static shapes of ONNX inputs by name, fixing symbolic
+            dims: ``{"input": (1, 3, 224, 224)}``.
         dump_ir_after_all: a directory that receives the IR after every pass.
         timing: print a report of the time each pass took.
         threads: worker threads when running (0: all hardware threads).
@@ -86,23 +91,23 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
                             "module")
         example_inputs = _as_torch_tensors(example_inputs)
         graph, input_names, out_spec = import_module(model, example_inputs)
-        text, name, weights = graph.to_mlir(), type(model).__name__, \
-            graph.weights()
+        src = _Source(graph.to_mlir(), type(model).__name__, graph.weights(),
+                      "mlir", {})
     else:
-        text, name, weights = _source(model)
+        src = _source(model, input_shape)
         if isinstance(model, Graph):
             input_names = model.input_names
     backend_options = {} if cpu is None else {"cpu": str(cpu)}
     result = _kiln.compile(
-        text, name, target, backend_options, entry or "",
+        src.data, src.name, target, backend_options, entry or "",
         os.fspath(dump_ir_after_all) if dump_ir_after_all else "",
-        bool(timing), weights)
+        bool(timing), src.weights, src.format, src.input_shapes)
     if not result.succeeded:
         raise CompileError(result.diagnostics.rstrip())
     if timing:
         print(result.timing, end="")
-    return CompiledModule(result.take_model(name), threads=threads,
-                          source=(text, name, weights, target, entry or ""),
+    return CompiledModule(result.take_model(src.name), threads=threads,
+                          source=(src, target, entry or ""),
                           input_names=input_names, out_spec=out_spec)
 
 
@@ -192,41 +197,60 @@ class CompiledModule:
             raise ValueError("ir() needs the compiler's input, which a loaded "
                              "artifact does not keep; compile the model with "
                              "kiln.compile to inspect its IR")
-        text, name, weights, target, entry = self._source
-        if stage == "input":
-            return text
-        options = f"target={target} stop-after={stage}"
-        if entry:
-            options += f" entry={entry}"
-        result = _kiln.run_pipeline(text, f"kiln-compile{{{options}}}", name,
-                                    weights, True)
+        src, target, entry = self._source
+        if stage == "input" and src.format == "mlir":
+            return src.data
+        pipeline = ""  # an ONNX model's input stage: the imported graph
+        if stage != "input":
+            options = f"target={target} stop-after={stage}"
+            if entry:
+                options += f" entry={entry}"
+            pipeline = f"kiln-compile{{{options}}}"
+        result = _kiln.run_pipeline(src.data, pipeline, src.name,
+                                    src.weights, True, src.format,
+                                    src.input_shapes)
         if not result.succeeded:
             raise CompileError(result.diagnostics.rstrip())
         return result.output
 
 
-def _source(source):
-    """(text, name, weights) of a graph, MLIR text or an MLIR file path."""
+# What the compiler reads: MLIR text/bytecode or ONNX bytes, the name
+# diagnostics give it, weight bytes beside MLIR text, the format, and the
+# ONNX input shapes.
+_Source = collections.namedtuple(
+    "_Source", "data name weights format input_shapes")
+
+
+def _source(source, input_shapes=None):
+    """The _Source of a graph, MLIR text, an ONNX ModelProto, or a .mlir /
+    .mlirbc / .onnx file path."""
+    shapes = {str(k): [int(d) for d in v]
+              for k, v in (input_shapes or {}).items()}
     if isinstance(source, Graph):
-        return source.to_mlir(), source.name, source.weights()
+        return _Source(source.to_mlir(), source.name, source.weights(),
+                       "mlir", shapes)
+    if type(source).__name__ == "ModelProto" and hasattr(
+            source, "SerializeToString"):
+        name = source.graph.name or "model"
+        return _Source(source.SerializeToString(), f"{name}.onnx", {}, "onnx",
+                       shapes)
     if isinstance(source, os.PathLike) or (
             isinstance(source, str) and "\n" not in source
             and source.endswith((".mlir", ".mlirbc", ".onnx"))):
         name = os.fspath(source)
-        if name.endswith(".onnx"):
-            raise TypeError(f"'{name}': kiln.compile does not read ONNX "
-                            "models yet; it takes torch modules, kiln.Graph "
-                            "and .mlir/.mlirbc model graphs")
         with open(name, "rb") as f:
             data = f.read()
+        if name.endswith(".onnx"):
+            return _Source(data, name, {}, "onnx", shapes)
         # MLIR bytecode is binary; text goes through as text.
         text = data if data.startswith(b"ML\xefR") else data.decode("utf-8")
-        return text, name, {}
+        return _Source(text, name, {}, "mlir", shapes)
     if isinstance(source, str):
-        return source, "<string>", {}
+        return _Source(source, "<string>", {}, "mlir", shapes)
     raise TypeError(
-        "source must be MLIR text (str), the path of a .mlir/.mlirbc file, "
-        f"a kiln.Graph or a torch.nn.Module; got {type(source).__name__}")
+        "source must be MLIR text (str), the path of a .mlir/.mlirbc/.onnx "
+        "file, an onnx.ModelProto, a kiln.Graph or a torch.nn.Module; got "
+        f"{type(source).__name__}")
 
 
 def _is_torch_module(model):

@@ -144,7 +144,9 @@ class Graph:
         if not self._outputs:
             raise ValueError(f"graph '{self.name}' has no outputs: call "
                              "output(...)")
-        args = ", ".join(f"{v.name}: {v.type}" for _, v in self._inputs)
+        # exec.name: the artifact's inputs keep their names.
+        args = ", ".join(f'{v.name}: {v.type} {{exec.name = "{_escape(n)}"}}'
+                         for n, v in self._inputs)
         results = ", ".join(v.type for v in self._outputs)
         lines = [f"func.func @{self.name}({args}) -> ({results}) {{"]
         lines += ["  " + line for line in self._lines]

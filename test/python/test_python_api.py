@@ -217,11 +217,6 @@ def test_many_models_in_one_process():
         torch.testing.assert_close(compiled(x), model(x).detach())
 
 
-def test_onnx_is_refused_clearly(tmp_path):
-    with pytest.raises(TypeError, match="does not read ONNX models yet"):
-        kiln.compile(str(tmp_path / "model.onnx"))
-
-
 def test_bytecode_model_file(tmp_path):
     source = ROOT / "examples" / "mlp_classifier.mlir"
     bytecode = tmp_path / "mlp.mlirbc"

@@ -1,7 +1,9 @@
 //===- kiln-compile.cpp - compile a model graph to a .kiln artifact -------===//
 //
-//   kiln-compile INPUT.mlir -o OUT.kiln [--target cpu] [--cpu=host]
-//                [--entry NAME] [--dump-ir-after-all DIR] [--timing]
+//   kiln-compile INPUT.{mlir,mlirbc,onnx} -o OUT.kiln [--target cpu]
+//                [--cpu=host] [--entry NAME] [--input-shape NAME=1x3x224x224]
+//                [--input-format auto|mlir|onnx] [--dump-ir-after-all DIR]
+//                [--timing]
 //
 // Exit status 0 on success, 1 when the input cannot be compiled (the
 // diagnostics name file:line:col), 2 on bad usage.
@@ -20,7 +22,7 @@
 namespace cl = llvm::cl;
 
 static cl::opt<std::string> input(cl::Positional, cl::Required,
-                                  cl::desc("<model.mlir>"));
+                                  cl::desc("<model.mlir|.mlirbc|.onnx>"));
 static cl::opt<std::string> output("o", cl::Required,
                                    cl::desc("Write the artifact here"),
                                    cl::value_desc("file.kiln"));
@@ -37,6 +39,35 @@ static cl::opt<std::string>
             cl::desc("Write the IR after every pass below this directory"),
             cl::value_desc("dir"));
 static cl::opt<bool> timing("timing", cl::desc("Report the time of each pass"));
+static cl::list<std::string>
+    inputShapes("input-shape",
+                cl::desc("Static shape of an ONNX input, fixing its symbolic "
+                         "dims (repeatable)"),
+                cl::value_desc("name=1x3x224x224"));
+static cl::opt<std::string>
+    inputFormat("input-format", cl::init("auto"),
+                cl::desc("How to read the input: auto (by extension: .onnx "
+                         "is ONNX, anything else MLIR), mlir, onnx"));
+
+/// "name=1x3x224x224" -> ("name", {1, 3, 224, 224}); "name=" is a scalar.
+static bool parseInputShape(llvm::StringRef text, std::string &name,
+                            std::vector<int64_t> &shape) {
+  auto [key, dims] = text.rsplit('=');
+  if (key.empty() || key.size() == text.size())
+    return false;
+  name = key.str();
+  if (dims.empty())
+    return true;
+  llvm::SmallVector<llvm::StringRef> parts;
+  dims.split(parts, 'x');
+  for (llvm::StringRef part : parts) {
+    int64_t dim;
+    if (part.getAsInteger(10, dim) || dim < 0)
+      return false;
+    shape.push_back(dim);
+  }
+  return true;
+}
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "kiln-compile: error: " << message << "\n";
@@ -66,8 +97,21 @@ int main(int argc, char **argv) {
   options.dumpIrDir = dumpDir.getValue();
   options.timing = timing;
 
+  kiln::SourceOptions reading;
+  reading.format = inputFormat.getValue();
+  for (const std::string &text : inputShapes) {
+    std::string name;
+    std::vector<int64_t> shape;
+    if (!parseInputShape(text, name, shape)) {
+      llvm::errs() << "kiln-compile: error: --input-shape '" << text
+                   << "' is not NAME=D0xD1x... (non-negative integer dims)\n";
+      return 2;
+    }
+    reading.inputShapes[name] = shape;
+  }
+
   kiln::CompileResult result =
-      kiln::compile((*file)->getBuffer(), inputPath, options);
+      kiln::compile((*file)->getBuffer(), inputPath, options, reading);
   llvm::errs() << result.diagnostics;
   if (!result.succeeded)
     return 1;
