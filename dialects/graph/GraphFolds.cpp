@@ -283,6 +283,18 @@ OpFoldResult BroadcastToOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult ConcatOp::fold(FoldAdaptor) {
+  // Empty inputs add nothing: drop them (in place) while others remain.
+  SmallVector<Value> nonEmpty;
+  for (Value input : getInputs()) {
+    auto type = cast<RankedTensorType>(input.getType());
+    if (!type.hasStaticShape() || type.getNumElements() != 0)
+      nonEmpty.push_back(input);
+  }
+  if (!nonEmpty.empty() && nonEmpty.size() != getInputs().size()) {
+    getInputsMutable().assign(nonEmpty);
+    if (nonEmpty.size() > 1)
+      return getResult();
+  }
   if (getInputs().size() == 1)
     return ifSameType(getInputs().front(), getType());
   return {};

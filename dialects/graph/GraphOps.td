@@ -38,6 +38,7 @@ def Graph_Dialect : Dialect {
     large models are not stored as text.
   }];
   let hasConstantMaterializer = 1;
+  let hasCanonicalizer = 1;
 }
 
 //===----------------------------------------------------------------------===//

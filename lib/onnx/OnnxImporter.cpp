@@ -125,6 +125,14 @@ private:
   FailureOr<Value> make(Args &&...args);
   Value constant(ElementsAttr value);
   Value scalar(double value, Type elementType);
+  // Chaining helpers for compositions: a failed step gives a null Value,
+  // which fails the steps after it (`make` checks) without a second report.
+  static Value get(FailureOr<Value> value) {
+    return succeeded(value) ? *value : Value();
+  }
+  Value like(double value, Value other) {
+    return other ? scalar(value, typeOf(other).getElementType()) : Value();
+  }
   FailureOr<Value> reshape(Value value, ArrayRef<int64_t> shape);
   static RankedTensorType typeOf(Value value) {
     return cast<RankedTensorType>(value.getType());
@@ -136,6 +144,7 @@ private:
   template <typename OpT> LogicalResult variadic();
   LogicalResult compare(ComparePredicate predicate, bool negate = false);
   LogicalResult identity();
+  LogicalResult dropout();
   LogicalResult reciprocal();
   LogicalResult notOp();
   LogicalResult gelu();
@@ -149,6 +158,15 @@ private:
   LogicalResult conv();
   LogicalResult pool(bool max);
   LogicalResult globalPool(ReduceKind kind);
+  LogicalResult composite(function_ref<Value(Value)> body);
+  LogicalResult logical(StringRef which);
+  LogicalResult mean();
+  LogicalResult prelu();
+  LogicalResult trilu();
+  LogicalResult rmsNorm();
+  LogicalResult reduceComposite(ReduceKind kind,
+                                function_ref<Value(Value)> before,
+                                function_ref<Value(Value)> after);
   LogicalResult batchNorm();
   LogicalResult layerNorm();
   LogicalResult softmax(bool log);
@@ -524,6 +542,9 @@ template <typename OpT, typename... Args>
 FailureOr<Value> Importer::make(Args &&...args) {
   OperationState state(loc, OpT::getOperationName());
   OpT::build(builder, state, Type(), std::forward<Args>(args)...);
+  // A null operand is an earlier step's failure, already diagnosed.
+  if (llvm::any_of(state.operands, [](Value v) { return !v; }))
+    return failure();
   SmallVector<Type, 1> types;
   if (failed(OpT::inferReturnTypes(
           context, loc, state.operands, state.attributes.getDictionary(context),
@@ -601,6 +622,19 @@ LogicalResult Importer::compare(ComparePredicate predicate, bool negate) {
 }
 
 LogicalResult Importer::identity() { return setOutput(0, input(0)); }
+
+/// Inference dropout passes its input through; training mode is random.
+LogicalResult Importer::dropout() {
+  if (Value training = optionalInput(2)) {
+    FailureOr<SmallVector<int64_t>> mode = evaluateInts(training);
+    if (failed(mode) || mode->size() != 1 || (*mode)[0] != 0)
+      return nodeError() << "training mode (random dropout) is not "
+                            "supported; Kiln compiles inference";
+  }
+  if (node->output_size() > 1 && !node->output(1).empty())
+    return nodeError() << "the mask output is not supported";
+  return identity();
+}
 
 LogicalResult Importer::reciprocal() {
   FailureOr<Value> x = input(0);
@@ -849,6 +883,114 @@ LogicalResult Importer::pool(bool max) {
     return nodeError() << "AveragePool with dilations is not supported";
   return setOutput(0, make<AvgPool2dOp>(*x, kernel, strides, *padding, ceil,
                                         attrInt("count_include_pad", 0)));
+}
+
+/// An op that is a composition of graph ops on its one input.
+LogicalResult Importer::composite(function_ref<Value(Value)> body) {
+  FailureOr<Value> x = input(0);
+  if (failed(x))
+    return failure();
+  Value result = body(*x);
+  return result ? setOutput(0, result) : failure();
+}
+
+/// And, Or, Xor on booleans.
+LogicalResult Importer::logical(StringRef which) {
+  FailureOr<Value> a = input(0), b = input(1);
+  if (failed(a) || failed(b))
+    return failure();
+  Type i1 = builder.getI1Type();
+  if (which == "And")
+    return setOutput(0, make<SelectOp>(*a, *b, scalar(0, i1)));
+  if (which == "Or")
+    return setOutput(0, make<SelectOp>(*a, scalar(1, i1), *b));
+  return setOutput(0, make<CompareOp>(ComparePredicate::ne, *a, *b));
+}
+
+LogicalResult Importer::mean() {
+  if (failed(variadic<AddOp>()))
+    return failure();
+  Value sum = values[node->output(0)];
+  return setOutput(0, make<DivOp>(sum, like(node->input_size(), sum)));
+}
+
+LogicalResult Importer::prelu() {
+  FailureOr<Value> x = input(0), slope = input(1);
+  if (failed(x) || failed(slope))
+    return failure();
+  Value negative = get(make<CompareOp>(ComparePredicate::lt, *x, like(0, *x)));
+  return setOutput(0,
+                   make<SelectOp>(negative, get(make<MulOp>(*x, *slope)), *x));
+}
+
+/// The upper (or lower) triangle of the last two dims, from diagonal k.
+LogicalResult Importer::trilu() {
+  FailureOr<Value> x = input(0);
+  if (failed(x))
+    return failure();
+  int64_t k = 0;
+  if (optionalInput(1)) {
+    FailureOr<SmallVector<int64_t>> known = constantInts(1, "k");
+    if (failed(known))
+      return failure();
+    k = known->empty() ? 0 : (*known)[0];
+  }
+  RankedTensorType type = typeOf(*x);
+  if (type.getRank() < 2)
+    return nodeError() << "needs rank >= 2, got " << type;
+  int64_t rows = type.getDimSize(type.getRank() - 2),
+          cols = type.getDimSize(type.getRank() - 1);
+  Type i64 = builder.getI64Type();
+  auto arange = [&](int64_t n) {
+    return ArangeOp::create(builder, loc, RankedTensorType::get({n}, i64),
+                            builder.getF64FloatAttr(0),
+                            builder.getF64FloatAttr(1))
+        .getResult();
+  };
+  Value i = get(reshape(arange(rows), {rows, 1}));
+  Value offset = get(make<SubOp>(arange(cols), i)); // j - i
+  bool upper = attrInt("upper", 1);
+  Value keep =
+      get(make<CompareOp>(upper ? ComparePredicate::ge : ComparePredicate::le,
+                          offset, scalar(k, i64)));
+  return setOutput(0, make<SelectOp>(keep, *x, like(0, *x)));
+}
+
+/// x / sqrt(mean(x^2 over axis..) + epsilon) * scale.
+LogicalResult Importer::rmsNorm() {
+  FailureOr<Value> x = input(0), scale = input(1);
+  if (failed(x) || failed(scale))
+    return failure();
+  int64_t rank = typeOf(*x).getRank(), axis = attrInt("axis", -1);
+  if (axis < -rank || axis >= rank)
+    return nodeError() << "axis " << axis << " is out of range for rank "
+                       << rank;
+  SmallVector<int64_t> axes;
+  for (int64_t d = axis < 0 ? axis + rank : axis; d < rank; ++d)
+    axes.push_back(d);
+  Value squares = get(make<MulOp>(*x, *x));
+  Value meanSquare = get(make<ReduceOp>(ReduceKind::mean, squares, axes, true));
+  Value shifted = get(
+      make<AddOp>(meanSquare, like(attrFloat("epsilon", 1e-5), meanSquare)));
+  Value normalized = get(make<MulOp>(*x, get(make<RsqrtOp>(shifted))));
+  return setOutput(0, make<MulOp>(normalized, *scale));
+}
+
+/// A reduction with an elementwise step before (x^2, |x|, e^x) and after
+/// (sqrt, log): ReduceSumSquare, ReduceL1, ReduceL2, ReduceLogSum(Exp).
+LogicalResult Importer::reduceComposite(ReduceKind kind,
+                                        function_ref<Value(Value)> before,
+                                        function_ref<Value(Value)> after) {
+  FailureOr<Value> x = input(0);
+  if (failed(x))
+    return failure();
+  Value original = *x;
+  values[node->input(0)] = before(*x);
+  LogicalResult reduced = reduce(kind);
+  values[node->input(0)] = original;
+  if (failed(reduced) || !after)
+    return reduced;
+  return setOutput(0, after(values[node->output(0)]));
 }
 
 LogicalResult Importer::globalPool(ReduceKind kind) {
@@ -1419,7 +1561,7 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["Reciprocal"] = &Importer::reciprocal;
     t["Not"] = &Importer::notOp;
     t["Identity"] = &Importer::identity;
-    t["Dropout"] = &Importer::identity; // inference: the input unchanged
+    t["Dropout"] = &Importer::dropout;
     t["Clip"] = &Importer::clip;
     t["Add"] = &Importer::binary<AddOp>;
     t["Sub"] = &Importer::binary<SubOp>;
@@ -1476,6 +1618,116 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["Range"] = &Importer::range;
     t["Pad"] = &Importer::pad;
     t["Split"] = &Importer::split;
+    t["CastLike"] = [](Importer &i) {
+      FailureOr<Value> target = i.input(1);
+      if (failed(target))
+        return failure();
+      FailureOr<Value> x = i.input(0);
+      if (failed(x))
+        return failure();
+      Type element = typeOf(*target).getElementType();
+      if (typeOf(*x).getElementType() == element)
+        return i.setOutput(0, *x);
+      return i.setOutput(
+          0, CastOp::create(i.builder, i.loc, typeOf(*x).clone(element), *x)
+                 .getResult());
+    };
+    t["And"] = [](Importer &i) { return i.logical("And"); };
+    t["Or"] = [](Importer &i) { return i.logical("Or"); };
+    t["Xor"] = [](Importer &i) { return i.logical("Xor"); };
+    t["Mean"] = &Importer::mean;
+    t["PRelu"] = &Importer::prelu;
+    t["Trilu"] = &Importer::trilu;
+    t["RMSNormalization"] = &Importer::rmsNorm;
+    t["Softplus"] = [](Importer &i) {
+      return i.composite([&](Value x) {
+        Value e = get(i.make<ExpOp>(x));
+        return get(i.make<LogOp>(get(i.make<AddOp>(e, i.like(1, e)))));
+      });
+    };
+    t["Softsign"] = [](Importer &i) {
+      return i.composite([&](Value x) {
+        Value a = get(i.make<AbsOp>(x));
+        return get(i.make<DivOp>(x, get(i.make<AddOp>(a, i.like(1, a)))));
+      });
+    };
+    t["Mish"] = [](Importer &i) {
+      return i.composite([&](Value x) {
+        Value e = get(i.make<ExpOp>(x));
+        Value softplus =
+            get(i.make<LogOp>(get(i.make<AddOp>(e, i.like(1, e)))));
+        return get(i.make<MulOp>(x, get(i.make<TanhOp>(softplus))));
+      });
+    };
+    t["Swish"] = [](Importer &i) {
+      double alpha = i.attrFloat("alpha", 1.0);
+      return i.composite([&](Value x) {
+        Value scaled = get(i.make<MulOp>(x, i.like(alpha, x)));
+        return get(i.make<MulOp>(x, get(i.make<SigmoidOp>(scaled))));
+      });
+    };
+    t["ThresholdedRelu"] = [](Importer &i) {
+      double alpha = i.attrFloat("alpha", 1.0);
+      return i.composite([&](Value x) {
+        Value above =
+            get(i.make<CompareOp>(ComparePredicate::gt, x, i.like(alpha, x)));
+        return get(i.make<SelectOp>(above, x, i.like(0, x)));
+      });
+    };
+    // alpha * (e^x - 1) where x is at or below 0 (Elu, Selu), x elsewhere.
+    auto exponentialUnit = [](Importer &i, double alpha, double gamma) {
+      return i.composite([&](Value x) {
+        Value e = get(i.make<ExpOp>(x));
+        Value below = get(i.make<MulOp>(get(i.make<SubOp>(e, i.like(1, e))),
+                                        i.like(alpha, e)));
+        Value positive =
+            get(i.make<CompareOp>(ComparePredicate::gt, x, i.like(0, x)));
+        Value y = get(i.make<SelectOp>(positive, x, below));
+        return gamma == 1.0 ? y : get(i.make<MulOp>(y, i.like(gamma, y)));
+      });
+    };
+    t["Elu"] = [=](Importer &i) {
+      return exponentialUnit(i, i.attrFloat("alpha", 1.0), 1.0);
+    };
+    t["Selu"] = [=](Importer &i) {
+      return exponentialUnit(i, i.attrFloat("alpha", 1.67326319217681884765625),
+                             i.attrFloat("gamma", 1.05070102214813232421875));
+    };
+    t["Celu"] = [](Importer &i) {
+      double alpha = i.attrFloat("alpha", 1.0);
+      return i.composite([&](Value x) {
+        Value e = get(i.make<ExpOp>(get(i.make<DivOp>(x, i.like(alpha, x)))));
+        Value below = get(i.make<MulOp>(get(i.make<SubOp>(e, i.like(1, e))),
+                                        i.like(alpha, e)));
+        return get(i.make<AddOp>(get(i.make<MaxOp>(x, i.like(0, x))),
+                                 get(i.make<MinOp>(below, i.like(0, below)))));
+      });
+    };
+    auto square = [](Importer &i) {
+      return [&i](Value x) { return get(i.make<MulOp>(x, x)); };
+    };
+    t["ReduceSumSquare"] = [=](Importer &i) {
+      return i.reduceComposite(ReduceKind::sum, square(i), nullptr);
+    };
+    t["ReduceL1"] = [](Importer &i) {
+      return i.reduceComposite(
+          ReduceKind::sum, [&](Value x) { return get(i.make<AbsOp>(x)); },
+          nullptr);
+    };
+    t["ReduceL2"] = [=](Importer &i) {
+      return i.reduceComposite(ReduceKind::sum, square(i),
+                               [&](Value x) { return get(i.make<SqrtOp>(x)); });
+    };
+    t["ReduceLogSum"] = [](Importer &i) {
+      return i.reduceComposite(
+          ReduceKind::sum, [](Value x) { return x; },
+          [&](Value x) { return get(i.make<LogOp>(x)); });
+    };
+    t["ReduceLogSumExp"] = [](Importer &i) {
+      return i.reduceComposite(
+          ReduceKind::sum, [&](Value x) { return get(i.make<ExpOp>(x)); },
+          [&](Value x) { return get(i.make<LogOp>(x)); });
+    };
     return t;
   }();
   return table;

@@ -1071,9 +1071,15 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
     RankedTensorType type = op.getType();
     ArrayRef<int64_t> start = op.getStart(), step = op.getStep();
     if (llvm::all_of(step, [](int64_t s) { return s > 0; })) {
+      // An empty dim may start at the input's end (a split's last, empty
+      // part); tensor.extract_slice wants every offset inside the input.
+      SmallVector<int64_t> offsets(start);
+      for (auto [dim, offset] : llvm::enumerate(offsets))
+        if (type.getDimSize(dim) == 0)
+          offset = 0;
       rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
           op, type, adaptor.getInput(), ValueRange{}, ValueRange{},
-          ValueRange{}, rewriter.getDenseI64ArrayAttr(start),
+          ValueRange{}, rewriter.getDenseI64ArrayAttr(offsets),
           rewriter.getDenseI64ArrayAttr(type.getShape()),
           rewriter.getDenseI64ArrayAttr(step));
       return success();

@@ -229,3 +229,32 @@ func.func @resource_not_copied() -> tensor<2x2xf32> {
     }
   }
 #-}
+
+// -----
+
+// Empty inputs of a concat add nothing and are dropped; a concat left with
+// one input of the result's type is that input.
+// CHECK-LABEL: func.func @concat_drops_empty_inputs
+// CHECK-SAME: (%[[A:.*]]: tensor<2x3xf32>, %[[B:.*]]: tensor<2x0xf32>, %[[C:.*]]: tensor<2x4xf32>)
+// CHECK: %[[AC:.*]] = graph.concat %[[A]], %[[C]] axis = 1 : (tensor<2x3xf32>, tensor<2x4xf32>) -> tensor<2x7xf32>
+// CHECK: return %[[AC]], %[[A]]
+func.func @concat_drops_empty_inputs(%a: tensor<2x3xf32>, %b: tensor<2x0xf32>, %c: tensor<2x4xf32>) -> (tensor<2x7xf32>, tensor<2x3xf32>) {
+  %0 = graph.concat %a, %b, %c axis = 1 : (tensor<2x3xf32>, tensor<2x0xf32>, tensor<2x4xf32>) -> tensor<2x7xf32>
+  %1 = graph.concat %b, %a axis = 1 : (tensor<2x0xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %0, %1 : tensor<2x7xf32>, tensor<2x3xf32>
+}
+
+// -----
+
+// An op whose result holds no elements computes nothing: it becomes an
+// empty constant (no kernel is made for it).
+// CHECK-LABEL: func.func @empty_results_are_constants
+// CHECK: %[[E:.*]] = graph.constant dense<> : tensor<2x0xf32>
+// CHECK-NOT: graph.slice
+// CHECK-NOT: graph.relu
+// CHECK: return %[[E]]
+func.func @empty_results_are_constants(%x: tensor<2x8xf32>) -> tensor<2x0xf32> {
+  %0 = graph.slice %x start = [0, 8] limit = [2, 8] step = [1, 1] : tensor<2x8xf32> -> tensor<2x0xf32>
+  %1 = graph.relu %0 : tensor<2x0xf32>
+  return %1 : tensor<2x0xf32>
+}

@@ -455,6 +455,17 @@ func.func @slice(%x: tensor<2x3x4xf32>) -> (tensor<2x2x2xf32>, tensor<2x2x1xf32>
 
 // -----
 
+// An empty slice at the input's end (a split's empty last part) reads from
+// offset 0: extract_slice wants offsets inside the input.
+// CHECK-LABEL: func.func @empty_slice
+// CHECK: tensor.extract_slice %{{.*}}[0, 0] [2, 0] [1, 1] : tensor<2x8xf32> to tensor<2x0xf32>
+func.func @empty_slice(%x: tensor<2x8xf32>) -> tensor<2x0xf32> {
+  %0 = graph.slice %x start = [0, 8] limit = [2, 8] step = [1, 1] : tensor<2x8xf32> -> tensor<2x0xf32>
+  return %0 : tensor<2x0xf32>
+}
+
+// -----
+
 // gather: the index, made non-negative and clamped in range, picks the
 // element along the axis.
 // CHECK: #[[IDX:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
