@@ -10,6 +10,7 @@ venv=${KILN_VENV:-$root/.venv}
 PACKAGES=(
   cmake ninja-build ccache        # build
   clang-22 lld-22                 # compiler and linker LLVM 22 was built with
+  libclang-rt-22-dev              # libFuzzer and ASan for the importer fuzzer
   llvm-22-dev libmlir-22-dev      # LLVM/MLIR 22 headers, CMake packages, libMLIR.so
   mlir-22-tools                   # mlir-tblgen
   liblld-22-dev                   # lld as a library: links CPU kernels in-process
