@@ -189,6 +189,8 @@ private:
   LogicalResult split();
   LogicalResult sizeOp();
 
+  FailureOr<Value> as2d(Value value);
+  FailureOr<Value> from2d(FailureOr<Value> value);
   FailureOr<SmallVector<int64_t>> windowPadding(ArrayRef<int64_t> inputDims,
                                                 ArrayRef<int64_t> kernel,
                                                 ArrayRef<int64_t> strides,
@@ -810,6 +812,8 @@ Importer::windowPadding(ArrayRef<int64_t> inputDims, ArrayRef<int64_t> kernel,
     SmallVector<int64_t> pads = attrInts("pads");
     if (pads.empty())
       return SmallVector<int64_t>{0, 0, 0, 0};
+    if (pads.size() == 2 && inputDims[0] == 1 && kernel[0] == 1)
+      return SmallVector<int64_t>{0, pads[0], 0, pads[1]}; // a 1-D window
     if (pads.size() != 4)
       return nodeError() << "expected 4 pads for a 2-D window, got "
                          << pads.size();
@@ -836,23 +840,49 @@ LogicalResult Importer::conv() {
   FailureOr<Value> x = input(0), w = input(1);
   if (failed(x) || failed(w))
     return failure();
-  if (typeOf(*x).getRank() != 4)
-    return nodeError() << "only 2-D convolutions (rank-4 input) are "
-                          "supported, got "
-                       << typeOf(*x);
+  int64_t rank = typeOf(*x).getRank();
+  if ((rank != 3 && rank != 4) || typeOf(*w).getRank() != rank)
+    return nodeError() << "only 1-D and 2-D convolutions are supported, got "
+                       << typeOf(*x) << " and filter " << typeOf(*w);
   SmallVector<int64_t> strides = attrInts("strides"),
                        dilations = attrInts("dilations");
-  if (strides.empty())
+  // A 1-D convolution is a 2-D one over a height of 1.
+  bool oneD = rank == 3;
+  if (oneD) {
+    x = as2d(*x);
+    w = as2d(*w);
+    if (failed(x) || failed(w))
+      return failure();
+    strides.insert(strides.begin(), 1);
+    dilations.insert(dilations.begin(), 1);
+  }
+  if (strides.size() < 2)
     strides = {1, 1};
-  if (dilations.empty())
+  if (dilations.size() < 2)
     dilations = {1, 1};
   SmallVector<int64_t> kernel(typeOf(*w).getShape().drop_front(2));
   FailureOr<SmallVector<int64_t>> padding = windowPadding(
       typeOf(*x).getShape().drop_front(2), kernel, strides, dilations);
   if (failed(padding))
     return failure();
-  return setOutput(0, make<Conv2dOp>(*x, *w, optionalInput(2), strides,
-                                     *padding, dilations, attrInt("group", 1)));
+  FailureOr<Value> result =
+      make<Conv2dOp>(*x, *w, optionalInput(2), strides, *padding, dilations,
+                     attrInt("group", 1));
+  return setOutput(0, oneD ? from2d(result) : result);
+}
+
+/// [N, C, L] -> [N, C, 1, L]: 1-D windows run as 2-D ones of height 1.
+FailureOr<Value> Importer::as2d(Value value) {
+  ArrayRef<int64_t> shape = typeOf(value).getShape();
+  return reshape(value, {shape[0], shape[1], 1, shape[2]});
+}
+
+/// [N, C, 1, L] -> [N, C, L].
+FailureOr<Value> Importer::from2d(FailureOr<Value> value) {
+  if (failed(value))
+    return failure();
+  ArrayRef<int64_t> shape = typeOf(*value).getShape();
+  return reshape(*value, {shape[0], shape[1], shape[3]});
 }
 
 LogicalResult Importer::pool(bool max) {
@@ -864,9 +894,22 @@ LogicalResult Importer::pool(bool max) {
   SmallVector<int64_t> kernel = attrInts("kernel_shape"),
                        strides = attrInts("strides"),
                        dilations = attrInts("dilations");
-  if (typeOf(*x).getRank() != 4 || kernel.size() != 2)
-    return nodeError() << "only 2-D pooling is supported, got input "
+  int64_t rank = typeOf(*x).getRank();
+  if ((rank != 3 && rank != 4) || int64_t(kernel.size()) != rank - 2)
+    return nodeError() << "only 1-D and 2-D pooling are supported, got input "
                        << typeOf(*x);
+  // A 1-D window is a 2-D one of height 1.
+  bool oneD = rank == 3;
+  if (oneD) {
+    x = as2d(*x);
+    if (failed(x))
+      return failure();
+    kernel.insert(kernel.begin(), 1);
+    if (!strides.empty())
+      strides.insert(strides.begin(), 1);
+    if (!dilations.empty())
+      dilations.insert(dilations.begin(), 1);
+  }
   if (strides.empty())
     strides = {1, 1};
   if (dilations.empty())
@@ -876,13 +919,16 @@ LogicalResult Importer::pool(bool max) {
   if (failed(padding))
     return failure();
   bool ceil = attrInt("ceil_mode", 0);
-  if (max)
-    return setOutput(
-        0, make<MaxPool2dOp>(*x, kernel, strides, *padding, dilations, ceil));
-  if (dilations != SmallVector<int64_t>{1, 1})
-    return nodeError() << "AveragePool with dilations is not supported";
-  return setOutput(0, make<AvgPool2dOp>(*x, kernel, strides, *padding, ceil,
-                                        attrInt("count_include_pad", 0)));
+  FailureOr<Value> result;
+  if (max) {
+    result = make<MaxPool2dOp>(*x, kernel, strides, *padding, dilations, ceil);
+  } else {
+    if (dilations != SmallVector<int64_t>{1, 1})
+      return nodeError() << "AveragePool with dilations is not supported";
+    result = make<AvgPool2dOp>(*x, kernel, strides, *padding, ceil,
+                               attrInt("count_include_pad", 0));
+  }
+  return setOutput(0, oneD ? from2d(result) : result);
 }
 
 /// An op that is a composition of graph ops on its one input.
@@ -1015,9 +1061,6 @@ LogicalResult Importer::batchNorm() {
 }
 
 LogicalResult Importer::layerNorm() {
-  for (int i = 1; i < node->output_size(); ++i)
-    if (!node->output(i).empty())
-      return nodeError() << "the Mean and InvStdDev outputs are not supported";
   FailureOr<Value> x = input(0), scale = input(1);
   if (failed(x) || failed(scale))
     return failure();
@@ -1032,9 +1075,31 @@ LogicalResult Importer::layerNorm() {
     Attribute zero = builder.getZeroAttr(scaleType.getElementType());
     bias = constant(DenseElementsAttr::get(scaleType, zero));
   }
-  return setOutput(0, make<LayerNormOp>(*x, *scale, bias,
-                                        uint64_t(axis < 0 ? axis + rank : axis),
-                                        APFloat(attrFloat("epsilon", 1e-5))));
+  axis = axis < 0 ? axis + rank : axis;
+  double epsilon = attrFloat("epsilon", 1e-5);
+  if (failed(setOutput(0, make<LayerNormOp>(*x, *scale, bias, uint64_t(axis),
+                                            APFloat(epsilon)))))
+    return failure();
+  // The statistics, when the model uses them: mean and 1 / sqrt(var + eps)
+  // over the normalized dims, kept as size-1 dims.
+  bool wantsStatistics = false;
+  for (int i = 1; i < node->output_size(); ++i)
+    wantsStatistics |= !node->output(i).empty();
+  if (!wantsStatistics)
+    return success();
+  SmallVector<int64_t> axes;
+  for (int64_t d = axis; d < rank; ++d)
+    axes.push_back(d);
+  Value mean = get(make<ReduceOp>(ReduceKind::mean, *x, axes, true));
+  Value centered = get(make<SubOp>(*x, mean));
+  Value variance = get(make<ReduceOp>(
+      ReduceKind::mean, get(make<MulOp>(centered, centered)), axes, true));
+  Value invStdDev =
+      get(make<RsqrtOp>(get(make<AddOp>(variance, like(epsilon, variance)))));
+  if (!invStdDev)
+    return failure();
+  (void)setOutput(1, mean);
+  return setOutput(2, invStdDev);
 }
 
 LogicalResult Importer::softmax(bool log) {

@@ -355,6 +355,41 @@ Value buildGeneric(OpBuilder &b, Location loc, RankedTensorType resultType,
   return generic.getResult(0);
 }
 
+/// Contractions of 16-bit floats (matmul, convolution) accumulate in f32, as
+/// PyTorch's and ONNX's reference kernels do: a long sum of f16 products
+/// otherwise loses the digits the result needs.
+RankedTensorType accumulatorType(RankedTensorType type) {
+  Type element = type.getElementType();
+  if (element.isF16() || element.isBF16())
+    return type.clone(Float32Type::get(type.getContext()));
+  return type;
+}
+
+/// `value`, a float scalar, converted to the float type `to`.
+Value convertFloat(OpBuilder &b, Location loc, Value value, Type to) {
+  Type from = value.getType();
+  if (from == to)
+    return value;
+  if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
+    return arith::ExtFOp::create(b, loc, to, value);
+  return arith::TruncFOp::create(b, loc, to, value);
+}
+
+/// An accumulator tensor rounded back to the result's element type.
+Value fromAccumulator(OpBuilder &b, Location loc, Value accumulator,
+                      RankedTensorType resultType) {
+  if (accumulator.getType() == resultType)
+    return accumulator;
+  MLIRContext *context = b.getContext();
+  return buildGeneric(
+      b, loc, resultType, accumulator,
+      AffineMap::getMultiDimIdentityMap(resultType.getRank(), context),
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        return convertFloat(nested, nestedLoc, args[0],
+                            resultType.getElementType());
+      });
+}
+
 /// An elementwise op over numpy-broadcast operands.
 Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
                        ValueRange inputs, BodyFn body) {
@@ -569,18 +604,26 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     SmallVector<utils::IteratorType> iterators(rank,
                                                utils::IteratorType::parallel);
     iterators.push_back(utils::IteratorType::reduction);
-    Type element = resultType.getElementType();
-    Value init = filled(rewriter, loc, resultType,
-                        scalarConstant(rewriter, loc, element, 0));
+    RankedTensorType accType = accumulatorType(resultType);
+    Type accElement = accType.getElementType();
+    Value init = filled(rewriter, loc, accType,
+                        scalarConstant(rewriter, loc, accElement, 0));
+    bool widen = accType != resultType;
     auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{resultType},
+        rewriter, loc, TypeRange{accType},
         ValueRange{adaptor.getLhs(), adaptor.getRhs()}, ValueRange{init}, maps,
         iterators, [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
-          Value product = mulOf(b, nestedLoc, args[0], args[1]);
+          Value lhs = args[0], rhs = args[1];
+          if (widen) {
+            lhs = convertFloat(b, nestedLoc, lhs, accElement);
+            rhs = convertFloat(b, nestedLoc, rhs, accElement);
+          }
+          Value product = mulOf(b, nestedLoc, lhs, rhs);
           linalg::YieldOp::create(b, nestedLoc,
                                   addOf(b, nestedLoc, args[2], product));
         });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(op, fromAccumulator(rewriter, loc, generic.getResult(0),
+                                           resultType));
     return success();
   }
 };
@@ -635,26 +678,33 @@ struct Conv2dLowering : OpConversionPattern<Conv2dOp> {
     Value zero = scalarConstant(rewriter, loc, element, 0);
     Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPadding(),
                              {0, 0}, zero);
-    // The accumulator starts as the bias broadcast over N, H, W (or zero).
+    // The accumulator starts as the bias broadcast over N, H, W (or zero);
+    // linalg's convolutions convert their operands to its element type.
+    RankedTensorType accType = accumulatorType(resultType);
+    Type accElement = accType.getElementType();
     Value init;
     if (Value bias = adaptor.getBias()) {
       MLIRContext *context = rewriter.getContext();
       init = buildGeneric(
-          rewriter, loc, resultType, bias,
+          rewriter, loc, accType, bias,
           AffineMap::get(4, 0, getAffineDimExpr(1, context), context),
-          [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+          [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+            return convertFloat(b, nestedLoc, args[0], accElement);
+          });
     } else {
-      init = filled(rewriter, loc, resultType, zero);
+      init = filled(rewriter, loc, accType,
+                    scalarConstant(rewriter, loc, accElement, 0));
     }
     auto strides = rewriter.getI64TensorAttr(op.getStrides());
     auto dilations = rewriter.getI64TensorAttr(op.getDilations());
     int64_t groups = op.getGroups();
     if (groups == 1) {
-      rewriter.replaceOp(op, linalg::Conv2DNchwFchwOp::create(
-                                 rewriter, loc, TypeRange{resultType},
-                                 ValueRange{input, adaptor.getFilter()},
-                                 ValueRange{init}, strides, dilations)
-                                 .getResult(0));
+      Value sum = linalg::Conv2DNchwFchwOp::create(
+                      rewriter, loc, TypeRange{accType},
+                      ValueRange{input, adaptor.getFilter()}, ValueRange{init},
+                      strides, dilations)
+                      .getResult(0);
+      rewriter.replaceOp(op, fromAccumulator(rewriter, loc, sum, resultType));
       return success();
     }
     // Grouped: split channels into [groups, per-group] and use the grouped
@@ -680,14 +730,15 @@ struct Conv2dLowering : OpConversionPattern<Conv2dOp> {
     };
     Value groupedInput = split(input, inputType, 1);
     Value groupedFilter = split(adaptor.getFilter(), filterType, 0);
-    Value groupedInit = split(init, resultType, 1);
+    Value groupedInit = split(init, accType, 1);
     auto grouped = linalg::Conv2DNgchwGfchwOp::create(
         rewriter, loc, TypeRange{groupedInit.getType()},
         ValueRange{groupedInput, groupedFilter}, ValueRange{groupedInit},
         strides, dilations);
-    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
-        op, resultType, grouped.getResult(0),
+    Value merged = tensor::CollapseShapeOp::create(
+        rewriter, loc, accType, grouped.getResult(0),
         SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
+    rewriter.replaceOp(op, fromAccumulator(rewriter, loc, merged, resultType));
     return success();
   }
 };

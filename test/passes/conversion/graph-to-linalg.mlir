@@ -522,3 +522,20 @@ func.func @dispatch(%x: tensor<4xf32>) -> tensor<4xf32> {
   }
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// f16 contractions accumulate in f32 and round once at the end.
+// CHECK-LABEL: func.func @f16_accumulates_in_f32
+// CHECK: %[[ACC:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<2x4xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x3xf16>, tensor<3x4xf16>) outs(%[[ACC]] : tensor<2x4xf32>)
+// CHECK: arith.extf %{{.*}} : f16 to f32
+// CHECK: arith.mulf %{{.*}} : f32
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+// CHECK: linalg.conv_2d_nchw_fchw {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x2x5x5xf16>, tensor<3x2x3x3xf16>) outs(%{{.*}} : tensor<1x3x3x3xf32>)
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+func.func @f16_accumulates_in_f32(%a: tensor<2x3xf16>, %b: tensor<3x4xf16>, %x: tensor<1x2x5x5xf16>, %w: tensor<3x2x3x3xf16>) -> (tensor<2x4xf16>, tensor<1x3x3x3xf16>) {
+  %0 = graph.matmul %a, %b : (tensor<2x3xf16>, tensor<3x4xf16>) -> tensor<2x4xf16>
+  %1 = graph.conv2d %x, %w : (tensor<1x2x5x5xf16>, tensor<3x2x3x3xf16>) -> tensor<1x3x3x3xf16>
+  return %0, %1 : tensor<2x4xf16>, tensor<1x3x3x3xf16>
+}
