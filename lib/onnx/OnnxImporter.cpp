@@ -303,6 +303,14 @@ FailureOr<SmallVector<int64_t>> Importer::evaluateInts(Value value) {
     }
     return source;
   }
+  if (isa<NegOp>(op)) {
+    FailureOr<SmallVector<int64_t>> source = evaluateInts(op->getOperand(0));
+    if (failed(source))
+      return failure();
+    for (int64_t &v : *source)
+      v = -v;
+    return source;
+  }
   if (auto concat = dyn_cast<ConcatOp>(op)) {
     if (type.getRank() != 1)
       return failure();
@@ -726,6 +734,19 @@ LogicalResult Importer::clip() {
     if (attribute("max"))
       high = attrFloat("max", 0);
   } else {
+    // Bounds that are not constants (graph inputs) clamp at run time.
+    auto isConstant = [&](int index) {
+      Value bound = optionalInput(index);
+      return !bound || bound.getDefiningOp<ConstantOp>();
+    };
+    if (!isConstant(1) || !isConstant(2)) {
+      Value result = *x;
+      if (Value min = optionalInput(1))
+        result = get(make<MaxOp>(result, min));
+      if (Value max = optionalInput(2))
+        result = get(make<MinOp>(result, max));
+      return result ? setOutput(0, result) : failure();
+    }
     FailureOr<std::optional<double>> min = optionalScalar(1, "min");
     FailureOr<std::optional<double>> max = optionalScalar(2, "max");
     if (failed(min) || failed(max))
