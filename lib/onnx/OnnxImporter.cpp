@@ -104,6 +104,9 @@ private:
   Value optionalInput(int index);
   FailureOr<SmallVector<int64_t>> constantInts(int index, StringRef what);
   FailureOr<std::optional<double>> optionalScalar(int index, StringRef what);
+  FailureOr<SmallVector<int64_t>> intsAttrOrInput(StringRef name, int index,
+                                                  int64_t inputSince);
+  LogicalResult checkAxis(int64_t &axis, int64_t rank);
   LogicalResult setOutput(int index, FailureOr<Value> value);
   LogicalResult importTensor(const onnx::TensorProto &tensor,
                              StringRef valueName);
@@ -243,6 +246,30 @@ FailureOr<SmallVector<int64_t>> Importer::constantInts(int index,
                        << "') must be known when the model is compiled; "
                           "Kiln compiles static shapes";
   return ints;
+}
+
+/// Makes a possibly negative `axis` of a rank-`rank` tensor non-negative, or
+/// reports it out of range.
+LogicalResult Importer::checkAxis(int64_t &axis, int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return nodeError() << "axis " << axis << " is out of range for rank "
+                       << rank;
+  if (axis < 0)
+    axis += rank;
+  return success();
+}
+
+/// Integers an op takes as attribute `name` before opset `inputSince` and as
+/// input `index` (which must be constant) from then on, as ONNX moved axes,
+/// shapes and split sizes from attributes to inputs. An absent optional
+/// input gives no integers.
+FailureOr<SmallVector<int64_t>>
+Importer::intsAttrOrInput(StringRef name, int index, int64_t inputSince) {
+  if (opset < inputSince)
+    return attrInts(name);
+  if (!optionalInput(index))
+    return SmallVector<int64_t>();
+  return constantInts(index, name);
 }
 
 FailureOr<std::optional<double>> Importer::optionalScalar(int index,
@@ -1029,11 +1056,10 @@ LogicalResult Importer::rmsNorm() {
   if (failed(x) || failed(scale))
     return failure();
   int64_t rank = typeOf(*x).getRank(), axis = attrInt("axis", -1);
-  if (axis < -rank || axis >= rank)
-    return nodeError() << "axis " << axis << " is out of range for rank "
-                       << rank;
+  if (failed(checkAxis(axis, rank)))
+    return failure();
   SmallVector<int64_t> axes;
-  for (int64_t d = axis < 0 ? axis + rank : axis; d < rank; ++d)
+  for (int64_t d = axis; d < rank; ++d)
     axes.push_back(d);
   Value squares = get(make<MulOp>(*x, *x));
   Value meanSquare = get(make<ReduceOp>(ReduceKind::mean, squares, axes, true));
@@ -1087,16 +1113,14 @@ LogicalResult Importer::layerNorm() {
     return failure();
   int64_t rank = typeOf(*x).getRank();
   int64_t axis = attrInt("axis", -1);
-  if (axis < -rank || axis >= rank)
-    return nodeError() << "axis " << axis << " is out of range for rank "
-                       << rank;
+  if (failed(checkAxis(axis, rank)))
+    return failure();
   Value bias = optionalInput(2);
   if (!bias) {
     RankedTensorType scaleType = typeOf(*scale);
     Attribute zero = builder.getZeroAttr(scaleType.getElementType());
     bias = constant(DenseElementsAttr::get(scaleType, zero));
   }
-  axis = axis < 0 ? axis + rank : axis;
   double epsilon = attrFloat("epsilon", 1e-5);
   if (failed(setOutput(0, make<LayerNormOp>(*x, *scale, bias, uint64_t(axis),
                                             APFloat(epsilon)))))
@@ -1129,10 +1153,8 @@ LogicalResult Importer::softmax(bool log) {
     return failure();
   int64_t rank = typeOf(*x).getRank();
   int64_t axis = attrInt("axis", opset < 13 ? 1 : -1);
-  if (axis < -rank || axis >= rank)
-    return nodeError() << "axis " << axis << " is out of range for rank "
-                       << rank;
-  axis = axis < 0 ? axis + rank : axis;
+  if (failed(checkAxis(axis, rank)))
+    return failure();
   auto build = [&](Value v, uint64_t a) -> FailureOr<Value> {
     return log ? make<LogSoftmaxOp>(v, a) : make<SoftmaxOp>(v, a);
   };
@@ -1155,17 +1177,12 @@ LogicalResult Importer::reduce(ReduceKind kind) {
   if (failed(x))
     return failure();
   int64_t rank = typeOf(*x).getRank();
-  SmallVector<int64_t> axes;
   // Axes moved from an attribute to an input: ReduceSum at 13, the rest at 18.
-  bool axesInput = opset >= (opType == "ReduceSum" ? 13 : 18);
-  if (axesInput && optionalInput(1)) {
-    FailureOr<SmallVector<int64_t>> known = constantInts(1, "axes");
-    if (failed(known))
-      return failure();
-    axes = *known;
-  } else if (!axesInput) {
-    axes = attrInts("axes");
-  }
+  FailureOr<SmallVector<int64_t>> known =
+      intsAttrOrInput("axes", 1, opType == "ReduceSum" ? 13 : 18);
+  if (failed(known))
+    return failure();
+  SmallVector<int64_t> axes = *known;
   if (axes.empty()) {
     if (attrInt("noop_with_empty_axes", 0))
       return setOutput(0, *x);
@@ -1173,10 +1190,8 @@ LogicalResult Importer::reduce(ReduceKind kind) {
       axes.push_back(d);
   }
   for (int64_t &axis : axes) {
-    if (axis < -rank || axis >= rank)
-      return nodeError() << "axis " << axis << " is out of range for rank "
-                         << rank;
-    axis = axis < 0 ? axis + rank : axis;
+    if (failed(checkAxis(axis, rank)))
+      return failure();
   }
   llvm::sort(axes);
   axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
@@ -1188,11 +1203,8 @@ LogicalResult Importer::reshapeOp() {
   FailureOr<Value> x = input(0);
   if (failed(x))
     return failure();
-  FailureOr<SmallVector<int64_t>> shape;
-  if (opset < 5)
-    shape = attrInts("shape");
-  else
-    shape = constantInts(1, "shape");
+  FailureOr<SmallVector<int64_t>> shape =
+      opset < 5 ? attrInts("shape") : constantInts(1, "shape");
   if (failed(shape))
     return failure();
   ArrayRef<int64_t> inputShape = typeOf(*x).getShape();
@@ -1260,13 +1272,11 @@ LogicalResult Importer::concat() {
   if (inputs.empty())
     return nodeError() << "Concat needs at least one input";
   int64_t rank = typeOf(inputs[0]).getRank(), axis = attrInt("axis", 0);
-  if (axis < -rank || axis >= rank)
-    return nodeError() << "axis " << axis << " is out of range for rank "
-                       << rank;
+  if (failed(checkAxis(axis, rank)))
+    return failure();
   if (inputs.size() == 1)
     return setOutput(0, inputs[0]);
-  return setOutput(0, make<ConcatOp>(ValueRange(inputs),
-                                     uint64_t(axis < 0 ? axis + rank : axis)));
+  return setOutput(0, make<ConcatOp>(ValueRange(inputs), uint64_t(axis)));
 }
 
 LogicalResult Importer::slice() {
@@ -1305,10 +1315,8 @@ LogicalResult Importer::slice() {
   SmallVector<int64_t> start(rank, 0), limit(shape), step(rank, 1);
   for (size_t i = 0; i < axes->size(); ++i) {
     int64_t axis = (*axes)[i];
-    if (axis < -rank || axis >= rank)
-      return nodeError() << "axis " << axis << " is out of range for rank "
-                         << rank;
-    axis = axis < 0 ? axis + rank : axis;
+    if (failed(checkAxis(axis, rank)))
+      return failure();
     int64_t size = shape[axis], s = (*starts)[i], e = (*ends)[i],
             st = (*steps)[i];
     if (st == 0)
@@ -1341,11 +1349,9 @@ LogicalResult Importer::gather() {
   if (failed(data) || failed(indices))
     return failure();
   int64_t rank = typeOf(*data).getRank(), axis = attrInt("axis", 0);
-  if (axis < -rank || axis >= rank)
-    return nodeError() << "axis " << axis << " is out of range for rank "
-                       << rank;
-  return setOutput(0, make<GatherOp>(*data, *indices,
-                                     uint64_t(axis < 0 ? axis + rank : axis)));
+  if (failed(checkAxis(axis, rank)))
+    return failure();
+  return setOutput(0, make<GatherOp>(*data, *indices, uint64_t(axis)));
 }
 
 LogicalResult Importer::squeeze() {
@@ -1354,21 +1360,14 @@ LogicalResult Importer::squeeze() {
     return failure();
   ArrayRef<int64_t> shape = typeOf(*x).getShape();
   int64_t rank = shape.size();
-  SmallVector<int64_t> axes;
-  if (opset < 13) {
-    axes = attrInts("axes");
-  } else if (optionalInput(1)) {
-    FailureOr<SmallVector<int64_t>> known = constantInts(1, "axes");
-    if (failed(known))
-      return failure();
-    axes = *known;
-  }
+  FailureOr<SmallVector<int64_t>> known = intsAttrOrInput("axes", 1, 13);
+  if (failed(known))
+    return failure();
+  SmallVector<int64_t> axes = *known;
   SmallVector<bool> drop(rank, false);
   for (int64_t axis : axes) {
-    if (axis < -rank || axis >= rank)
-      return nodeError() << "axis " << axis << " is out of range for rank "
-                         << rank;
-    axis = axis < 0 ? axis + rank : axis;
+    if (failed(checkAxis(axis, rank)))
+      return failure();
     if (shape[axis] != 1)
       return nodeError() << "cannot squeeze dim " << axis << " of size "
                          << shape[axis];
@@ -1385,21 +1384,17 @@ LogicalResult Importer::unsqueeze() {
   FailureOr<Value> x = input(0);
   if (failed(x))
     return failure();
-  FailureOr<SmallVector<int64_t>> axes;
-  if (opset < 13)
-    axes = attrInts("axes");
-  else
-    axes = constantInts(1, "axes");
+  FailureOr<SmallVector<int64_t>> axes =
+      opset < 13 ? attrInts("axes") : constantInts(1, "axes");
   if (failed(axes))
     return failure();
   ArrayRef<int64_t> shape = typeOf(*x).getShape();
   int64_t rank = shape.size() + axes->size();
   SmallVector<bool> inserted(rank, false);
   for (int64_t axis : *axes) {
-    if (axis < -rank || axis >= rank)
-      return nodeError() << "axis " << axis << " is out of range for rank "
-                         << rank;
-    inserted[axis < 0 ? axis + rank : axis] = true;
+    if (failed(checkAxis(axis, rank)))
+      return failure();
+    inserted[axis] = true;
   }
   SmallVector<int64_t> result;
   const int64_t *next = shape.begin();
@@ -1573,7 +1568,8 @@ LogicalResult Importer::pad() {
                        << pads->size();
   SmallVector<int64_t> low(rank, 0), high(rank, 0);
   for (auto [i, axis] : llvm::enumerate(axes)) {
-    axis = axis < 0 ? axis + rank : axis;
+    if (failed(checkAxis(axis, rank)))
+      return failure();
     low[axis] = (*pads)[i];
     high[axis] = (*pads)[i + axes.size()];
     if (low[axis] < 0 || high[axis] < 0)
@@ -1593,19 +1589,12 @@ LogicalResult Importer::split() {
     return failure();
   ArrayRef<int64_t> shape = typeOf(*x).getShape();
   int64_t rank = shape.size(), axis = attrInt("axis", 0);
-  if (axis < -rank || axis >= rank)
-    return nodeError() << "axis " << axis << " is out of range for rank "
-                       << rank;
-  axis = axis < 0 ? axis + rank : axis;
-  SmallVector<int64_t> sizes;
-  if (opset < 13) {
-    sizes = attrInts("split");
-  } else if (optionalInput(1)) {
-    FailureOr<SmallVector<int64_t>> known = constantInts(1, "split");
-    if (failed(known))
-      return failure();
-    sizes = *known;
-  }
+  if (failed(checkAxis(axis, rank)))
+    return failure();
+  FailureOr<SmallVector<int64_t>> known = intsAttrOrInput("split", 1, 13);
+  if (failed(known))
+    return failure();
+  SmallVector<int64_t> sizes = *known;
   int64_t parts = attrInt("num_outputs", node->output_size());
   if (sizes.empty()) {
     int64_t chunk = (shape[axis] + parts - 1) / parts;

@@ -353,3 +353,12 @@ def test_shape_input_that_is_not_constant(tmp_path):
     message = compile_error(tmp_path, proto.SerializeToString())
     assert "at 'view': Reshape:" in message
     assert "must be known when the model is compiled" in message
+
+
+def test_axis_out_of_range(tmp_path):
+    proto = model([helper.make_node("Pad", ["x", "p", "", "a"], ["y"],
+                                    name="pad")],
+                  [("x", [2, 3], F)], [("y", [2, 5], F)],
+                  {"p": i64(1, 1), "a": i64(5)}, opset=18)
+    message = compile_error(tmp_path, proto.SerializeToString())
+    assert "at 'pad': Pad: axis 5 is out of range for rank 2" in message
