@@ -1642,7 +1642,33 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["Sub"] = &Importer::binary<SubOp>;
     t["Mul"] = &Importer::binary<MulOp>;
     t["Div"] = &Importer::binary<DivOp>;
-    t["Pow"] = &Importer::binary<PowOp>;
+    // ONNX lets the exponent's type differ from the base's. An integer
+    // base with a float exponent is raised in float (4 ** 0.5 is 2) and
+    // truncated back; otherwise the exponent takes the base's type.
+    t["Pow"] = [](Importer &i) {
+      FailureOr<Value> base = i.input(0), exponent = i.input(1);
+      if (failed(base) || failed(exponent))
+        return failure();
+      RankedTensorType baseType = typeOf(*base), expType = typeOf(*exponent);
+      Type element = baseType.getElementType();
+      Type expElement = expType.getElementType();
+      if (expElement == element)
+        return i.setOutput(0, i.make<PowOp>(*base, *exponent));
+      if (isa<IntegerType>(element) && isa<FloatType>(expElement)) {
+        Value wide =
+            CastOp::create(i.builder, i.loc, baseType.clone(expElement), *base);
+        FailureOr<Value> power = i.make<PowOp>(wide, *exponent);
+        if (failed(power))
+          return failure();
+        return i.setOutput(0,
+                           CastOp::create(i.builder, i.loc,
+                                          typeOf(*power).clone(element), *power)
+                               .getResult());
+      }
+      Value converted =
+          CastOp::create(i.builder, i.loc, expType.clone(element), *exponent);
+      return i.setOutput(0, i.make<PowOp>(*base, converted));
+    };
     t["Max"] = &Importer::variadic<MaxOp>;
     t["Min"] = &Importer::variadic<MinOp>;
     t["Sum"] = &Importer::variadic<AddOp>;

@@ -362,3 +362,17 @@ def test_axis_out_of_range(tmp_path):
                   {"p": i64(1, 1), "a": i64(5)}, opset=18)
     message = compile_error(tmp_path, proto.SerializeToString())
     assert "at 'pad': Pad: axis 5 is out of range for rank 2" in message
+
+
+def test_integer_base_float_exponent():
+    """4 ** 0.5 is 2: an integer base is raised in float, then truncated."""
+    proto = model([helper.make_node("Pow", ["b", "e"], ["y"])],
+                  [("e", [3], F)], [("y", [3], TensorProto.INT64)],
+                  {"b": i64(4, 9, 17)})
+    e = np.array([0.5, 0.5, 1.5], np.float32)
+    expected = ort.InferenceSession(
+        proto.SerializeToString(),
+        providers=["CPUExecutionProvider"]).run(None, {"e": e})[0]
+    actual = kiln.compile(proto)(e)
+    np.testing.assert_array_equal(actual, expected)
+    np.testing.assert_array_equal(actual, [2, 3, 70])
