@@ -31,6 +31,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <functional>
+#include <limits>
 #include <numeric>
 
 using namespace mlir;
@@ -389,7 +390,8 @@ FailureOr<SmallVector<int64_t>> Importer::evaluateInts(Value value) {
     for (int64_t i = 0; i < n; ++i) {
       int64_t a = (*lhs)[lhs->size() == 1 ? 0 : i];
       int64_t b = (*rhs)[rhs->size() == 1 ? 0 : i];
-      if (isa<DivOp>(op) && b == 0)
+      if (isa<DivOp>(op) &&
+          (b == 0 || (b == -1 && a == std::numeric_limits<int64_t>::min())))
         return failure();
       result.push_back(isa<AddOp>(op)   ? a + b
                        : isa<SubOp>(op) ? a - b
@@ -855,6 +857,16 @@ FailureOr<SmallVector<int64_t>>
 Importer::windowPadding(ArrayRef<int64_t> inputDims, ArrayRef<int64_t> kernel,
                         ArrayRef<int64_t> strides,
                         ArrayRef<int64_t> dilations) {
+  if (kernel.size() != 2 || strides.size() != 2 || dilations.size() != 2)
+    return nodeError() << "expected 2 kernel dims, strides and dilations, got "
+                       << kernel.size() << ", " << strides.size() << " and "
+                       << dilations.size();
+  for (int i = 0; i < 2; ++i)
+    if (kernel[i] <= 0 || strides[i] <= 0 || dilations[i] <= 0)
+      return nodeError() << "kernel dims, strides and dilations must be "
+                            "positive, got ["
+                         << kernel << "], [" << strides << "] and ["
+                         << dilations << "]";
   std::string autoPad = attrString("auto_pad", "NOTSET");
   if (autoPad == "NOTSET") {
     SmallVector<int64_t> pads = attrInts("pads");
@@ -1526,8 +1538,11 @@ LogicalResult Importer::range() {
     return failure();
   if (!*start || !*limit || !*delta || **delta == 0)
     return nodeError() << "start, limit and a non-zero delta are required";
-  int64_t length =
-      std::max<int64_t>(0, int64_t(std::ceil((**limit - **start) / **delta)));
+  double count = std::ceil((**limit - **start) / **delta);
+  if (!(count < double(int64_t(1) << 40)))
+    return nodeError() << "the range has " << count
+                       << " elements, more than Kiln can hold";
+  int64_t length = std::max<int64_t>(0, int64_t(count));
   Type element = typeOf(*input(0)).getElementType();
   return setOutput(0, ArangeOp::create(builder, loc,
                                        RankedTensorType::get({length}, element),
@@ -1596,8 +1611,10 @@ LogicalResult Importer::split() {
     return failure();
   SmallVector<int64_t> sizes = *known;
   int64_t parts = attrInt("num_outputs", node->output_size());
+  if (parts <= 0)
+    return nodeError() << "needs at least one output, got " << parts;
   if (sizes.empty()) {
-    int64_t chunk = (shape[axis] + parts - 1) / parts;
+    int64_t chunk = std::max<int64_t>(1, (shape[axis] + parts - 1) / parts);
     for (int64_t offset = 0; offset < shape[axis]; offset += chunk)
       sizes.push_back(std::min(chunk, shape[axis] - offset));
   }

@@ -376,3 +376,17 @@ def test_integer_base_float_exponent():
     actual = kiln.compile(proto)(e)
     np.testing.assert_array_equal(actual, expected)
     np.testing.assert_array_equal(actual, [2, 3, 70])
+
+
+@pytest.mark.parametrize("node,message", [
+    (helper.make_node("Conv", ["x", "w"], ["y"], strides=[0, 1],
+                      auto_pad="SAME_UPPER"),
+     "kernel dims, strides and dilations must be positive"),
+    (helper.make_node("Split", ["x"], ["y"], axis=1, num_outputs=0),
+     "needs at least one output, got 0"),
+])
+def test_degenerate_attributes_are_diagnosed(tmp_path, node, message):
+    """Inputs the fuzzer found: they once divided by zero in the importer."""
+    proto = model([node], [("x", [1, 2, 4, 4], F)], [("y", [1, 2, 4, 4], F)],
+                  {"w": r(2, 2, 3, 3)}, opset=18)
+    assert message in compile_error(tmp_path, proto.SerializeToString())
