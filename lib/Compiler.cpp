@@ -5,6 +5,7 @@
 #include "kiln/Backend.h"
 #include "kiln/InitAll.h"
 #include "lib/ArtifactWriter.h"
+#include "lib/Report.h"
 #ifdef KILN_ENABLE_ONNX
 #include "lib/onnx/OnnxImporter.h"
 #endif
@@ -245,6 +246,7 @@ kiln::CompileResult kiln::compile(std::string_view source,
   if (failed(artifact))
     return result;
   result.timing = std::move(timingText);
+  result.report = buildReport(module);
   result.artifact = std::move(*artifact);
   result.succeeded = true;
   return result;

@@ -174,6 +174,7 @@ PYBIND11_MODULE(_kiln, m) {
       .def_readonly("succeeded", &kiln::CompileResult::succeeded)
       .def_readonly("diagnostics", &kiln::CompileResult::diagnostics)
       .def_readonly("timing", &kiln::CompileResult::timing)
+      .def_readonly("report", &kiln::CompileResult::report)
       // The artifact moves into a runtime model: weights are not copied.
       .def("take_model",
            [](kiln::CompileResult &result, const std::string &name) {

@@ -28,6 +28,10 @@ inline constexpr llvm::StringLiteral kEntryAttr = "exec.entry";
 inline constexpr llvm::StringLiteral kNumInputsAttr = "exec.num_inputs";
 /// On host function arguments: the user-facing name of an input or output.
 inline constexpr llvm::StringLiteral kNameAttr = "exec.name";
+/// On an exec.dispatch: the graph ops its kernel computes (names, in order)
+/// and their estimated arithmetic, for the compile report.
+inline constexpr llvm::StringLiteral kOpsAttr = "exec.ops";
+inline constexpr llvm::StringLiteral kFlopsAttr = "exec.flops";
 
 } // namespace kiln::exec
 

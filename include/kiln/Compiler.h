@@ -82,6 +82,9 @@ struct CompileResult {
   std::string diagnostics;
   /// The pass timing report, when asked for.
   std::string timing;
+  /// The compile report as JSON: each dispatch's ops, flops and bytes
+  /// (kiln-compile --report).
+  std::string report;
 };
 
 /// Reads `source` (MLIR text or bytecode holding a model graph, or an ONNX

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/exec/ExecOps.h"
+#include "dialects/graph/GraphCost.h"
 #include "dialects/graph/GraphOps.h"
 #include "passes/Passes.h"
 
@@ -171,7 +172,21 @@ struct ExecBuildSchedule
         auto symbol =
             SymbolRefAttr::get(context, kernels.getName().value_or(""),
                                {FlatSymbolRefAttr::get(kernel.getNameAttr())});
-        exec::DispatchOp::create(builder, loc, symbol, inputs, outputs);
+        auto launch =
+            exec::DispatchOp::create(builder, loc, symbol, inputs, outputs);
+        // What the kernel computes, for the compile report.
+        SmallVector<Attribute> names;
+        int64_t flops = 0;
+        kernel.getBody().walk([&](Operation *inner) {
+          if (!isa<graph::GraphDialect>(inner->getDialect()) ||
+              isa<graph::ConstantOp>(inner))
+            return;
+          names.push_back(
+              builder.getStringAttr(inner->getName().getStringRef()));
+          flops += graph::estimateFlops(inner);
+        });
+        launch->setAttr(exec::kOpsAttr, builder.getArrayAttr(names));
+        launch->setAttr(exec::kFlopsAttr, builder.getI64IntegerAttr(flops));
       } else {
         return op.emitOpError("cannot run on the host; expected only "
                               "graph.constant, graph.reshape and "

@@ -12,6 +12,8 @@ kiln-run runs, and errors carry the compiler's own diagnostics.
 """
 
 import collections
+import copy
+import json
 import os
 import pathlib
 
@@ -108,7 +110,8 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
         print(result.timing, end="")
     return CompiledModule(result.take_model(src.name), threads=threads,
                           source=(src, target, entry or ""),
-                          input_names=input_names, out_spec=out_spec)
+                          input_names=input_names, out_spec=out_spec,
+                          report=json.loads(result.report))
 
 
 def load(path, threads=0):
@@ -126,8 +129,8 @@ class CompiledModule:
     """
 
     def __init__(self, model, threads=0, source=None, input_names=None,
-                 out_spec=None):
-        self._model = model
+                 out_spec=None, report=None):
+        self._model, self._report = model, report
         self._threads, self._executor = threads, None
         self._source, self._out_spec = source, out_spec
         self._input_names = input_names or [spec["name"]
@@ -186,6 +189,16 @@ class CompiledModule:
             os.replace(temp, path)
         finally:
             temp.unlink(missing_ok=True)
+
+    def report(self):
+        """The compile report, as kiln-compile --report writes it: for each
+        dispatch (kernel launch) its target, graph ops, flops, bytes read
+        and written, and the totals. Only for modules compiled in this
+        process."""
+        if self._report is None:
+            raise ValueError("report() is made by the compiler; a loaded "
+                             "artifact does not keep it")
+        return copy.deepcopy(self._report)
 
     def ir(self, stage="graph"):
         """The IR text at a compile stage (one of kiln.STAGES). Weights are

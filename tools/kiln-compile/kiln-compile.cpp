@@ -3,7 +3,7 @@
 //   kiln-compile INPUT.{mlir,mlirbc,onnx} -o OUT.kiln [--target cpu]
 //                [--cpu=host] [--entry NAME] [--input-shape NAME=1x3x224x224]
 //                [--input-format auto|mlir|onnx] [--dump-ir-after-all DIR]
-//                [--timing]
+//                [--timing] [--report FILE.json]
 //
 // Exit status 0 on success, 1 when the input cannot be compiled (the
 // diagnostics name file:line:col), 2 on bad usage.
@@ -39,6 +39,11 @@ static cl::opt<std::string>
             cl::desc("Write the IR after every pass below this directory"),
             cl::value_desc("dir"));
 static cl::opt<bool> timing("timing", cl::desc("Report the time of each pass"));
+static cl::opt<std::string>
+    reportPath("report",
+               cl::desc("Write the compile report (JSON: each dispatch's ops, "
+                        "flops and bytes) to this file"),
+               cl::value_desc("file.json"));
 static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Static shape of an ONNX input, fixing its symbolic "
@@ -69,6 +74,30 @@ static bool parseInputShape(llvm::StringRef text, std::string &name,
   return true;
 }
 
+/// Writes `bytes` next to `path`, then renames: a failed write never leaves
+/// a truncated file behind. Returns the error, empty on success.
+static std::string writeAtomically(const std::string &path,
+                                   llvm::StringRef bytes) {
+  llvm::SmallString<128> temp;
+  int fd;
+  if (auto ec = llvm::sys::fs::createUniqueFile(path + ".tmp-%%%%%%", fd, temp))
+    return "cannot write '" + path + "': " + ec.message();
+  {
+    llvm::raw_fd_ostream stream(fd, /*shouldClose=*/true);
+    stream << bytes;
+    stream.close();
+    if (stream.has_error()) {
+      llvm::sys::fs::remove(temp);
+      return "cannot write '" + path + "': " + stream.error().message();
+    }
+  }
+  if (auto ec = llvm::sys::fs::rename(temp, path)) {
+    llvm::sys::fs::remove(temp);
+    return "cannot write '" + path + "': " + ec.message();
+  }
+  return "";
+}
+
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "kiln-compile: error: " << message << "\n";
   return 1;
@@ -81,7 +110,10 @@ int main(int argc, char **argv) {
           &llvm::errs()))
     return 2;
 
-  std::string inputPath = input.getValue(), outputPath = output.getValue();
+  // Read every option before compiling: linking kernels runs lld's driver,
+  // which resets all command-line options to their defaults.
+  std::string inputPath = input.getValue(), outputPath = output.getValue(),
+              report = reportPath.getValue();
   auto file = llvm::MemoryBuffer::getFile(inputPath, /*IsText=*/false);
   if (!file)
     return fail("cannot read '" + inputPath +
@@ -117,26 +149,12 @@ int main(int argc, char **argv) {
     return 1;
   llvm::errs() << result.timing; // empty unless --timing
 
-  // Write next to the destination, then rename: a failed write never leaves
-  // a truncated artifact behind.
-  llvm::SmallString<128> temp;
-  int fd;
-  if (auto ec =
-          llvm::sys::fs::createUniqueFile(outputPath + ".tmp-%%%%%%", fd, temp))
-    return fail("cannot write '" + outputPath + "': " + ec.message());
-  {
-    llvm::raw_fd_ostream stream(fd, /*shouldClose=*/true);
-    stream << result.artifact;
-    stream.close();
-    if (stream.has_error()) {
-      llvm::sys::fs::remove(temp);
-      return fail("cannot write '" + outputPath +
-                  "': " + stream.error().message());
-    }
-  }
-  if (auto ec = llvm::sys::fs::rename(temp, outputPath)) {
-    llvm::sys::fs::remove(temp);
-    return fail("cannot write '" + outputPath + "': " + ec.message());
-  }
+  if (std::string error = writeAtomically(outputPath, result.artifact);
+      !error.empty())
+    return fail(error);
+  if (!report.empty())
+    if (std::string error = writeAtomically(report, result.report + "\n");
+        !error.empty())
+      return fail(error);
   return 0;
 }

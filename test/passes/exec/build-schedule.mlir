@@ -14,9 +14,11 @@
 // CHECK-SAME: attributes {exec.entry, exec.num_inputs = 1 : i64}
 // CHECK: %[[W:.*]] = exec.constant dense<1.000000e+00> : tensor<8xf32> : memref<8xf32>
 // CHECK: %[[T:.*]] = exec.alloc : memref<2x8xf32>
-// CHECK: exec.dispatch @kernels_cpu::@dispatch_0 ins(%[[X]], %[[W]] : memref<2x8xf32>, memref<8xf32>) outs(%[[T]] : memref<2x8xf32>)
+// Each dispatch records its kernel's graph ops and their arithmetic (for the
+// compile report): one add and one negation per element.
+// CHECK: exec.dispatch @kernels_cpu::@dispatch_0 ins(%[[X]], %[[W]] : memref<2x8xf32>, memref<8xf32>) outs(%[[T]] : memref<2x8xf32>) {exec.flops = 16 : i64, exec.ops = ["graph.add"]}
 // CHECK: %[[V:.*]] = exec.view %[[T]] : memref<2x8xf32> to memref<16xf32>
-// CHECK: exec.dispatch @kernels_cpu::@dispatch_1 ins(%[[V]] : memref<16xf32>) outs(%[[Y]] : memref<16xf32>)
+// CHECK: exec.dispatch @kernels_cpu::@dispatch_1 ins(%[[V]] : memref<16xf32>) outs(%[[Y]] : memref<16xf32>) {exec.flops = 16 : i64, exec.ops = ["graph.neg"]}
 // CHECK-NEXT: return
 func.func @main(%x: tensor<2x8xf32> {exec.name = "x"}) -> tensor<16xf32> {
   %w = graph.constant dense<1.0> : tensor<8xf32>

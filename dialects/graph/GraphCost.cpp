@@ -1,0 +1,56 @@
+//===- GraphCost.cpp - what graph ops cost --------------------------------===//
+
+#include "dialects/graph/GraphCost.h"
+
+#include "dialects/graph/GraphOps.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+
+namespace kiln::graph {
+
+namespace {
+int64_t elements(Value value) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  return type && type.hasStaticShape() ? type.getNumElements() : 0;
+}
+} // namespace
+
+int64_t estimateFlops(Operation *op) {
+  if (op->getNumResults() == 0)
+    return 0;
+  int64_t out = elements(op->getResult(0));
+  return llvm::TypeSwitch<Operation *, int64_t>(op)
+      .Case([&](MatmulOp matmul) {
+        auto lhs = cast<RankedTensorType>(matmul.getLhs().getType());
+        return 2 * out * lhs.getShape().back();
+      })
+      .Case([&](Conv2dOp conv) {
+        // Per output element: C/groups x KH x KW multiply-adds (the filter is
+        // [O, C/groups, KH, KW]), plus the bias.
+        auto filter = cast<RankedTensorType>(conv.getFilter().getType());
+        int64_t taps = filter.getNumElements() / filter.getDimSize(0);
+        return 2 * out * taps + (conv.getBias() ? out : 0);
+      })
+      .Case<MaxPool2dOp, AvgPool2dOp>([&](auto pool) {
+        ArrayRef<int64_t> kernel = pool.getKernel();
+        return out * kernel[0] * kernel[1];
+      })
+      // A reduction visits every input element once.
+      .Case([&](ReduceOp reduce) { return elements(reduce.getInput()); })
+      // max, subtract, exp, sum, divide (log-softmax alike).
+      .Case<SoftmaxOp, LogSoftmaxOp>([&](auto) { return 5 * out; })
+      // mean, centered square, variance, normalize, scale, shift.
+      .Case([&](LayerNormOp) { return 8 * out; })
+      // folded to one scale and one shift per element.
+      .Case([&](BatchNormOp) { return 2 * out; })
+      // Data movement computes nothing.
+      .Case<ConstantOp, ArangeOp, ReshapeOp, TransposeOp, BroadcastToOp,
+            ConcatOp, SliceOp, GatherOp, PadOp, CastOp>(
+          [](Operation *) { return int64_t(0); })
+      // Elementwise: one operation per result element.
+      .Default([&](Operation *) { return out; });
+}
+
+} // namespace kiln::graph

@@ -1,0 +1,73 @@
+"""The compile report (kiln-compile --report, CompiledModule.report()): each
+dispatch's ops, flops and bytes, checked against counts done by hand."""
+
+import json
+
+import numpy as np
+import pytest
+
+import kiln
+from kiln_testing import BIN, run_cli
+
+RNG = np.random.default_rng(5)
+
+
+def conv_graph():
+    g = kiln.Graph()
+    x = g.input("x", (1, 2, 6, 6))
+    w = g.constant(RNG.standard_normal((4, 2, 3, 3)).astype(np.float32),
+                   name="w")
+    y = g.relu(g.conv2d(x, w, padding=(1, 1, 1, 1)))
+    g.output(g.max_pool2d(y, (2, 2)))
+    return g
+
+
+def test_report_counts(tmp_path):
+    report = kiln.compile(conv_graph()).report()
+    assert set(report) == {"dispatches", "totals", "memory", "collectives"}
+    conv, relu, pool = report["dispatches"]
+    assert [d["ops"] for d in report["dispatches"]] == [
+        ["graph.conv2d"], ["graph.relu"], ["graph.max_pool2d"]]
+    assert all(d["target"] == "cpu" for d in report["dispatches"])
+    out = 1 * 4 * 6 * 6
+    # 2 x (C x KH x KW) per output element; one max per window tap.
+    assert conv["flops"] == 2 * out * (2 * 3 * 3)
+    assert relu["flops"] == out
+    assert pool["flops"] == (out // 4) * 4
+    # Bytes: the input and the weights in, the f32 result out.
+    assert conv["bytes_read"] == 4 * (2 * 6 * 6 + 4 * 2 * 3 * 3)
+    assert conv["bytes_written"] == 4 * out
+    assert relu["bytes_read"] == relu["bytes_written"] == 4 * out
+    assert pool["bytes_written"] == 4 * out // 4
+    totals = report["totals"]
+    assert totals["dispatches"] == 3
+    assert totals["flops"] == sum(d["flops"] for d in report["dispatches"])
+
+
+def test_cli_writes_the_same_report(tmp_path):
+    model = tmp_path / "conv.mlir"
+    graph = conv_graph()
+    compiled = kiln.compile(graph)
+    # The CLI reads MLIR with the weights inline: print them into the file.
+    model.write_text(kiln.run_pipeline(graph, "builtin.module()"))
+    run_cli(BIN / "kiln-compile", model, "-o", tmp_path / "m.kiln",
+            "--report", tmp_path / "report.json")
+    assert json.loads((tmp_path / "report.json").read_text()) == \
+        compiled.report()
+
+
+def test_loaded_module_has_no_report(tmp_path):
+    compiled = kiln.compile(conv_graph())
+    compiled.save(tmp_path / "m.kiln")
+    with pytest.raises(ValueError, match="a loaded artifact does not keep"):
+        kiln.load(tmp_path / "m.kiln").report()
+
+
+def test_unwritable_report_path(tmp_path):
+    model = tmp_path / "conv.mlir"
+    model.write_text(kiln.run_pipeline(conv_graph(), "builtin.module()"))
+    result = run_cli(BIN / "kiln-compile", model, "-o", tmp_path / "m.kiln",
+                     "--report", tmp_path / "missing" / "r.json",
+                     check=False)
+    assert result.returncode == 1
+    assert "cannot write" in result.stderr and "r.json" in result.stderr
