@@ -45,11 +45,6 @@ FailureOr<rt::DType> dtypeOf(Location loc, Type element) {
          << element << " cannot be stored in a .kiln artifact";
 }
 
-uint64_t byteSize(MemRefType type) {
-  unsigned bits = type.getElementTypeBitWidth();
-  return type.getNumElements() * ((bits + 7) / 8);
-}
-
 /// A constant's bytes as the runtime reads them: row-major, one byte per i1.
 FailureOr<std::string> constantBytes(exec::ConstantOp op) {
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(op.getValue())) {
@@ -80,6 +75,11 @@ FailureOr<std::string> constantBytes(exec::ConstantOp op) {
 }
 
 } // namespace
+
+uint64_t byteSize(MemRefType type) {
+  unsigned bits = type.getElementTypeBitWidth();
+  return type.getNumElements() * ((bits + 7) / 8);
+}
 
 FailureOr<std::string> writeArtifact(ModuleOp module,
                                      const BackendOptions &backendOptions) {

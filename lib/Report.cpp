@@ -8,6 +8,8 @@
 
 #include "lib/Report.h"
 
+#include "lib/ArtifactWriter.h"
+
 #include "dialects/exec/ExecOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -22,13 +24,8 @@ using namespace mlir;
 namespace {
 int64_t bytesOf(ValueRange buffers) {
   int64_t bytes = 0;
-  for (Value buffer : buffers) {
-    auto type = cast<MemRefType>(buffer.getType());
-    Type element = type.getElementType();
-    int64_t width =
-        element.isInteger(1) ? 1 : (element.getIntOrFloatBitWidth() + 7) / 8;
-    bytes += type.getNumElements() * width;
-  }
+  for (Value buffer : buffers)
+    bytes += kiln::byteSize(cast<MemRefType>(buffer.getType()));
   return bytes;
 }
 } // namespace

@@ -1757,11 +1757,13 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
     t["PRelu"] = &Importer::prelu;
     t["Trilu"] = &Importer::trilu;
     t["RMSNormalization"] = &Importer::rmsNorm;
-    t["Softplus"] = [](Importer &i) {
-      return i.composite([&](Value x) {
-        Value e = get(i.make<ExpOp>(x));
-        return get(i.make<LogOp>(get(i.make<AddOp>(e, i.like(1, e)))));
-      });
+    // log(e^x + 1), also inside Mish.
+    auto softplus = [](Importer &i, Value x) {
+      Value e = get(i.make<ExpOp>(x));
+      return get(i.make<LogOp>(get(i.make<AddOp>(e, i.like(1, e)))));
+    };
+    t["Softplus"] = [=](Importer &i) {
+      return i.composite([&](Value x) { return softplus(i, x); });
     };
     t["Softsign"] = [](Importer &i) {
       return i.composite([&](Value x) {
@@ -1769,12 +1771,9 @@ const llvm::StringMap<Importer::Handler> &Importer::handlers() {
         return get(i.make<DivOp>(x, get(i.make<AddOp>(a, i.like(1, a)))));
       });
     };
-    t["Mish"] = [](Importer &i) {
+    t["Mish"] = [=](Importer &i) {
       return i.composite([&](Value x) {
-        Value e = get(i.make<ExpOp>(x));
-        Value softplus =
-            get(i.make<LogOp>(get(i.make<AddOp>(e, i.like(1, e)))));
-        return get(i.make<MulOp>(x, get(i.make<TanhOp>(softplus))));
+        return get(i.make<MulOp>(x, get(i.make<TanhOp>(softplus(i, x)))));
       });
     };
     t["Swish"] = [](Importer &i) {

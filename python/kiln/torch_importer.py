@@ -274,21 +274,24 @@ def _clamp(self, x, min=None, max=None):
     return self.graph.clamp(x, min, max, loc=self.loc)
 
 
+def _hard_gate(self, x):
+    """clamp(x + 3, 0, 6), the ramp hardswish and hardsigmoid share."""
+    g = self.graph
+    return g.clamp(g.add(x, g.scalar(3.0, x.dtype), loc=self.loc), 0.0, 6.0,
+                   loc=self.loc)
+
+
 @handles("hardswish.default")
 def _hardswish(self, x):
-    g, dtype = self.graph, x.dtype
-    gate = g.clamp(g.add(x, g.scalar(3.0, dtype), loc=self.loc), 0.0, 6.0,
-                   loc=self.loc)
-    return g.div(g.mul(x, gate, loc=self.loc), g.scalar(6.0, dtype),
-                 loc=self.loc)
+    g = self.graph
+    return g.div(g.mul(x, _hard_gate(self, x), loc=self.loc),
+                 g.scalar(6.0, x.dtype), loc=self.loc)
 
 
 @handles("hardsigmoid.default")
 def _hardsigmoid(self, x):
-    g, dtype = self.graph, x.dtype
-    gate = g.clamp(g.add(x, g.scalar(3.0, dtype), loc=self.loc), 0.0, 6.0,
-                   loc=self.loc)
-    return g.div(gate, g.scalar(6.0, dtype), loc=self.loc)
+    return self.graph.div(_hard_gate(self, x), self.graph.scalar(6.0, x.dtype),
+                          loc=self.loc)
 
 
 def _arithmetic(op):
