@@ -200,6 +200,7 @@ kiln::CompileResult kiln::compile(std::string_view source,
   CompilePipelineOptions pipeline;
   pipeline.target = options.target;
   pipeline.entry = options.entry;
+  pipeline.fusion = options.fusion;
   const Backend *backend = lookupBackend(options.target);
   if (!backend) {
     emitError(module.getLoc(), describeCompilePipelineError(pipeline));

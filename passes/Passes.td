@@ -43,6 +43,54 @@ def GraphFormDispatches : Pass<"graph-form-dispatches", "::mlir::func::FuncOp"> 
   }];
 }
 
+def GraphFuse : Pass<"graph-fuse", "::mlir::func::FuncOp"> {
+  let summary = "Group the model graph's compute ops into fused dispatch regions";
+  let description = [{
+    Forms `graph.dispatch` regions of several ops, by rules over the kind of
+    loop nest each op becomes (elementwise, reduction, contraction, window,
+    data movement): a matmul or convolution takes its elementwise epilogue
+    (bias, activation, residual add); elementwise chains become one region;
+    a softmax, layer norm or reduction takes its elementwise producers, and
+    a reduction over the same rows joins another (mean and variance);
+    elementwise producers with users elsewhere are recomputed. Never fused:
+    producers into contractions or pooling, two contractions, reductions
+    over different axes, transcendental producers that are broadcast, data
+    movement. docs/fusion.md lists the rules with their reasons.
+  }];
+}
+
+def GraphFoldBatchNorm : Pass<"graph-fold-batch-norm", "::mlir::func::FuncOp"> {
+  let summary = "Fold inference batch norm into the convolution before it";
+  let description = [{
+    `batch_norm(conv2d(x, W, b))` with constant W, b and batch-norm
+    parameters becomes `conv2d(x, W * s, (b - mean) * s + beta)` with
+    `s = scale / sqrt(variance + epsilon)` per output channel. The new
+    weight and bias are graph ops on constants, which
+    `graph-fold-constants` then evaluates, so nothing of the batch norm is
+    left to compute at run time. Only a convolution with no other user is
+    rewritten.
+  }];
+}
+
+def GraphFoldConstants : Pass<"graph-fold-constants", "::mlir::func::FuncOp"> {
+  let summary = "Evaluate weight-only subgraphs at compile time";
+  let description = [{
+    Evaluates every graph op whose operands are all constants and replaces
+    it with a constant holding its result (a `dense_resource`, or a splat):
+    transposes and casts of weights, elementwise arithmetic on them (the
+    folded batch norm), broadcasts and reshapes. Floating-point results are
+    computed in double precision and rounded once to the element type.
+    An op is left alone when its result would be larger than
+    `max-growth` times its largest operand (a broadcast that would bloat the
+    artifact) or when it is not one of the evaluated ops.
+  }];
+  let options = [
+    Option<"maxGrowth", "max-growth", "int64_t", /*default=*/"1",
+           "Largest allowed ratio of result bytes to largest operand bytes "
+           "(results up to 4 KiB always fold)">,
+  ];
+}
+
 def ExecBuildSchedule : Pass<"exec-build-schedule", "::mlir::ModuleOp"> {
   let summary = "Outline dispatch regions into kernels and schedule them over buffers";
   let description = [{

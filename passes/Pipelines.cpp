@@ -37,9 +37,17 @@ kiln::buildCompilePipeline(OpPassManager &pm,
   size_t stageCount = last - stages.begin() + 1;
 
   buildGraphCanonicalizePipeline(pm, GraphCanonicalizeOptions());
+  // Weight-only subgraphs are evaluated now, not at every run.
+  if (options.fusion)
+    pm.addNestedPass<func::FuncOp>(createGraphFoldBatchNorm());
+  pm.addNestedPass<func::FuncOp>(createGraphFoldConstants());
+  buildGraphCanonicalizePipeline(pm, GraphCanonicalizeOptions());
   if (stageCount == 1)
     return success();
-  pm.addNestedPass<func::FuncOp>(createGraphFormDispatches());
+  if (options.fusion)
+    pm.addNestedPass<func::FuncOp>(createGraphFuse());
+  else
+    pm.addNestedPass<func::FuncOp>(createGraphFormDispatches());
   if (stageCount == 2)
     return success();
   ExecBuildScheduleOptions schedule;

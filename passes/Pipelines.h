@@ -48,6 +48,12 @@ struct CompilePipelineOptions
                      "schedule (exec schedule + kernels on tensors), kernels "
                      "(the backend's lowered kernels; the default)"),
       llvm::cl::init("kernels")};
+  Option<bool> fusion{
+      *this, "fusion",
+      llvm::cl::desc("Fuse ops into shared kernels (graph-fuse) and fold "
+                     "batch norms into convolutions; false: one kernel per "
+                     "op (kiln-compile --no-fusion)"),
+      llvm::cl::init(true)};
 };
 
 /// The compile pipeline's stages, in order: the names `stop-after` takes.

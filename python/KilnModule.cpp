@@ -189,8 +189,9 @@ PYBIND11_MODULE(_kiln, m) {
          const std::map<std::string, std::string> &backendOptions,
          const std::string &entry, const std::string &dumpIrDir, bool timing,
          const py::dict &weights, const std::string &format,
-         const InputShapes &inputShapes) {
+         const InputShapes &inputShapes, bool fusion) {
         kiln::CompileOptions options;
+        options.fusion = fusion;
         options.target = target;
         options.backendOptions = backendOptions;
         options.entry = entry;
@@ -204,7 +205,8 @@ PYBIND11_MODULE(_kiln, m) {
       py::arg("source"), py::arg("source_name"), py::arg("target"),
       py::arg("backend_options"), py::arg("entry"), py::arg("dump_ir_dir"),
       py::arg("timing"), py::arg("weights") = py::dict(),
-      py::arg("format") = "auto", py::arg("input_shapes") = InputShapes());
+      py::arg("format") = "auto", py::arg("input_shapes") = InputShapes(),
+      py::arg("fusion") = true);
 
   py::class_<rt::Model, std::shared_ptr<rt::Model>>(m, "Model")
       .def_static(

@@ -53,4 +53,38 @@ int64_t estimateFlops(Operation *op) {
       .Default([&](Operation *) { return out; });
 }
 
+LoopKind loopKind(Operation *op) {
+  return llvm::TypeSwitch<Operation *, LoopKind>(op)
+      .Case<ConstantOp, ReshapeOp>([](Operation *) { return LoopKind::Host; })
+      .Case<MatmulOp, Conv2dOp>(
+          [](Operation *) { return LoopKind::Contraction; })
+      .Case<MaxPool2dOp, AvgPool2dOp>(
+          [](Operation *) { return LoopKind::Window; })
+      .Case<ReduceOp, SoftmaxOp, LogSoftmaxOp, LayerNormOp>(
+          [](Operation *) { return LoopKind::Reduction; })
+      .Case<TransposeOp, ConcatOp, SliceOp, GatherOp, PadOp, ArangeOp>(
+          [](Operation *) { return LoopKind::DataMovement; })
+      // Unary, binary, compare, select, cast, clamp, broadcast_to and
+      // batch_norm (an affine map per channel).
+      .Default([](Operation *) { return LoopKind::Elementwise; });
+}
+
+llvm::StringRef stringifyLoopKind(LoopKind kind) {
+  switch (kind) {
+  case LoopKind::Elementwise:
+    return "elementwise";
+  case LoopKind::Reduction:
+    return "reduction";
+  case LoopKind::Contraction:
+    return "contraction";
+  case LoopKind::Window:
+    return "window";
+  case LoopKind::DataMovement:
+    return "data movement";
+  case LoopKind::Host:
+    return "host";
+  }
+  llvm_unreachable("unknown loop kind");
+}
+
 } // namespace kiln::graph

@@ -1,7 +1,8 @@
 //===- GraphCost.h - what graph ops cost ------------------------*- C++ -*-===//
 //
-// The cost model the compile report (and fusion) read: arithmetic per op,
-// from its operand and result shapes.
+// The cost model the compile report and fusion read: arithmetic per op, from
+// its operand and result shapes, and the kind of loop nest each op becomes,
+// which is what decides how it can share a kernel with its neighbours.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +18,33 @@ namespace kiln::graph {
 /// 0 for data movement (reshape, transpose, slice, ...) and for ops with
 /// dynamic shapes.
 int64_t estimateFlops(mlir::Operation *op);
+
+/// The shape of the loop nest an op lowers to. Fusion rules are written in
+/// these terms, not in op names.
+enum class LoopKind {
+  /// One independent computation per result element, reading each operand
+  /// element at most once (numpy broadcasting, batch_norm's per-channel
+  /// parameters): cheap to recompute, fuses anywhere its result is read
+  /// element by element.
+  Elementwise,
+  /// Reduces trailing or inner axes (reduce, softmax, log_softmax,
+  /// layer_norm): reads each input element a few times.
+  Reduction,
+  /// matmul and conv2d: every input element is read many times, so an input
+  /// must be materialized, never recomputed per read.
+  Contraction,
+  /// Pooling: overlapping windows read input elements several times.
+  Window,
+  /// Transpose, slice, concat, pad, gather, arange: index remapping.
+  DataMovement,
+  /// Constants and reshapes: data and views, never in a kernel.
+  Host,
+};
+
+LoopKind loopKind(mlir::Operation *op);
+
+/// A printable name for a loop kind ("elementwise", "contraction", ...).
+llvm::StringRef stringifyLoopKind(LoopKind kind);
 
 } // namespace kiln::graph
 

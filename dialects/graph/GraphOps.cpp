@@ -13,8 +13,11 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallSet.h"
 #include "llvm/Support/Format.h"
 
@@ -766,6 +769,56 @@ LogicalResult PadOp::inferResultType(MLIRContext *context,
 //===----------------------------------------------------------------------===//
 // Dispatch regions
 //===----------------------------------------------------------------------===//
+
+bool kiln::graph::isSplatConstant(Value value) {
+  auto constant = value.getDefiningOp<ConstantOp>();
+  auto dense = constant ? dyn_cast<DenseElementsAttr>(constant.getValue())
+                        : DenseElementsAttr();
+  return dense && dense.isSplat();
+}
+
+DispatchOp kiln::graph::formDispatch(ArrayRef<Operation *> ops) {
+  llvm::SmallPtrSet<Operation *, 16> members(ops.begin(), ops.end());
+  llvm::SetVector<Value> inputs;
+  SmallVector<Value> results;
+  for (Operation *op : ops) {
+    for (Value operand : op->getOperands()) {
+      Operation *producer = operand.getDefiningOp();
+      if (!(producer && members.contains(producer)) &&
+          !isSplatConstant(operand))
+        inputs.insert(operand);
+    }
+    for (Value result : op->getResults())
+      if (llvm::any_of(result.getUsers(), [&](Operation *user) {
+            return !members.contains(user);
+          }))
+        results.push_back(result);
+  }
+  OpBuilder builder(ops.back());
+  Location loc = ops.size() == 1 ? ops.front()->getLoc() : ops.back()->getLoc();
+  auto dispatch = DispatchOp::create(
+      builder, loc, ValueRange(results).getTypes(), inputs.getArrayRef());
+  Block *body = builder.createBlock(&dispatch.getBody());
+  IRMapping mapping;
+  for (Value input : inputs)
+    mapping.map(input, body->addArgument(input.getType(), input.getLoc()));
+  for (Operation *op : ops) {
+    for (Value operand : op->getOperands())
+      if (!mapping.contains(operand) && isSplatConstant(operand))
+        mapping.map(operand,
+                    builder.clone(*operand.getDefiningOp())->getResult(0));
+    builder.clone(*op, mapping);
+  }
+  SmallVector<Value> yielded;
+  for (Value result : results)
+    yielded.push_back(mapping.lookup(result));
+  YieldOp::create(builder, loc, yielded);
+  for (auto [result, replacement] : llvm::zip(results, dispatch.getResults()))
+    result.replaceAllUsesWith(replacement);
+  for (Operation *op : llvm::reverse(ops))
+    op->erase();
+  return dispatch;
+}
 
 LogicalResult DispatchOp::verifyRegions() {
   Block &body = getBody().front();

@@ -30,6 +30,17 @@ namespace kiln::graph {
 mlir::FailureOr<llvm::SmallVector<int64_t>>
 broadcastShapes(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs);
 
+/// Whether `value` is a graph.constant holding one value in every element.
+bool isSplatConstant(mlir::Value value);
+
+/// Moves `ops` (all in one block, in block order) into a new graph.dispatch
+/// region placed where the last of them was. Values they read from outside
+/// become the region's inputs, except splat constants, which are copied in so
+/// the kernel sees scalars; their results used outside become its results.
+/// The caller keeps the group convex (no path leaves it and comes back), so
+/// every input is defined before the last op.
+DispatchOp formDispatch(llvm::ArrayRef<mlir::Operation *> ops);
+
 } // namespace kiln::graph
 
 #endif // KILN_DIALECTS_GRAPH_GRAPHOPS_H

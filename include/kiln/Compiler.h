@@ -72,6 +72,9 @@ struct CompileOptions {
   std::string dumpIrDir;
   /// Collect a report of the time each pass took (--timing).
   bool timing = false;
+  /// Fuse ops into shared kernels; false gives one kernel per op
+  /// (--no-fusion).
+  bool fusion = true;
 };
 
 struct CompileResult {

@@ -136,6 +136,16 @@ struct ExecBuildSchedule
     DenseMap<Value, Value> outputFor;
     for (auto [index, value] : llvm::enumerate(returnOp.getOperands()))
       outputFor.try_emplace(value, body->getArgument(numInputs + index));
+    // A dispatch result returned through a reshape is written into a view of
+    // the output, so the reshape needs no copy either.
+    DenseMap<Value, Value> viewedOutputFor;
+    for (Value value : returnOp.getOperands())
+      if (auto reshape = value.getDefiningOp<graph::ReshapeOp>()) {
+        Value source = reshape.getInput();
+        if (source.getDefiningOp<graph::DispatchOp>() &&
+            !outputFor.contains(source))
+          viewedOutputFor.try_emplace(source, outputFor.lookup(value));
+      }
 
     IRMapping buffers;
     unsigned numKernels = 0;
@@ -151,16 +161,25 @@ struct ExecBuildSchedule
                                              bufferType(constant.getType()),
                                              constant.getValue()));
       } else if (auto reshape = dyn_cast<graph::ReshapeOp>(op)) {
-        buffers.map(reshape.getResult(),
-                    exec::ViewOp::create(builder, loc,
-                                         bufferType(reshape.getType()),
-                                         buffers.lookup(reshape.getInput())));
+        Value output = outputFor.lookup(reshape.getResult());
+        Value source = reshape.getInput();
+        if (output && viewedOutputFor.lookup(source) == output)
+          buffers.map(reshape.getResult(), output); // Written in place.
+        else
+          buffers.map(reshape.getResult(),
+                      exec::ViewOp::create(builder, loc,
+                                           bufferType(reshape.getType()),
+                                           buffers.lookup(source)));
       } else if (auto dispatch = dyn_cast<graph::DispatchOp>(op)) {
         SmallVector<Value> inputs, outputs;
         for (Value input : dispatch.getInputs())
           inputs.push_back(buffers.lookup(input));
         for (Value result : dispatch.getResults()) {
           Value output = outputFor.lookup(result);
+          if (!output)
+            if (Value viewed = viewedOutputFor.lookup(result))
+              output = exec::ViewOp::create(
+                  builder, loc, bufferType(result.getType()), viewed);
           if (!output)
             output = exec::AllocOp::create(builder, loc,
                                            bufferType(result.getType()));

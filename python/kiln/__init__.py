@@ -60,7 +60,7 @@ def run_pipeline(source, pipeline="graph-canonicalize"):
 
 def compile(model, example_inputs=None, target="cpu", *, cpu=None,
             entry=None, input_shape=None, dump_ir_after_all=None,
-            timing=False, threads=0):
+            timing=False, threads=0, fusion=True):
     """Compiles a model into a CompiledModule.
 
     model: a ``torch.nn.Module`` (captured with ``example_inputs`` through
@@ -80,6 +80,9 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
         dump_ir_after_all: a directory that receives the IR after every pass.
         timing: print a report of the time each pass took.
         threads: worker threads when running (0: all hardware threads).
+        fusion: fuse ops into shared kernels (default); False compiles one
+            kernel per op and keeps batch norms, to compare against
+            (kiln-compile --no-fusion).
 
     Raises CompileError (the compiler's diagnostics), or
     UnsupportedOperatorError for a model op Kiln cannot compile.
@@ -103,13 +106,14 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
     result = _kiln.compile(
         src.data, src.name, target, backend_options, entry or "",
         os.fspath(dump_ir_after_all) if dump_ir_after_all else "",
-        bool(timing), src.weights, src.format, src.input_shapes)
+        bool(timing), src.weights, src.format, src.input_shapes,
+        bool(fusion))
     if not result.succeeded:
         raise CompileError(result.diagnostics.rstrip())
     if timing:
         print(result.timing, end="")
     return CompiledModule(result.take_model(src.name), threads=threads,
-                          source=(src, target, entry or ""),
+                          source=(src, target, entry or "", bool(fusion)),
                           input_names=input_names, out_spec=out_spec,
                           report=json.loads(result.report))
 
@@ -210,12 +214,13 @@ class CompiledModule:
             raise ValueError("ir() needs the compiler's input, which a loaded "
                              "artifact does not keep; compile the model with "
                              "kiln.compile to inspect its IR")
-        src, target, entry = self._source
+        src, target, entry, fusion = self._source
         if stage == "input" and src.format == "mlir":
             return src.data
         pipeline = ""  # an ONNX model's input stage: the imported graph
         if stage != "input":
-            options = f"target={target} stop-after={stage}"
+            options = (f"target={target} stop-after={stage} "
+                       f"fusion={str(fusion).lower()}")
             if entry:
                 options += f" entry={entry}"
             pipeline = f"kiln-compile{{{options}}}"

@@ -17,7 +17,7 @@ a per-case table, and exits non-zero on any crash, any mismatch, or any case
 of the recorded pass list (--expect) that no longer passes.
 
 usage: run_conformance.py [--table FILE] [--expect passing.txt]
-                          [--update-expect] [--filter REGEX] [-v]
+                          [--update-expect] [--filter REGEX] [--no-fusion] [-v]
 """
 
 import argparse
@@ -46,7 +46,7 @@ def collect_cases():
         return node.collect_testcases("")
 
 
-def run_case(case):
+def run_case(case, fusion=True):
     """(status, detail) of one case, in this process."""
     import numpy as np
     import kiln
@@ -58,7 +58,7 @@ def run_case(case):
                         for inputs, _ in case.data_sets for x in inputs)
         if not inputs_ok:
             return "unsupported", "inputs that are not plain tensors"
-        compiled = kiln.compile(case.model)
+        compiled = kiln.compile(case.model, fusion=fusion)
     except kiln.CompileError as error:
         return "unsupported", _first_line(str(error))
     except (TypeError, ValueError) as error:
@@ -94,20 +94,20 @@ def _first_line(text):
     return lines[0][:300] if lines else ""
 
 
-def _worker(connection, names):
+def _worker(connection, names, fusion):
     """Runs the named cases in order, sending (name, status, detail)."""
     warnings.simplefilter("ignore")
     cases = {c.name: c for c in collect_cases()}
     for name in names:
         try:
-            status, detail = run_case(cases[name])
+            status, detail = run_case(cases[name], fusion)
         except Exception as error:  # a bug, not a clean diagnostic
             status, detail = "crash", f"{type(error).__name__}: {error}"
         connection.send((name, status, _first_line(detail)))
     connection.close()
 
 
-def run_all(names, verbose):
+def run_all(names, verbose, fusion=True):
     """Runs cases in a child process; a dead child is a crash of the case it
     was running, and a fresh child carries on with the next."""
     results = {}
@@ -115,7 +115,8 @@ def run_all(names, verbose):
     context = multiprocessing.get_context("spawn")
     while remaining:
         parent, child = context.Pipe(duplex=False)
-        process = context.Process(target=_worker, args=(child, remaining))
+        process = context.Process(target=_worker,
+                                  args=(child, remaining, fusion))
         process.start()
         child.close()
         while remaining:
@@ -147,12 +148,15 @@ def main():
                         help="rewrite --expect with the cases that pass now")
     parser.add_argument("--filter", default="",
                         help="only cases whose name matches this regex")
+    parser.add_argument("--no-fusion", action="store_true",
+                        help="compile one kernel per op (kiln-compile "
+                        "--no-fusion)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
 
     names = sorted(c.name for c in collect_cases()
                    if re.search(args.filter, c.name))
-    results = run_all(names, args.verbose)
+    results = run_all(names, args.verbose, fusion=not args.no_fusion)
     counts = collections.Counter(status for status, _ in results.values())
 
     if args.table:
@@ -172,7 +176,9 @@ def main():
                     if l.strip() and not l.startswith("#")}
     regressed = sorted(n for n in expected & set(names) if n not in passing)
 
-    print(f"ONNX conformance: {len(names)} cases: {counts['pass']} pass, "
+    mode = " (no fusion)" if args.no_fusion else ""
+    print(f"ONNX conformance{mode}: {len(names)} cases: "
+          f"{counts['pass']} pass, "
           f"{counts['mismatch']} mismatch, {counts['unsupported']} "
           f"unsupported, {counts['crash']} crash"
           + (f"; table: {args.table}" if args.table else ""))

@@ -1,6 +1,7 @@
 // The whole compile pipeline, as kiln-compile runs it before writing the
 // artifact: an exec schedule plus CPU kernels in the LLVM dialect.
 // RUN: kiln-opt %s --kiln-compile | FileCheck %s
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{fusion=false})" | FileCheck %s --check-prefix=NOFUSION
 // RUN: not kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{target=tpu})" 2>&1 | FileCheck %s --check-prefix=TARGET
 // Each stage can be stopped after, to see the IR there (kiln's ir(stage)):
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{stop-after=graph})" | FileCheck %s --check-prefix=GRAPH
@@ -8,16 +9,25 @@
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{stop-after=schedule})" | FileCheck %s --check-prefix=SCHEDULE
 // RUN: not kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{stop-after=llvm})" 2>&1 | FileCheck %s --check-prefix=STAGE
 
-// CHECK-LABEL: module @kernels_cpu attributes {exec.target = "cpu", exec.workgroups = {dispatch_0 = 1 : i64, dispatch_1 = 1 : i64}
+// Fused: add and tanh are one kernel (the reshape between them sinks below
+// tanh), written through a view of the output: no copy.
+// CHECK-LABEL: module @kernels_cpu attributes {exec.target = "cpu", exec.workgroups = {dispatch_0 = 1 : i64}
 // CHECK: llvm.func internal @dispatch_0(
 // CHECK: llvm.func @kiln_dispatch_0(%{{.*}}: !llvm.ptr, %{{.*}}: i64)
-// CHECK: llvm.func @kiln_dispatch_1(
+// CHECK-NOT: @kiln_dispatch_1
 // CHECK-LABEL: func.func @main
+// CHECK-SAME: (%{{.*}}: memref<2x8xf32> {exec.name = "input_0"}, %[[OUT:.*]]: memref<16xf32> {exec.name = "output_0"})
 // CHECK-SAME: attributes {exec.entry, exec.num_inputs = 1 : i64}
-// CHECK: exec.alloc
-// CHECK: exec.dispatch @kernels_cpu::@dispatch_0
-// CHECK: exec.view
-// CHECK: exec.dispatch @kernels_cpu::@dispatch_1
+// CHECK: %[[VIEW:.*]] = exec.view %[[OUT]] : memref<16xf32> to memref<2x8xf32>
+// CHECK: exec.dispatch @kernels_cpu::@dispatch_0 ins({{.*}}) outs(%[[VIEW]] : memref<2x8xf32>) {exec.flops = 32 : i64, exec.ops = ["graph.add", "graph.tanh"]}
+// CHECK-NOT: exec.copy
+// Without fusion: one kernel per op, the reshape a view between them.
+// NOFUSION-LABEL: module @kernels_cpu attributes {exec.target = "cpu", exec.workgroups = {dispatch_0 = 1 : i64, dispatch_1 = 1 : i64}
+// NOFUSION-LABEL: func.func @main
+// NOFUSION: exec.alloc
+// NOFUSION: exec.dispatch @kernels_cpu::@dispatch_0
+// NOFUSION: exec.view
+// NOFUSION: exec.dispatch @kernels_cpu::@dispatch_1
 // TARGET: kiln-compile: unknown target 'tpu' (available: cpu)
 
 // GRAPH-LABEL: func.func @main
@@ -27,7 +37,7 @@
 // DISPATCH-NOT: exec.
 // SCHEDULE: module @kernels_cpu
 // SCHEDULE: graph.tanh
-// SCHEDULE: exec.dispatch @kernels_cpu::@dispatch_1
+// SCHEDULE: exec.dispatch @kernels_cpu::@dispatch_0
 // SCHEDULE-NOT: llvm.func
 // STAGE: kiln-compile: unknown stage 'llvm' (stages: graph, dispatch, schedule, kernels)
 func.func @main(%x: tensor<2x8xf32>) -> tensor<16xf32> {

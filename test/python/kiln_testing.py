@@ -34,9 +34,16 @@ def graph_module(inputs, body, results):
             f"  return {names} : {', '.join(types)}\n}}\n")
 
 
+# Flags every kiln-compile a test runs gets (the `fusion` fixture in
+# conftest.py sets ("--no-fusion",) to rerun a suite without fusion).
+KILN_COMPILE_FLAGS = ()
+
+
 def run_cli(*args, check=True):
-    result = subprocess.run([str(a) for a in args], capture_output=True,
-                            text=True)
+    args = [str(a) for a in args]
+    if pathlib.Path(args[0]).name == "kiln-compile":
+        args += KILN_COMPILE_FLAGS
+    result = subprocess.run(args, capture_output=True, text=True)
     if check and result.returncode != 0:
         raise AssertionError(
             f"{' '.join(map(str, args))} exited {result.returncode}:\n"

@@ -15,6 +15,9 @@ import pytest
 
 from kiln_testing import compile_and_run, graph_module, tensor_type, type_of
 
+# Every case runs fused and unfused (conftest.py).
+pytestmark = pytest.mark.usefixtures("fusion")
+
 RNG = np.random.default_rng(20261125)
 EXACT = dict(rtol=0, atol=0)
 ARITH = dict(rtol=1e-6, atol=1e-7)

@@ -12,6 +12,9 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 import kiln  # noqa: E402
 from kiln_testing import BIN, run_cli  # noqa: E402
 
+# Every case runs fused and unfused (conftest.py).
+pytestmark = pytest.mark.usefixtures("fusion")
+
 torch = pytest.importorskip("torch")
 torchvision = pytest.importorskip("torchvision")
 

@@ -108,8 +108,10 @@ def test_ir_at_every_stage(two_outputs):
     assert "graph.dispatch" in compiled.ir("dispatch")
     assert "exec.dispatch" in compiled.ir("schedule")
     assert "llvm.func" in compiled.ir("kernels")
-    # Weights are elided, not printed as hex.
-    assert "dense_resource<fc_weight>" in graph
+    # Weights are elided, not printed as hex. The linear layer's transposed
+    # weight was computed at compile time (graph-fold-constants).
+    assert "dense_resource<fc_weight_folded>" in graph
+    assert "graph.transpose" not in graph
     assert "0x" not in graph.split("{-#")[-1]
     with pytest.raises(ValueError, match="unknown stage 'llvm'"):
         compiled.ir("llvm")

@@ -23,7 +23,7 @@ def conv_graph():
 
 
 def test_report_counts(tmp_path):
-    report = kiln.compile(conv_graph()).report()
+    report = kiln.compile(conv_graph(), fusion=False).report()
     assert set(report) == {"dispatches", "totals", "memory", "collectives"}
     conv, relu, pool = report["dispatches"]
     assert [d["ops"] for d in report["dispatches"]] == [
@@ -44,6 +44,26 @@ def test_report_counts(tmp_path):
     assert totals["flops"] == sum(d["flops"] for d in report["dispatches"])
 
 
+def test_fused_report_counts():
+    unfused = kiln.compile(conv_graph(), fusion=False).report()
+    report = kiln.compile(conv_graph()).report()
+    # The ReLU rides on the convolution; pooling keeps its own kernel.
+    assert [d["ops"] for d in report["dispatches"]] == [
+        ["graph.conv2d", "graph.relu"], ["graph.max_pool2d"]]
+    conv, pool = report["dispatches"]
+    out = 1 * 4 * 6 * 6
+    assert conv["flops"] == 2 * out * (2 * 3 * 3) + out
+    # Same arithmetic; the ReLU's read and write of the conv result are gone.
+    assert report["totals"]["flops"] == unfused["totals"]["flops"]
+    assert conv["bytes_read"] == 4 * (2 * 6 * 6 + 4 * 2 * 3 * 3)
+    assert conv["bytes_written"] == 4 * out
+    assert report["totals"]["bytes_read"] == \
+        unfused["totals"]["bytes_read"] - 4 * out
+    assert report["totals"]["bytes_written"] == \
+        unfused["totals"]["bytes_written"] - 4 * out
+    assert report["totals"]["dispatches"] == 2
+
+
 def test_cli_writes_the_same_report(tmp_path):
     model = tmp_path / "conv.mlir"
     graph = conv_graph()
@@ -54,6 +74,11 @@ def test_cli_writes_the_same_report(tmp_path):
             "--report", tmp_path / "report.json")
     assert json.loads((tmp_path / "report.json").read_text()) == \
         compiled.report()
+    # --no-fusion and fusion=False are the same compile.
+    run_cli(BIN / "kiln-compile", model, "-o", tmp_path / "m.kiln",
+            "--no-fusion", "--report", tmp_path / "unfused.json")
+    assert json.loads((tmp_path / "unfused.json").read_text()) == \
+        kiln.compile(graph, fusion=False).report()
 
 
 def test_loaded_module_has_no_report(tmp_path):

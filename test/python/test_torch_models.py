@@ -12,6 +12,9 @@ torchvision = pytest.importorskip("torchvision")
 import kiln  # noqa: E402
 from kiln_testing import BIN, run_cli  # noqa: E402
 
+# Every case runs fused and unfused (conftest.py).
+pytestmark = pytest.mark.usefixtures("fusion")
+
 
 def relative_error(actual, expected):
     return ((actual - expected).abs().max() / expected.abs().max()).item()

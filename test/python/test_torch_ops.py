@@ -10,6 +10,9 @@ import torch.nn.functional as F  # noqa: E402
 import kiln  # noqa: E402
 from kiln import torch_importer  # noqa: E402
 
+# Every case runs fused and unfused (conftest.py).
+pytestmark = pytest.mark.usefixtures("fusion")
+
 
 class Lambda(torch.nn.Module):
     def __init__(self, fn):

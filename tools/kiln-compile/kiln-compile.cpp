@@ -3,7 +3,7 @@
 //   kiln-compile INPUT.{mlir,mlirbc,onnx} -o OUT.kiln [--target cpu]
 //                [--cpu=host] [--entry NAME] [--input-shape NAME=1x3x224x224]
 //                [--input-format auto|mlir|onnx] [--dump-ir-after-all DIR]
-//                [--timing] [--report FILE.json]
+//                [--timing] [--report FILE.json] [--no-fusion]
 //
 // Exit status 0 on success, 1 when the input cannot be compiled (the
 // diagnostics name file:line:col), 2 on bad usage.
@@ -39,6 +39,10 @@ static cl::opt<std::string>
             cl::desc("Write the IR after every pass below this directory"),
             cl::value_desc("dir"));
 static cl::opt<bool> timing("timing", cl::desc("Report the time of each pass"));
+static cl::opt<bool>
+    noFusion("no-fusion",
+             cl::desc("One kernel per op: no fusion, no batch-norm folding "
+                      "(to compare against)"));
 static cl::opt<std::string>
     reportPath("report",
                cl::desc("Write the compile report (JSON: each dispatch's ops, "
@@ -128,6 +132,7 @@ int main(int argc, char **argv) {
   options.entry = entry.getValue();
   options.dumpIrDir = dumpDir.getValue();
   options.timing = timing;
+  options.fusion = !noFusion;
 
   kiln::SourceOptions reading;
   reading.format = inputFormat.getValue();

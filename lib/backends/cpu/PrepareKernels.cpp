@@ -7,6 +7,11 @@
 // the outputs in place. The op producing the result is then tiled with an
 // scf.forall whose iterations become workgroups.
 //
+// A fused kernel (several graph ops) is first made one loop nest per heavy
+// op: elementwise generics merge into their consumers, and an elementwise
+// epilogue of a contraction updates the contraction's result in place, so
+// the kernel writes its output once, tile by tile.
+//
 //===----------------------------------------------------------------------===//
 
 #include "lib/backends/cpu/CpuPasses.h"
@@ -17,6 +22,7 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace kiln::cpu {
 #define GEN_PASS_DEF_CPUPREPAREKERNELS
@@ -88,6 +94,37 @@ TilingInterface findRoot(func::FuncOp kernel) {
   return nullptr;
 }
 
+/// Whether `value` is computed in the kernel by a reduction, directly or
+/// through elementwise ops.
+bool dependsOnReduction(Value value) {
+  auto op = value.getDefiningOp<linalg::LinalgOp>();
+  if (!op)
+    return false;
+  if (op.getNumReductionLoops() > 0)
+    return true;
+  return llvm::any_of(op.getDpsInputs(), dependsOnReduction);
+}
+
+/// Which loops of `root` may be split across workgroups: not those along
+/// which it reads a reduction computed in the kernel (softmax's row max,
+/// a layer norm's mean) without varying, because each tile would then
+/// recompute the whole reduction.
+SmallVector<bool> tileableLoops(TilingInterface root) {
+  SmallVector<bool> tileable(root.getLoopIteratorTypes().size(), true);
+  auto linalgRoot = dyn_cast<linalg::LinalgOp>(root.getOperation());
+  if (!linalgRoot)
+    return tileable;
+  for (OpOperand *input : linalgRoot.getDpsInputOperands()) {
+    if (!dependsOnReduction(input->get()))
+      continue;
+    AffineMap map = linalgRoot.getMatchingIndexingMap(input);
+    for (unsigned dim = 0; dim < tileable.size(); ++dim)
+      if (!map.isFunctionOfDim(dim))
+        tileable[dim] = false;
+  }
+  return tileable;
+}
+
 /// Tile sizes splitting the outer parallel loops of `root` into at most
 /// `maxTiles` tiles of at least `minIterations` iterations each; 0 leaves a
 /// loop untiled.
@@ -105,10 +142,13 @@ SmallVector<int64_t> chooseTileSizes(TilingInterface root, OpBuilder &builder,
   }
   int64_t budget =
       std::max<int64_t>(1, std::min(maxTiles, total / minIterations));
+  SmallVector<bool> tileable = tileableLoops(root);
   int64_t tiles = 1;
   for (auto [dim, range] : llvm::enumerate(domain)) {
     if (iterators[dim] != utils::IteratorType::parallel)
       break; // Only outer parallel loops: inner ones stay in the tile.
+    if (!tileable[dim])
+      continue;
     int64_t extent = *getConstantIntValue(range.size);
     int64_t remaining = budget / tiles;
     if (remaining <= 1)
@@ -162,6 +202,55 @@ void hoistReductions(func::FuncOp kernel) {
   }
 }
 
+/// An elementwise generic that writes a fresh tensor from, among others, a
+/// same-shaped value another op of the kernel computed only for it (a
+/// contraction's result) instead updates that value in place: it becomes
+/// the generic's init and its read goes through the init. The producer then
+/// writes straight into the kernel's output tile and the epilogue runs on it
+/// there, with no tile-sized temporary in between.
+struct UpdateInPlace : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getNumDpsInits() != 1 ||
+        op.getNumParallelLoops() != op.getNumLoops())
+      return failure();
+    OpOperand *init = op.getDpsInitOperand(0);
+    if (!init->get().getDefiningOp<tensor::EmptyOp>() ||
+        !op.getMatchingIndexingMap(init).isIdentity() ||
+        !op.getMatchingBlockArgument(init).use_empty())
+      return failure();
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      Value value = input->get();
+      auto producer = value.getDefiningOp<linalg::LinalgOp>();
+      if (!producer || !value.hasOneUse() ||
+          value.getType() != init->get().getType() ||
+          !op.getMatchingIndexingMap(input).isIdentity())
+        continue;
+      rewriter.modifyOpInPlace(op, [&] {
+        op.getMatchingBlockArgument(input).replaceAllUsesWith(
+            op.getMatchingBlockArgument(init));
+        init->set(value);
+      });
+      return success(); // The unused input goes with the cleanup patterns.
+    }
+    return failure();
+  }
+};
+
+/// One loop nest per heavy op: elementwise producers merge into their
+/// consumers (recomputed where they have several), epilogues update their
+/// contraction's result in place, unused operands go.
+LogicalResult fuseLoopNests(func::FuncOp kernel) {
+  MLIRContext *context = kernel.getContext();
+  RewritePatternSet patterns(context);
+  linalg::populateElementwiseOpsFusionPatterns(
+      patterns, [](OpOperand *) { return true; });
+  patterns.add<UpdateInPlace>(context);
+  linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
+  return applyPatternsGreedily(kernel, std::move(patterns));
+}
+
 struct CpuPrepareKernels
     : kiln::cpu::impl::CpuPrepareKernelsBase<CpuPrepareKernels> {
   using CpuPrepareKernelsBase::CpuPrepareKernelsBase;
@@ -169,6 +258,7 @@ struct CpuPrepareKernels
   void runOnOperation() override {
     for (auto kernel : getOperation().getOps<func::FuncOp>()) {
       hoistReductions(kernel);
+      (void)fuseLoopNests(kernel);
       bindBuffers(kernel);
       if (failed(tileOverWorkgroups(kernel)))
         return signalPassFailure();

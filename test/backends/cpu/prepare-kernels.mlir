@@ -108,3 +108,69 @@ module {
     return %0 : tensor<1x4x8x8xf32>
   }
 }
+
+// -----
+
+// A fused matmul with its epilogue (bias, then ReLU): the two elementwise
+// generics merge into one, which updates the matmul's result in place, so
+// the fill, the matmul and the epilogue all write the workgroup's slice of
+// the output; no tile-sized temporary.
+// CHECK-LABEL: func.func @matmul_epilogue
+// CHECK: scf.forall (%[[I:.*]]) in (64) shared_outs(%[[OUT:.*]] = %{{.*}})
+// CHECK: %[[SLICE:.*]] = tensor.extract_slice %[[OUT]][%[[I]], 0] [1, 64]
+// CHECK: %[[ZERO:.*]] = linalg.fill {{.*}} outs(%[[SLICE]] : tensor<1x64xf32>)
+// CHECK: %[[MM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]{{.*}} outs(%[[ZERO]] : tensor<1x64xf32>)
+// CHECK: %[[EPI:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%{{.*}} : tensor<64xf32>) outs(%[[MM]] : tensor<1x64xf32>)
+// CHECK: arith.addf
+// CHECK: arith.maximumf
+// CHECK-NOT: linalg.generic
+// CHECK: tensor.parallel_insert_slice %[[EPI]] into %[[OUT]]
+module {
+  func.func @matmul_epilogue(%x: tensor<64x64xf32>, %w: tensor<64x64xf32>, %b: tensor<64xf32>) -> tensor<64x64xf32> {
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<64x64xf32>
+    %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<64x64xf32>) -> tensor<64x64xf32>
+    %0 = linalg.matmul ins(%x, %w : tensor<64x64xf32>, tensor<64x64xf32>) outs(%acc : tensor<64x64xf32>) -> tensor<64x64xf32>
+    %1 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%0, %b : tensor<64x64xf32>, tensor<64xf32>) outs(%e : tensor<64x64xf32>) {
+    ^bb0(%m: f32, %v: f32, %o: f32):
+      %s = arith.addf %m, %v : f32
+      linalg.yield %s : f32
+    } -> tensor<64x64xf32>
+    %2 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%1 : tensor<64x64xf32>) outs(%e : tensor<64x64xf32>) {
+    ^bb0(%s: f32, %o: f32):
+      %r = arith.maximumf %s, %zero : f32
+      linalg.yield %r : f32
+    } -> tensor<64x64xf32>
+    return %2 : tensor<64x64xf32>
+  }
+}
+
+// -----
+
+// A root that reads a reduction computed in the kernel (x - rowmax(x)) is
+// split only along the rows: splitting the reduced dim would make every tile
+// recompute its row's maximum. 4 rows, 4 workgroups, though 16384
+// iterations would allow 64.
+// CHECK-LABEL: func.func @row_reduction
+// CHECK: scf.forall (%[[ROW:.*]]) in (4)
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK-SAME: tensor<1x4096xf32>
+module {
+  func.func @row_reduction(%x: tensor<4x4096xf32>) -> tensor<4x4096xf32> {
+    %ninf = arith.constant 0xFF800000 : f32
+    %er = tensor.empty() : tensor<4xf32>
+    %init = linalg.fill ins(%ninf : f32) outs(%er : tensor<4xf32>) -> tensor<4xf32>
+    %max = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<4x4096xf32>) outs(%init : tensor<4xf32>) {
+    ^bb0(%a: f32, %m: f32):
+      %r = arith.maximumf %a, %m : f32
+      linalg.yield %r : f32
+    } -> tensor<4xf32>
+    %e = tensor.empty() : tensor<4x4096xf32>
+    %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x, %max : tensor<4x4096xf32>, tensor<4xf32>) outs(%e : tensor<4x4096xf32>) {
+    ^bb0(%a: f32, %m: f32, %o: f32):
+      %d = arith.subf %a, %m : f32
+      linalg.yield %d : f32
+    } -> tensor<4x4096xf32>
+    return %y : tensor<4x4096xf32>
+  }
+}
