@@ -7,7 +7,11 @@ to agree with eager first.
 
 usage: PYTHONPATH=build/python .venv/bin/python \
            benchmarks/fusion_vs_unfused.py [--runs N] [--threads N]
-           [--models resnet18 mobilenet_v2 encoder_layer]
+           [--models resnet18 mobilenet_v2 encoder_layer] [--blocks]
+
+--blocks measures the models' fused blocks (a convolution with its batch
+norm and activation, a linear layer with its epilogue, attention) one at a
+time: a fused kernel must not be slower than the unfused chain.
 """
 import argparse
 import pathlib
@@ -22,6 +26,65 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from torch_models_vs_eager import MODELS  # noqa: E402
 
 FUSION_MODELS = ["resnet18", "mobilenet_v2", "encoder_layer"]
+
+
+def conv_block(cin, cout, kernel, stride, groups, activation):
+    layers = [torch.nn.Conv2d(cin, cout, kernel, stride, kernel // 2,
+                              groups=groups, bias=False),
+              torch.nn.BatchNorm2d(cout)]
+    return torch.nn.Sequential(*layers, *([activation()] if activation else []))
+
+
+class LinearRelu(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(512, 2048)
+
+    def forward(self, x):
+        return torch.relu(self.linear(x))
+
+
+class LinearResidualNorm(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(2048, 512)
+        self.norm = torch.nn.LayerNorm(512)
+
+    def forward(self, x, residual):
+        return self.norm(residual + self.linear(x))
+
+
+class Attention(torch.nn.Module):
+    def forward(self, q, k, v):
+        return torch.nn.functional.scaled_dot_product_attention(q, k, v)
+
+
+# The fused kernels of the models above, one at a time (--blocks): each
+# fused dispatch next to the unfused chain it replaces.
+BLOCKS = {
+    "conv3x3 64ch 56x56 + bn + relu": lambda: (
+        conv_block(64, 64, 3, 1, 1, torch.nn.ReLU),
+        (torch.randn(1, 64, 56, 56),)),
+    "conv3x3 512ch 7x7 + bn + relu": lambda: (
+        conv_block(512, 512, 3, 1, 1, torch.nn.ReLU),
+        (torch.randn(1, 512, 7, 7),)),
+    "stem conv7x7/2 + bn + relu": lambda: (
+        conv_block(3, 64, 7, 2, 1, torch.nn.ReLU),
+        (torch.randn(1, 3, 224, 224),)),
+    "depthwise 144ch 56x56 + bn + relu6": lambda: (
+        conv_block(144, 144, 3, 1, 144, torch.nn.ReLU6),
+        (torch.randn(1, 144, 56, 56),)),
+    "pointwise 32->192 56x56 + bn + relu6": lambda: (
+        conv_block(32, 192, 1, 1, 1, torch.nn.ReLU6),
+        (torch.randn(1, 32, 56, 56),)),
+    "linear 512->2048 + relu": lambda: (
+        LinearRelu(), (torch.randn(2, 16, 512),)),
+    "linear 2048->512 + residual + layer_norm": lambda: (
+        LinearResidualNorm(),
+        (torch.randn(2, 16, 2048), torch.randn(2, 16, 512))),
+    "attention 2x8x16x64": lambda: (
+        Attention(), tuple(torch.randn(2, 8, 16, 64) for _ in range(3))),
+}
 
 
 def alternating_medians_ms(fns, runs):
@@ -50,15 +113,20 @@ def main():
                         help="Kiln's worker threads (0: all cores)")
     parser.add_argument("--models", nargs="*", default=FUSION_MODELS,
                         choices=list(MODELS))
+    parser.add_argument("--blocks", action="store_true",
+                        help="measure the models' fused blocks one at a "
+                        "time instead")
     args = parser.parse_args()
+    table = BLOCKS if args.blocks else {name: MODELS[name]
+                                        for name in args.models}
     torch.manual_seed(0)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; "
           f"kiln threads {args.threads or 'all'}")
     print("| model | dispatches fused / unfused | MiB moved fused / unfused "
           "| fused ms | unfused ms | fused / unfused | eager ms |")
     print("|---|---|---|---|---|---|---|")
-    for name in args.models:
-        model, inputs = MODELS[name]()
+    for name, make in table.items():
+        model, inputs = make()
         model.eval()
         fused = kiln.compile(model, inputs, threads=args.threads)
         unfused = kiln.compile(model, inputs, threads=args.threads,

@@ -628,20 +628,25 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
   }
 };
 
-/// Pads the H and W dims of an NCHW tensor with `value`; `extra` adds to the
-/// bottom/right so every (ceil mode) window fits.
+/// Pads the H and W dims (the last two) of an NCHW tensor, or of its grouped
+/// [N, G, C/G, H, W] view, with `value`; `extra` adds to the bottom/right so
+/// every (ceil mode) window fits.
 Value padSpatial(OpBuilder &b, Location loc, Value input,
                  ArrayRef<int64_t> padding, ArrayRef<int64_t> extra,
                  Value value) {
   auto type = cast<RankedTensorType>(input.getType());
-  int64_t low[] = {0, 0, padding[0], padding[1]};
-  int64_t high[] = {0, 0, padding[2] + extra[0], padding[3] + extra[1]};
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> low(rank, 0), high(rank, 0);
+  low[rank - 2] = padding[0];
+  low[rank - 1] = padding[1];
+  high[rank - 2] = padding[2] + extra[0];
+  high[rank - 1] = padding[3] + extra[1];
   if (llvm::all_of(low, [](int64_t p) { return p == 0; }) &&
       llvm::all_of(high, [](int64_t p) { return p == 0; }))
     return input;
   SmallVector<int64_t> shape(type.getShape());
   SmallVector<OpFoldResult> lowFold, highFold;
-  for (int dim = 0; dim < 4; ++dim) {
+  for (int64_t dim = 0; dim < rank; ++dim) {
     shape[dim] += low[dim] + high[dim];
     lowFold.push_back(b.getIndexAttr(low[dim]));
     highFold.push_back(b.getIndexAttr(high[dim]));
@@ -676,29 +681,36 @@ struct Conv2dLowering : OpConversionPattern<Conv2dOp> {
     RankedTensorType resultType = op.getType();
     Type element = resultType.getElementType();
     Value zero = scalarConstant(rewriter, loc, element, 0);
-    Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPadding(),
-                             {0, 0}, zero);
     // The accumulator starts as the bias broadcast over N, H, W (or zero);
-    // linalg's convolutions convert their operands to its element type.
+    // linalg's convolutions convert their operands to its element type. It
+    // is built in the shape the convolution writes (grouped: [N, G, C/G, H,
+    // W]), so tiling the convolution tiles its initialization too.
     RankedTensorType accType = accumulatorType(resultType);
     Type accElement = accType.getElementType();
-    Value init;
-    if (Value bias = adaptor.getBias()) {
+    int64_t groups = op.getGroups();
+    auto initFor = [&](RankedTensorType type, Value bias) -> Value {
+      if (!bias)
+        return filled(rewriter, loc, type,
+                      scalarConstant(rewriter, loc, accElement, 0));
+      // The bias is read along the output-channel dims (1, or 1 and 2).
+      auto biasType = cast<RankedTensorType>(bias.getType());
       MLIRContext *context = rewriter.getContext();
-      init = buildGeneric(
-          rewriter, loc, accType, bias,
-          AffineMap::get(4, 0, getAffineDimExpr(1, context), context),
+      SmallVector<AffineExpr> channel;
+      for (int64_t dim = 1; dim <= biasType.getRank(); ++dim)
+        channel.push_back(getAffineDimExpr(dim, context));
+      return buildGeneric(
+          rewriter, loc, type, bias,
+          AffineMap::get(type.getRank(), 0, channel, context),
           [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
             return convertFloat(b, nestedLoc, args[0], accElement);
           });
-    } else {
-      init = filled(rewriter, loc, accType,
-                    scalarConstant(rewriter, loc, accElement, 0));
-    }
+    };
     auto strides = rewriter.getI64TensorAttr(op.getStrides());
     auto dilations = rewriter.getI64TensorAttr(op.getDilations());
-    int64_t groups = op.getGroups();
     if (groups == 1) {
+      Value input = padSpatial(rewriter, loc, adaptor.getInput(),
+                               op.getPadding(), {0, 0}, zero);
+      Value init = initFor(accType, adaptor.getBias());
       Value sum = linalg::Conv2DNchwFchwOp::create(
                       rewriter, loc, TypeRange{accType},
                       ValueRange{input, adaptor.getFilter()}, ValueRange{init},
@@ -708,8 +720,10 @@ struct Conv2dLowering : OpConversionPattern<Conv2dOp> {
       return success();
     }
     // Grouped: split channels into [groups, per-group] and use the grouped
-    // named op, then merge the groups back.
-    auto inputType = cast<RankedTensorType>(input.getType());
+    // named op, then merge the groups back. The split input is padded (not
+    // the other way round), so the convolution reads the pad directly and
+    // each workgroup pads only the slice it reads.
+    auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
     auto filterType = cast<RankedTensorType>(adaptor.getFilter().getType());
     auto split = [&](Value value, RankedTensorType type, int64_t dim) {
       SmallVector<int64_t> shape(type.getShape());
@@ -728,9 +742,23 @@ struct Conv2dLowering : OpConversionPattern<Conv2dOp> {
           rewriter, loc, RankedTensorType::get(shape, type.getElementType()),
           value, groupsOfDims);
     };
-    Value groupedInput = split(input, inputType, 1);
+    Value groupedInput =
+        padSpatial(rewriter, loc, split(adaptor.getInput(), inputType, 1),
+                   op.getPadding(), {0, 0}, zero);
     Value groupedFilter = split(adaptor.getFilter(), filterType, 0);
-    Value groupedInit = split(init, accType, 1);
+    SmallVector<int64_t> groupedShape(accType.getShape());
+    groupedShape[1] /= groups;
+    groupedShape.insert(groupedShape.begin() + 1, groups);
+    Value bias = adaptor.getBias();
+    if (bias) // [O] -> [G, O / G]
+      bias = tensor::ExpandShapeOp::create(
+          rewriter, loc,
+          RankedTensorType::get(
+              {groups, accType.getDimSize(1) / groups},
+              cast<RankedTensorType>(bias.getType()).getElementType()),
+          bias, SmallVector<ReassociationIndices>{{0, 1}});
+    Value groupedInit =
+        initFor(RankedTensorType::get(groupedShape, accElement), bias);
     auto grouped = linalg::Conv2DNgchwGfchwOp::create(
         rewriter, loc, TypeRange{groupedInit.getType()},
         ValueRange{groupedInput, groupedFilter}, ValueRange{groupedInit},

@@ -113,6 +113,14 @@ std::optional<std::pair<ArrayRef<char>, bool>> rawData(ConstantOp constant) {
   return std::make_pair(dense.getRawData(), dense.isSplat());
 }
 
+/// `type` with every dim 1: how a splat is evaluated (one element, which
+/// numpy broadcasting reads for every element of the other operands).
+RankedTensorType onesLike(RankedTensorType type) {
+  return RankedTensorType::get(SmallVector<int64_t>(type.getRank(), 1),
+                               type.getElementType());
+}
+
+/// The constant's elements; a splat's one element, as a tensor of dims 1.
 std::optional<Values> decode(ConstantOp constant) {
   auto type = cast<RankedTensorType>(constant.getType());
   Type element = type.getElementType();
@@ -128,8 +136,10 @@ std::optional<Values> decode(ConstantOp constant) {
   if (static_cast<int64_t>(data.size()) != (splat ? 1 : count) * width)
     return std::nullopt;
   Values values;
-  values.type = type;
+  values.type = splat ? onesLike(type) : type;
   values.isFloat = isa<FloatType>(element);
+  if (splat)
+    count = 1;
   auto at = [&](int64_t i) { return data.data() + (splat ? 0 : i * width); };
   if (values.isFloat) {
     auto floatType = cast<FloatType>(element);
@@ -430,27 +440,16 @@ struct GraphFoldConstants
     int64_t bytes = bytesOf(type);
     if (!allSplats && bytes > kAlwaysFoldBytes && bytes > maxGrowth * largest)
       return failure();
-    // Every evaluated op maps splats to a splat: compute one element, on
-    // tensors whose dims are all 1.
-    auto evaluatedType = [&](RankedTensorType original) {
-      if (!allSplats)
-        return original;
-      return RankedTensorType::get(SmallVector<int64_t>(original.getRank(), 1),
-                                   original.getElementType());
-    };
     SmallVector<Values> inputs;
     for (ConstantOp constant : constants) {
       std::optional<Values> values = decode(constant);
       if (!values)
         return failure();
-      if (allSplats) {
-        values->floats.resize(values->isFloat ? 1 : 0);
-        values->ints.resize(values->isFloat ? 0 : 1);
-        values->type = evaluatedType(values->type);
-      }
       inputs.push_back(std::move(*values));
     }
-    std::optional<Values> result = evaluate(op, inputs, evaluatedType(type));
+    // Every evaluated op maps splats to a splat: one element is computed.
+    std::optional<Values> result =
+        evaluate(op, inputs, allSplats ? onesLike(type) : type);
     if (!result)
       return failure();
 

@@ -303,8 +303,8 @@ struct Fuser {
   /// first that needs a copy). Returns whether the group grew.
   bool takeProducers(Group &group, bool recompute) {
     bool grew = false;
-    for (Operation *member : SmallVector<Operation *>(group.members.begin(),
-                                                      group.members.end())) {
+    for (Operation *member :
+         SmallVector<Operation *>(group.members.begin(), group.members.end())) {
       LoopKind memberKind = loopKind(member);
       // A contraction or window reads each input element many times.
       if (memberKind == LoopKind::Contraction || memberKind == LoopKind::Window)

@@ -24,6 +24,7 @@ def CpuPrepareKernels : Pass<"cpu-prepare-kernels", "::mlir::ModuleOp"> {
   ];
   let dependentDialects = [
     "::mlir::bufferization::BufferizationDialect",
+    "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
   ];

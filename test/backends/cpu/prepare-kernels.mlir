@@ -174,3 +174,4 @@ module {
     return %y : tensor<4x4096xf32>
   }
 }
+

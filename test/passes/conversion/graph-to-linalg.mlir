@@ -247,16 +247,34 @@ func.func @conv2d(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4
 // -----
 
 // Grouped (here depthwise) conv2d: channels split into [groups, per group].
+// The accumulator is made in the grouped shape (not reshaped into it), so
+// tiling the convolution tiles its initialization.
 // CHECK-LABEL: func.func @conv2d_grouped
-// CHECK: %[[FILL:.*]] = linalg.fill
 // CHECK: %[[X:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2], [3], [4]] output_shape [2, 8, 1, 10, 10]
 // CHECK: %[[W:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2], [3], [4]] output_shape [8, 1, 1, 3, 3]
-// CHECK: %[[O:.*]] = tensor.expand_shape %[[FILL]] {{\[}}[0], [1, 2], [3], [4]] output_shape [2, 8, 1, 8, 8]
+// CHECK: %[[O:.*]] = linalg.fill {{.*}} -> tensor<2x8x1x8x8xf32>
 // CHECK: %[[C:.*]] = linalg.conv_2d_ngchw_gfchw {{.*}} ins(%[[X]], %[[W]] : {{.*}}) outs(%[[O]] :
 // CHECK: tensor.collapse_shape %[[C]] {{\[}}[0], [1, 2], [3], [4]] : tensor<2x8x1x8x8xf32> into tensor<2x8x8x8xf32>
 func.func @conv2d_grouped(%x: tensor<2x8x10x10xf32>, %w: tensor<8x1x3x3xf32>) -> tensor<2x8x8x8xf32> {
   %0 = graph.conv2d %x, %w groups = 8 : (tensor<2x8x10x10xf32>, tensor<8x1x3x3xf32>) -> tensor<2x8x8x8xf32>
   return %0 : tensor<2x8x8x8xf32>
+}
+
+// -----
+
+// Grouped with padding and a bias: the groups are split first, then padded
+// (the convolution reads the pad directly, so tiles pad only what they
+// read), and the bias is read as [groups, per group].
+// CHECK-LABEL: func.func @conv2d_grouped_padded
+// CHECK-SAME: (%[[IN:.*]]: tensor<1x4x6x6xf32>, %{{.*}}: tensor<4x1x3x3xf32>, %[[B:.*]]: tensor<4xf32>)
+// CHECK: %[[SPLIT:.*]] = tensor.expand_shape %[[IN]] {{\[}}[0], [1, 2], [3], [4]] output_shape [1, 4, 1, 6, 6]
+// CHECK: %[[P:.*]] = tensor.pad %[[SPLIT]] low[0, 0, 0, 1, 1] high[0, 0, 0, 1, 1]
+// CHECK: %[[GB:.*]] = tensor.expand_shape %[[B]] {{\[}}[0, 1]] output_shape [4, 1]
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%[[GB]] : tensor<4x1xf32>) outs(%{{.*}} : tensor<1x4x1x6x6xf32>)
+// CHECK: linalg.conv_2d_ngchw_gfchw {{.*}} ins(%[[P]], %{{.*}} : {{.*}}) outs(%[[INIT]] :
+func.func @conv2d_grouped_padded(%x: tensor<1x4x6x6xf32>, %w: tensor<4x1x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x6x6xf32> {
+  %0 = graph.conv2d %x, %w, %b padding = [1, 1, 1, 1] groups = 4 : (tensor<1x4x6x6xf32>, tensor<4x1x3x3xf32>, tensor<4xf32>) -> tensor<1x4x6x6xf32>
+  return %0 : tensor<1x4x6x6xf32>
 }
 
 // -----

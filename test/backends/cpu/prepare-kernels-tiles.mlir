@@ -1,0 +1,65 @@
+// cpu-prepare-kernels: which loops a kernel splits over workgroups.
+// RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(cpu-prepare-kernels{min-workgroup-iterations=2304})" | FileCheck %s
+
+// A padded convolution splits output rows before output channels: a tile of
+// channels would pad the whole input, a band of rows pads only its band.
+// (8 workgroups here: 18432 iterations, at least 2304 each.)
+// CHECK-LABEL: func.func @conv_rows
+// CHECK: scf.forall (%{{.*}}, %[[ROW:.*]]) in (1, 8)
+// CHECK: tensor.pad %{{.*}} low[0, 0, %{{.*}}, 1] high[0, 0, %{{.*}}, 1]
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x8x1x8xf32>)
+module {
+  func.func @conv_rows(%x: tensor<1x4x8x8xf32>, %w: tensor<8x4x3x3xf32>) -> tensor<1x8x8x8xf32> {
+    %zero = arith.constant 0.0 : f32
+    %p = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+    ^bb0(%i: index, %j: index, %k: index, %l: index):
+      tensor.yield %zero : f32
+    } : tensor<1x4x8x8xf32> to tensor<1x4x10x10xf32>
+    %e = tensor.empty() : tensor<1x8x8x8xf32>
+    %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+    %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%p, %w : tensor<1x4x10x10xf32>, tensor<8x4x3x3xf32>) outs(%acc : tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+    return %0 : tensor<1x8x8x8xf32>
+  }
+}
+
+// -----
+
+// A matmul with its epilogue keeps the innermost loop (n) whole: tiles
+// stream B along it. 32 rows, 32 workgroups, though 64 would be allowed.
+// CHECK-LABEL: func.func @matmul_rows
+// CHECK: scf.forall (%{{.*}}) in (32)
+// CHECK-NOT: scf.forall (
+module {
+  func.func @matmul_rows(%x: tensor<32x64xf32>, %w: tensor<64x2048xf32>) -> tensor<32x2048xf32> {
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<32x2048xf32>
+    %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<32x2048xf32>) -> tensor<32x2048xf32>
+    %0 = linalg.matmul ins(%x, %w : tensor<32x64xf32>, tensor<64x2048xf32>) outs(%acc : tensor<32x2048xf32>) -> tensor<32x2048xf32>
+    %1 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%0 : tensor<32x2048xf32>) outs(%e : tensor<32x2048xf32>) {
+    ^bb0(%m: f32, %o: f32):
+      %r = arith.maximumf %m, %zero : f32
+      linalg.yield %r : f32
+    } -> tensor<32x2048xf32>
+    return %1 : tensor<32x2048xf32>
+  }
+}
+
+// -----
+
+// A grouped convolution's result is stored in its grouped shape into a view
+// of the output binding: written in place, no copy after the workgroups.
+// CHECK-LABEL: func.func @grouped_store
+// CHECK-SAME: %[[OUT:[^:]*]]: memref<1x4x6x6xf32>)
+// CHECK: %[[R:.*]] = linalg.generic
+// CHECK: %[[VIEW:.*]] = memref.expand_shape %[[OUT]] {{\[}}[0], [1, 2], [3], [4]]
+// CHECK: bufferization.materialize_in_destination %[[R]] in restrict writable %[[VIEW]] : (tensor<1x4x1x6x6xf32>
+module {
+  func.func @grouped_store(%x: tensor<1x4x1x8x8xf32>, %w: tensor<4x1x1x3x3xf32>) -> tensor<1x4x6x6xf32> {
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<1x4x1x6x6xf32>
+    %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x1x6x6xf32>) -> tensor<1x4x1x6x6xf32>
+    %0 = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x4x1x8x8xf32>, tensor<4x1x1x3x3xf32>) outs(%acc : tensor<1x4x1x6x6xf32>) -> tensor<1x4x1x6x6xf32>
+    %1 = tensor.collapse_shape %0 [[0], [1, 2], [3], [4]] : tensor<1x4x1x6x6xf32> into tensor<1x4x6x6xf32>
+    return %1 : tensor<1x4x6x6xf32>
+  }
+}
