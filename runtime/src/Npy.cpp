@@ -187,7 +187,13 @@ std::string readFile(const std::string &path) {
   std::ifstream file(path, std::ios::binary);
   if (!file)
     throw Error("cannot open '" + path + "': " + std::strerror(errno));
-  return std::string(std::istreambuf_iterator<char>(file), {});
+  // Whole buffers at a time: a character iterator took 136M instructions
+  // (callgrind) to read a 4 MB file.
+  std::ostringstream bytes;
+  bytes << file.rdbuf();
+  if (file.bad())
+    throw Error("cannot read '" + path + "': " + std::strerror(errno));
+  return std::move(bytes).str();
 }
 
 uint32_t readLittleEndian(const std::string &bytes, size_t offset,
