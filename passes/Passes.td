@@ -84,7 +84,8 @@ def GraphFoldConstants : Pass<"graph-fold-constants", "::mlir::func::FuncOp"> {
     computed in double precision and rounded once to the element type.
     An op is left alone when its result would be larger than
     `max-growth` times its largest operand (a broadcast that would bloat the
-    artifact) or when it is not one of the evaluated ops.
+    artifact), has more than 2^26 elements (the host computes in double), or
+    is not one of the evaluated ops.
   }];
   let options = [
     Option<"maxGrowth", "max-growth", "int64_t", /*default=*/"1",

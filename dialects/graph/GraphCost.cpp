@@ -69,22 +69,10 @@ LoopKind loopKind(Operation *op) {
       .Default([](Operation *) { return LoopKind::Elementwise; });
 }
 
-llvm::StringRef stringifyLoopKind(LoopKind kind) {
-  switch (kind) {
-  case LoopKind::Elementwise:
-    return "elementwise";
-  case LoopKind::Reduction:
-    return "reduction";
-  case LoopKind::Contraction:
-    return "contraction";
-  case LoopKind::Window:
-    return "window";
-  case LoopKind::DataMovement:
-    return "data movement";
-  case LoopKind::Host:
-    return "host";
-  }
-  llvm_unreachable("unknown loop kind");
+bool isCheapToRecompute(Operation *op) {
+  return loopKind(op) == LoopKind::Elementwise &&
+         !isa<ExpOp, LogOp, TanhOp, SigmoidOp, SiluOp, ErfOp, GeluOp, PowOp>(
+             op);
 }
 
 } // namespace kiln::graph

@@ -43,8 +43,11 @@ enum class LoopKind {
 
 LoopKind loopKind(mlir::Operation *op);
 
-/// A printable name for a loop kind ("elementwise", "contraction", ...).
-llvm::StringRef stringifyLoopKind(LoopKind kind);
+/// Whether recomputing `op` per element read costs about as much as reading
+/// a stored value: elementwise arithmetic, comparisons, casts, square roots;
+/// not exponentials, logarithms and their kin (polynomials of tens of
+/// instructions), nor anything that is not elementwise.
+bool isCheapToRecompute(mlir::Operation *op);
 
 } // namespace kiln::graph
 

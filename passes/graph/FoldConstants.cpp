@@ -35,6 +35,10 @@ namespace {
 /// Results this small always fold, whatever their operands' sizes.
 constexpr int64_t kAlwaysFoldBytes = 4096;
 
+/// Results with more elements are left to the kernels: evaluating holds
+/// each operand and the result as doubles (8 bytes an element) on the host.
+constexpr int64_t kMaxFoldElements = int64_t(1) << 26;
+
 /// A constant's elements in a type the host computes with.
 struct Values {
   RankedTensorType type;
@@ -196,6 +200,8 @@ Values gathered(const Values &values, ArrayRef<int64_t> indices,
   Values result;
   result.type = type;
   result.isFloat = values.isFloat;
+  (values.isFloat ? result.floats.reserve(indices.size())
+                  : result.ints.reserve(indices.size()));
   if (values.isFloat)
     for (int64_t index : indices)
       result.floats.push_back(values.floats[index]);
@@ -438,7 +444,9 @@ struct GraphFoldConstants
     }
     // A broadcast must not bloat the artifact.
     int64_t bytes = bytesOf(type);
-    if (!allSplats && bytes > kAlwaysFoldBytes && bytes > maxGrowth * largest)
+    if (!allSplats &&
+        ((bytes > kAlwaysFoldBytes && bytes > maxGrowth * largest) ||
+         type.getNumElements() > kMaxFoldElements))
       return failure();
     SmallVector<Values> inputs;
     for (ConstantOp constant : constants) {

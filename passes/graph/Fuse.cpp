@@ -68,15 +68,6 @@ int64_t elementsOf(Value value) {
   return cast<RankedTensorType>(value.getType()).getNumElements();
 }
 
-/// Elementwise ops whose recomputation per broadcast element costs about as
-/// much as reading a stored value: arithmetic, comparisons, casts, square
-/// roots. Exponentials, logarithms and their kin are not.
-bool isCheapElementwise(Operation *op) {
-  return loopKind(op) == LoopKind::Elementwise &&
-         !isa<ExpOp, LogOp, TanhOp, SigmoidOp, SiluOp, ErfOp, GeluOp, PowOp>(
-             op);
-}
-
 /// The rows a reduction works on: it reduces axes [axis, rank) of an input
 /// whose dims before `axis` are these.
 using Rows = SmallVector<int64_t, 4>;
@@ -351,7 +342,7 @@ struct Fuser {
       return false;
     // A result the member broadcasts is recomputed per read element.
     if (elementsOf(producer->getResult(0)) < elementsOf(member->getResult(0)) &&
-        !isCheapElementwise(producer) && kind != LoopKind::Reduction)
+        !isCheapToRecompute(producer) && kind != LoopKind::Reduction)
       return false;
     // A contraction or window in the group would recompute it per read.
     for (Operation *user : producer->getUsers()) {

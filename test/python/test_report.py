@@ -96,3 +96,46 @@ def test_unwritable_report_path(tmp_path):
                      check=False)
     assert result.returncode == 1
     assert "cannot write" in result.stderr and "r.json" in result.stderr
+
+
+@pytest.mark.parametrize("fusion", [True, False], ids=["fused", "unfused"])
+def test_fused_graph_with_folded_weights_and_reshaped_outputs(fusion):
+    """Fusion's graph rewrites, end to end against numpy: a batch norm folded
+    into its convolution (and a transposed weight folded), a reshape sunk
+    below the elementwise ops after a matmul, and a result returned both
+    through a reshape (written into a view of its output) and directly."""
+    g = kiln.Graph()
+    x = g.input("x", (1, 2, 6, 6))
+    w = RNG.standard_normal((4, 2, 3, 3)).astype(np.float32)
+    scale, shift, mean = (RNG.standard_normal(4).astype(np.float32)
+                          for _ in range(3))
+    var = RNG.uniform(0.5, 2.0, 4).astype(np.float32)
+    fc = RNG.standard_normal((3, 4 * 36)).astype(np.float32)
+    conv = g.conv2d(x, g.constant(w), padding=(1, 1, 1, 1))
+    norm = g.relu(g.batch_norm(conv, g.constant(scale), g.constant(shift),
+                               g.constant(mean), g.constant(var)))
+    flat = g.reshape(norm, (1, 4 * 36))
+    logits = g.matmul(flat, g.transpose(g.constant(fc), (1, 0)))
+    viewed = g.reshape(logits, (1, 3, 1))
+    g.output(g.tanh(viewed), g.reshape(norm, (4, 36)), norm)
+    compiled = kiln.compile(g, fusion=fusion)
+    ops = [d["ops"] for d in compiled.report()["dispatches"]]
+    assert ("graph.batch_norm" in sum(ops, [])) == (not fusion)
+    assert "graph.transpose" not in sum(ops, [])  # folded either way
+
+    data = RNG.standard_normal((1, 2, 6, 6)).astype(np.float32)
+    padded = np.pad(data, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3),
+                                                       axis=(2, 3))
+    expected_conv = np.einsum("nchwij,ocij->nohw", windows, w)
+    expected_norm = np.maximum(
+        (expected_conv - mean[:, None, None]) / np.sqrt(var[:, None, None] +
+                                                        1e-5)
+        * scale[:, None, None] + shift[:, None, None], 0)
+    expected_logits = expected_norm.reshape(1, -1) @ fc.T
+    out, view, same = compiled(data)
+    np.testing.assert_allclose(out, np.tanh(expected_logits).reshape(1, 3, 1),
+                               rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(view, expected_norm.reshape(4, 36), rtol=1e-4,
+                               atol=1e-5)
+    np.testing.assert_array_equal(view.reshape(1, 4, 6, 6), same)

@@ -184,9 +184,9 @@ SmallVector<SplitCost> splitCosts(TilingInterface root) {
   SmallVector<utils::IteratorType> iterators = root.getLoopIteratorTypes();
   SmallVector<SplitCost> costs(iterators.size(), SplitCost::None);
   // In a kernel that reduces (a matmul, a convolution), each tile streams
-  // its operands along the innermost loop: splitting that loop was measured
-  // 20% slower on a 32x512x2048 matmul, so it is split only when it is the
-  // sole parallel loop.
+  // its operands along the innermost loop: splitting that loop made a
+  // 32x512x2048 matmul with its epilogue take 6.4 ms instead of 5.0, so it
+  // is split only when it is the sole parallel loop.
   bool reduces = false;
   root->getParentOp()->walk(
       [&](linalg::LinalgOp op) { reduces |= op.getNumReductionLoops() > 0; });
