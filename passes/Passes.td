@@ -55,9 +55,9 @@ def GraphFuse : Pass<"graph-fuse", "::mlir::func::FuncOp"> {
     elementwise producers with users elsewhere are recomputed. Never fused:
     producers into contractions or pooling, two contractions, reductions
     over different axes, transcendental producers that are broadcast, data
-    movement. Reshapes first sink below the elementwise ops that read them,
-    so a view does not cut a chain. docs/fusion.md lists the rules with
-    their reasons.
+    movement. Reshapes (and transposes, where free) first sink below the
+    elementwise ops that read them, so they do not cut a chain.
+    docs/fusion.md lists the rules with their reasons.
   }];
 }
 

@@ -26,9 +26,11 @@
 // broadcast element); data movement (transpose, slice, concat, pad,
 // gather), which stays a kernel of its own.
 //
-// Before grouping, reshapes sink below the elementwise ops that read them:
-// a reshape is a view, but it sits between ops and would cut a chain
-// (PyTorch's linear on a 3-D input is view -> mm -> view -> bias, ReLU).
+// Before grouping, reshapes and transposes sink below the elementwise ops
+// that read them when that costs nothing: a reshape is a view, but it sits
+// between ops and would cut a chain (PyTorch's linear on a 3-D input is
+// view -> mm -> view -> bias, ReLU); a transpose back to batch-first would
+// separate attention's output projection from its residual add.
 //
 // Groups are convex by construction, so no dispatch ever depends on itself:
 // a member other than the root has all its users in the group (a producer
@@ -127,68 +129,134 @@ Value viewAs(RewriterBase &rewriter, Value value, ArrayRef<int64_t> shape,
   return ReshapeOp::create(rewriter, user->getLoc(), type, value);
 }
 
-/// elementwise(reshape(x), others...) -> reshape(elementwise(x, others'...))
-/// when every other operand can be read in x's shape: a splat, a value of
-/// the full shape (viewed back, for free), or a broadcast operand whose dims
-/// the reshape leaves alone (it only merges or splits leading dims). Ops
-/// are visited once, in program order, so a reshape travels down a chain and
-/// the views it leaves on other operands are never sunk back.
-void sinkReshapes(Block &body) {
+/// `value` read in the layout before `transpose`, for free: the input of
+/// the same transpose of it, or an existing inverse transpose before `user`;
+/// null when neither exists (a new transpose would be a kernel of its own).
+Value untransposed(Value value, TransposeOp transpose, Operation *user) {
+  ArrayRef<int64_t> perm = transpose.getPerm();
+  if (auto same = value.getDefiningOp<TransposeOp>())
+    if (same.getPerm() == perm)
+      return same.getInput();
+  SmallVector<int64_t> inverse(perm.size());
+  for (auto [dim, from] : llvm::enumerate(perm))
+    inverse[from] = dim;
+  for (Operation *other : value.getUsers())
+    if (auto existing = dyn_cast<TransposeOp>(other))
+      if (existing.getPerm() == ArrayRef<int64_t>(inverse) &&
+          existing->getBlock() == user->getBlock() &&
+          existing->isBeforeInBlock(user))
+        return existing;
+  return nullptr;
+}
+
+/// elementwise(layout(x), others...) -> layout(elementwise(x, others'...))
+/// for a reshape or a transpose `layout` that produces a full-shape operand,
+/// when every other operand reads the same way in x's layout: a splat
+/// (resized), a broadcast operand over dims the layout leaves alone, or a
+/// full-shape value that is free in x's layout (viewed back for a reshape;
+/// an existing inverse transpose for a transpose). A transpose moves only
+/// from its single reader, so no transpose is added. Only operand `only`
+/// is considered when given. Returns the new elementwise op and which of
+/// its operands is x, or null.
+std::pair<Operation *, unsigned>
+sinkLayout(IRRewriter &rewriter, Operation *op,
+           std::optional<unsigned> only = std::nullopt) {
+  if (!isa<GraphDialect>(op->getDialect()) ||
+      loopKind(op) != LoopKind::Elementwise ||
+      isa<BatchNormOp, BroadcastToOp>(op) || op->getNumResults() != 1)
+    return {nullptr, 0};
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  ArrayRef<int64_t> after = resultType.getShape();
+  Operation *layout = nullptr;
+  unsigned index = 0;
+  for (OpOperand &operand : op->getOpOperands()) {
+    if (only && operand.getOperandNumber() != *only)
+      continue;
+    Operation *producer = operand.get().getDefiningOp();
+    if (shapeOf(operand.get()) == after &&
+        (isa_and_nonnull<ReshapeOp>(producer) ||
+         (isa_and_nonnull<TransposeOp>(producer) && producer->hasOneUse()))) {
+      layout = producer;
+      index = operand.getOperandNumber();
+      break;
+    }
+  }
+  if (!layout)
+    return {nullptr, 0};
+  auto transpose = dyn_cast<TransposeOp>(layout);
+  ArrayRef<int64_t> before = shapeOf(layout->getOperand(0));
+  // A broadcast operand covers the trailing dims; it reads the same way if
+  // the layout leaves those dims as they are.
+  auto keepsTrailing = [&](size_t rank) {
+    if (rank > before.size())
+      return false;
+    if (!transpose)
+      return before.take_back(rank) == after.take_back(rank);
+    ArrayRef<int64_t> perm = transpose.getPerm();
+    for (size_t dim = perm.size() - rank; dim < perm.size(); ++dim)
+      if (perm[dim] != static_cast<int64_t>(dim))
+        return false;
+    return true;
+  };
+  rewriter.setInsertionPoint(op);
+  SmallVector<Value> operands;
+  for (Value operand : op->getOperands()) {
+    auto type = cast<RankedTensorType>(operand.getType());
+    auto beforeType = RankedTensorType::get(before, type.getElementType());
+    if (isSplatConstant(operand)) {
+      auto splat = cast<DenseElementsAttr>(
+          operand.getDefiningOp<ConstantOp>().getValue());
+      operands.push_back(ConstantOp::create(rewriter, op->getLoc(),
+                                            splat.resizeSplat(beforeType)));
+    } else if (type.getShape() != after && keepsTrailing(type.getRank())) {
+      operands.push_back(operand); // Broadcasts the same way in x's layout.
+    } else if (type.getShape() == after && !transpose) {
+      operands.push_back(viewAs(rewriter, operand, before, op));
+    } else if (Value free = type.getShape() == after
+                                ? untransposed(operand, transpose, op)
+                                : Value()) {
+      operands.push_back(free);
+    } else {
+      return {nullptr, 0}; // What was made so far is dead; cleanup removes it.
+    }
+  }
+  Operation *sunk = rewriter.clone(*op);
+  sunk->setOperands(operands);
+  sunk->getResult(0).setType(
+      RankedTensorType::get(before, resultType.getElementType()));
+  Operation *moved = rewriter.clone(*layout);
+  moved->setOperands(sunk->getResult(0));
+  moved->getResult(0).setType(resultType);
+  rewriter.replaceOp(op, moved->getResults());
+  if (layout->use_empty())
+    rewriter.eraseOp(layout);
+  return {sunk, index};
+}
+
+/// Reshapes and transposes sink below the elementwise ops that read them
+/// (sinkLayout). Ops are visited once, in program order, so a layout op
+/// travels down a chain and the views left on other operands are never
+/// sunk back; where the moved layout op read another one (a transpose of a
+/// reshape), that one sinks right after it.
+void sinkLayouts(Block &body) {
   IRRewriter rewriter(body.getParentOp()->getContext());
   for (Operation &op : llvm::make_early_inc_range(body)) {
-    if (!isa<GraphDialect>(op.getDialect()) ||
-        loopKind(&op) != LoopKind::Elementwise ||
-        isa<BatchNormOp, BroadcastToOp>(op) || op.getNumResults() != 1)
-      continue;
-    auto resultType = cast<RankedTensorType>(op.getResult(0).getType());
-    ArrayRef<int64_t> after = resultType.getShape();
-    ReshapeOp reshape;
-    for (Value operand : op.getOperands())
-      if (auto candidate = operand.getDefiningOp<ReshapeOp>())
-        if (candidate.getType().getShape() == after) {
-          reshape = candidate;
-          break;
-        }
-    if (!reshape)
-      continue;
-    ArrayRef<int64_t> before =
-        cast<RankedTensorType>(reshape.getInput().getType()).getShape();
-    auto readable = [&](Value operand) {
-      ArrayRef<int64_t> shape = shapeOf(operand);
-      return shape == after || isSplatConstant(operand) ||
-             (shape.size() <= before.size() &&
-              before.take_back(shape.size()) == after.take_back(shape.size()));
-    };
-    if (!llvm::all_of(op.getOperands(), readable))
-      continue;
-    rewriter.setInsertionPoint(&op);
-    SmallVector<Value> operands;
-    for (Value operand : op.getOperands()) {
-      auto type = cast<RankedTensorType>(operand.getType());
-      if (type.getShape() != after) {
-        operands.push_back(operand); // Broadcasts the same way in x's shape.
-        continue;
-      }
-      operands.push_back(viewAs(rewriter, operand, before, &op));
-    }
-    Operation *sunk = rewriter.clone(op);
-    sunk->setOperands(operands);
-    sunk->getResult(0).setType(
-        RankedTensorType::get(before, resultType.getElementType()));
-    rewriter.replaceOpWithNewOp<ReshapeOp>(&op, resultType, sunk->getResult(0));
+    auto [sunk, index] = sinkLayout(rewriter, &op);
+    while (sunk)
+      std::tie(sunk, index) = sinkLayout(rewriter, sunk, index);
   }
-  // Views of views collapse; views nothing reads go.
+  // Views of views collapse; views, and splats, nothing reads go.
   for (Operation &op : llvm::make_early_inc_range(body))
     if (auto view = dyn_cast<ReshapeOp>(op))
       if (auto inner = view.getInput().getDefiningOp<ReshapeOp>())
         view.getInputMutable().assign(inner.getInput());
-  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
-    if (auto view = dyn_cast<ReshapeOp>(op)) {
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body))) {
+    if (auto view = dyn_cast<ReshapeOp>(op))
       if (view.getInput().getType() == view.getType())
         view.replaceAllUsesWith(view.getInput());
-      if (view.use_empty())
-        view.erase();
-    }
+    if (isa<ReshapeOp, ConstantOp>(op) && op.use_empty())
+      op.erase();
+  }
 }
 
 struct Group {
@@ -380,7 +448,7 @@ struct Fuser {
 struct GraphFuse : kiln::impl::GraphFuseBase<GraphFuse> {
   void runOnOperation() override {
     Block &body = getOperation().getBody().front();
-    sinkReshapes(body);
+    sinkLayouts(body);
     Fuser().run(body);
   }
 };

@@ -343,8 +343,10 @@ func.func @pooling(%x: tensor<1x2x8x8xf32>) -> tensor<1x2x4x4xf32> {
 // -----
 
 // Never: data movement joins a kernel. Reshapes stay outside (sunk below
-// the elementwise op that read them).
+// the elementwise op that read them, y viewed to match); the transpose
+// stays before the add, as y has no transposed copy.
 // CHECK-LABEL: func.func @data_movement
+// CHECK-SAME: (%[[X:.*]]: tensor<4x8xf32>, %[[Y:.*]]: tensor<32xf32>)
 // CHECK: %[[N:.*]] = graph.dispatch
 // CHECK-NEXT: ^bb0
 // CHECK-NEXT: graph.neg
@@ -353,16 +355,17 @@ func.func @pooling(%x: tensor<1x2x8x8xf32>) -> tensor<1x2x4x4xf32> {
 // CHECK-NEXT: ^bb0
 // CHECK-NEXT: graph.transpose
 // CHECK-NEXT: graph.yield
-// CHECK: %[[E:.*]] = graph.dispatch(%[[T]])
+// CHECK: %[[YV:.*]] = graph.reshape %[[Y]] : tensor<32xf32> -> tensor<8x4xf32>
+// CHECK: %[[E:.*]] = graph.dispatch(%[[T]], %[[YV]])
 // CHECK-NEXT: ^bb0
-// CHECK-NEXT: graph.exp
+// CHECK-NEXT: graph.add
 // CHECK-NEXT: graph.yield
 // CHECK: graph.reshape %[[E]]
-func.func @data_movement(%x: tensor<4x8xf32>) -> tensor<32xf32> {
+func.func @data_movement(%x: tensor<4x8xf32>, %y: tensor<32xf32>) -> tensor<32xf32> {
   %0 = graph.neg %x : tensor<4x8xf32>
   %1 = graph.transpose %0 perm = [1, 0] : tensor<4x8xf32> -> tensor<8x4xf32>
   %2 = graph.reshape %1 : tensor<8x4xf32> -> tensor<32xf32>
-  %3 = graph.exp %2 : tensor<32xf32>
+  %3 = graph.add %2, %y : (tensor<32xf32>, tensor<32xf32>) -> tensor<32xf32>
   return %3 : tensor<32xf32>
 }
 
@@ -410,5 +413,83 @@ func.func @reshape_stays(%x: tensor<8xf32>, %b: tensor<2x1xf32>) -> tensor<2x4xf
   %0 = graph.neg %x : tensor<8xf32>
   %1 = graph.reshape %0 : tensor<8xf32> -> tensor<2x4xf32>
   %2 = graph.add %1, %b : (tensor<2x4xf32>, tensor<2x1xf32>) -> tensor<2x4xf32>
+  return %2 : tensor<2x4xf32>
+}
+
+// -----
+
+// Transposes sink too when that is free: here the residual is already
+// available in the pre-transpose layout (PyTorch's batch-first attention
+// transposes its input at the start), so the residual add rides on the
+// output projection and the transpose moves after it.
+// CHECK-LABEL: func.func @transpose_in_epilogue
+// CHECK: %[[XT:.*]] = graph.dispatch
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: graph.transpose
+// CHECK-NEXT: graph.yield
+// CHECK: %[[FLAT:.*]] = graph.reshape %[[XT]] : tensor<4x2x8xf32> -> tensor<8x8xf32>
+// CHECK: %[[MM:.*]] = graph.dispatch(%[[FLAT]], %{{.*}})
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: tensor<8x8xf32>, %{{.*}}: tensor<8x8xf32>):
+// CHECK-NEXT: graph.matmul
+// CHECK-NEXT: graph.add {{.*}}, %[[IN]] : (tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<8x8xf32>
+// CHECK-NEXT: graph.yield
+// CHECK: %[[V:.*]] = graph.reshape %[[MM]] : tensor<8x8xf32> -> tensor<4x2x8xf32>
+// CHECK: %[[T:.*]] = graph.dispatch(%[[V]])
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: graph.transpose
+// CHECK-NEXT: graph.yield
+// CHECK: graph.dispatch(%[[T]], %{{.*}})
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: graph.layer_norm
+func.func @transpose_in_epilogue(%x: tensor<2x4x8xf32>, %w: tensor<8x8xf32>, %g: tensor<8xf32>) -> tensor<2x4x8xf32> {
+  %xt = graph.transpose %x perm = [1, 0, 2] : tensor<2x4x8xf32> -> tensor<4x2x8xf32>
+  %flat = graph.reshape %xt : tensor<4x2x8xf32> -> tensor<8x8xf32>
+  %m = graph.matmul %flat, %w : (tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<8x8xf32>
+  %v = graph.reshape %m : tensor<8x8xf32> -> tensor<4x2x8xf32>
+  %t = graph.transpose %v perm = [1, 0, 2] : tensor<4x2x8xf32> -> tensor<2x4x8xf32>
+  %r = graph.add %t, %x : (tensor<2x4x8xf32>, tensor<2x4x8xf32>) -> tensor<2x4x8xf32>
+  %n = graph.layer_norm %r, %g, %g axis = 2 : tensor<2x4x8xf32>, tensor<8xf32>
+  return %n : tensor<2x4x8xf32>
+}
+
+// -----
+
+// A transpose stays where sinking it would add one: the other operand has
+// no transposed copy, or the transpose has another reader.
+// CHECK-LABEL: func.func @transpose_stays
+// CHECK: %[[T:.*]] = graph.dispatch
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: graph.transpose
+// CHECK: graph.dispatch(%[[T]], %{{.*}})
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: graph.add
+// CHECK: graph.dispatch(%[[T]])
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: graph.constant
+// CHECK-NEXT: graph.mul
+func.func @transpose_stays(%x: tensor<4x8xf32>, %y: tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<8x4xf32>) {
+  %two = graph.constant dense<2.0> : tensor<8x4xf32>
+  %t = graph.transpose %x perm = [1, 0] : tensor<4x8xf32> -> tensor<8x4xf32>
+  %a = graph.add %t, %y : (tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<8x4xf32>
+  %b = graph.mul %t, %two : (tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<8x4xf32>
+  return %a, %b : tensor<8x4xf32>, tensor<8x4xf32>
+}
+
+// -----
+
+// A full-shape splat is resized to the layout before the reshape, so the
+// sunk op still broadcasts correctly.
+// CHECK-LABEL: func.func @splat_through_reshape
+// CHECK: graph.dispatch
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: graph.neg {{.*}} : tensor<8xf32>
+// CHECK-NEXT: graph.constant dense<3.000000e+00> : tensor<8xf32>
+// CHECK-NEXT: graph.mul {{.*}} : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+// CHECK: graph.reshape {{.*}} : tensor<8xf32> -> tensor<2x4xf32>
+func.func @splat_through_reshape(%x: tensor<8xf32>) -> tensor<2x4xf32> {
+  %three = graph.constant dense<3.0> : tensor<2x4xf32>
+  %0 = graph.neg %x : tensor<8xf32>
+  %1 = graph.reshape %0 : tensor<8xf32> -> tensor<2x4xf32>
+  %2 = graph.mul %1, %three : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
   return %2 : tensor<2x4xf32>
 }
