@@ -38,8 +38,8 @@ def GraphFormDispatches : Pass<"graph-form-dispatches", "::mlir::func::FuncOp"> 
     `graph.reshape`, which are data and views) into its own `graph.dispatch`
     region, the unit that becomes one kernel. Splat constants it reads are
     copied into the region, so kernels see them as scalars; other values
-    become the region's inputs. This is the one-op-per-kernel rule the fusion
-    pass replaces.
+    become the region's inputs. This is the compile without fusion
+    (`kiln-compile --no-fusion`); `graph-fuse` forms the fused regions.
   }];
 }
 

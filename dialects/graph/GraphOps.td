@@ -589,7 +589,8 @@ def Graph_DispatchOp : Graph_Op<"dispatch", [IsolatedFromAbove,
     A dispatch region: its body becomes one kernel, launched over a grid of
     workgroups. The region is isolated from above; the values it reads are
     its `inputs` (the entry block's arguments) and it yields its results.
-    `graph-form-dispatches` creates them; fusion grows them.
+    `graph-fuse` creates them (several ops each); `graph-form-dispatches`
+    makes one per op (`--no-fusion`).
     ```mlir
     %y = graph.dispatch (%x, %b) : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32> {
     ^bb0(%in: tensor<4x8xf32>, %bias: tensor<8xf32>):
