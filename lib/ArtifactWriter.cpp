@@ -10,6 +10,7 @@
 #include "lib/ArtifactWriter.h"
 
 #include "dialects/exec/ExecOps.h"
+#include "dialects/graph/GraphOps.h"
 #include "kiln/Backend.h"
 #include "kiln/runtime/Artifact.h"
 
@@ -76,11 +77,6 @@ FailureOr<std::string> constantBytes(exec::ConstantOp op) {
 
 } // namespace
 
-uint64_t byteSize(MemRefType type) {
-  unsigned bits = type.getElementTypeBitWidth();
-  return type.getNumElements() * ((bits + 7) / 8);
-}
-
 FailureOr<std::string> writeArtifact(ModuleOp module,
                                      const BackendOptions &backendOptions) {
   rt::ArtifactContents contents;
@@ -127,8 +123,9 @@ FailureOr<std::string> writeArtifact(ModuleOp module,
   DenseMap<Value, uint32_t> bufferIds;
   auto addBuffer = [&](Value value, rt::BufferKind kind, uint32_t index) {
     bufferIds[value] = manifest.buffers.size();
-    manifest.buffers.push_back(
-        {kind, index, byteSize(cast<MemRefType>(value.getType()))});
+    manifest.buffers.push_back({kind, index,
+                                static_cast<uint64_t>(graph::byteSize(
+                                    cast<MemRefType>(value.getType())))});
     return bufferIds[value];
   };
   for (BlockArgument arg : entry.getArguments()) {

@@ -12,9 +12,6 @@
 
 namespace kiln {
 
-/// Bytes of a buffer as the runtime lays it out (one byte per i1).
-uint64_t byteSize(mlir::MemRefType type);
-
 /// The bytes of the .kiln file for a module compiled by the kiln-compile
 /// pipeline (an exec.entry host function plus lowered kernel modules).
 /// Errors are reported on the module's ops.

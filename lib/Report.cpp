@@ -8,9 +8,8 @@
 
 #include "lib/Report.h"
 
-#include "lib/ArtifactWriter.h"
-
 #include "dialects/exec/ExecOps.h"
+#include "dialects/graph/GraphOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -25,7 +24,7 @@ namespace {
 int64_t bytesOf(ValueRange buffers) {
   int64_t bytes = 0;
   for (Value buffer : buffers)
-    bytes += kiln::byteSize(cast<MemRefType>(buffer.getType()));
+    bytes += kiln::graph::byteSize(cast<MemRefType>(buffer.getType()));
   return bytes;
 }
 } // namespace

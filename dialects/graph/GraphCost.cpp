@@ -69,6 +69,11 @@ LoopKind loopKind(Operation *op) {
       .Default([](Operation *) { return LoopKind::Elementwise; });
 }
 
+bool isKernelOp(Operation *op) {
+  return isa<GraphDialect>(op->getDialect()) && !isa<DispatchOp, YieldOp>(op) &&
+         loopKind(op) != LoopKind::Host;
+}
+
 bool isCheapToRecompute(Operation *op) {
   return loopKind(op) == LoopKind::Elementwise &&
          !isa<ExpOp, LogOp, TanhOp, SigmoidOp, SiluOp, ErfOp, GeluOp, PowOp>(

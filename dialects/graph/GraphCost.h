@@ -43,6 +43,10 @@ enum class LoopKind {
 
 LoopKind loopKind(mlir::Operation *op);
 
+/// Whether `op` is a graph op that runs in a kernel: not data or a view
+/// (host), and not a dispatch region or its terminator.
+bool isKernelOp(mlir::Operation *op);
+
 /// Whether recomputing `op` per element read costs about as much as reading
 /// a stored value: elementwise arithmetic, comparisons, casts, square roots;
 /// not exponentials, logarithms and their kin (polynomials of tens of

@@ -291,8 +291,7 @@ LogicalResult ConstantOp::verify() {
            << "> has no data: the file's dialect_resources section does not "
               "define it";
   ShapedType type = resource.getType();
-  uint64_t expected =
-      type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
+  uint64_t expected = byteSize(type);
   if (blob->getData().size() != expected)
     return emitOpError("dense_resource<")
            << handle.getKey() << "> holds " << blob->getData().size()
@@ -769,6 +768,14 @@ LogicalResult PadOp::inferResultType(MLIRContext *context,
 //===----------------------------------------------------------------------===//
 // Dispatch regions
 //===----------------------------------------------------------------------===//
+
+int64_t kiln::graph::elementBytes(ShapedType type) {
+  return (type.getElementTypeBitWidth() + 7) / 8;
+}
+
+int64_t kiln::graph::byteSize(ShapedType type) {
+  return type.getNumElements() * elementBytes(type);
+}
 
 bool kiln::graph::isSplatConstant(Value value) {
   auto constant = value.getDefiningOp<ConstantOp>();

@@ -30,6 +30,14 @@ namespace kiln::graph {
 mlir::FailureOr<llvm::SmallVector<int64_t>>
 broadcastShapes(llvm::ArrayRef<int64_t> lhs, llvm::ArrayRef<int64_t> rhs);
 
+/// Bytes of one element as weights and buffers store it: whole bytes, one
+/// per i1.
+int64_t elementBytes(mlir::ShapedType type);
+
+/// Bytes of a tensor or buffer of static shape stored row-major that way:
+/// a dense_resource's blob, a buffer the runtime allocates.
+int64_t byteSize(mlir::ShapedType type);
+
 /// Whether `value` is a graph.constant holding one value in every element.
 bool isSplatConstant(mlir::Value value);
 

@@ -49,10 +49,6 @@ struct Values {
   int64_t size() const { return isFloat ? floats.size() : ints.size(); }
 };
 
-int64_t bytesOf(RankedTensorType type) {
-  return type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
-}
-
 /// Element types the evaluator reads and writes: IEEE and brain floats,
 /// 8- to 64-bit integers (booleans are left to the kernels).
 bool isEvaluable(Type element) {
@@ -136,7 +132,7 @@ std::optional<Values> decode(ConstantOp constant) {
   ArrayRef<char> data = raw->first;
   bool splat = raw->second;
   int64_t count = type.getNumElements();
-  int64_t width = (type.getElementTypeBitWidth() + 7) / 8;
+  int64_t width = elementBytes(type);
   if (static_cast<int64_t>(data.size()) != (splat ? 1 : count) * width)
     return std::nullopt;
   Values values;
@@ -389,7 +385,7 @@ std::optional<Values> evaluate(Operation *op, ArrayRef<Values> in,
 /// Row-major bytes of `values` in their element type.
 std::vector<char> encode(const Values &values) {
   Type element = values.type.getElementType();
-  int64_t width = (values.type.getElementTypeBitWidth() + 7) / 8;
+  int64_t width = elementBytes(values.type);
   std::vector<char> bytes(values.size() * width);
   if (values.isFloat) {
     auto floatType = cast<FloatType>(element);
@@ -439,11 +435,11 @@ struct GraphFoldConstants
       constants.push_back(constant);
       if (!isSplatConstant(operand)) {
         allSplats = false;
-        largest = std::max(largest, bytesOf(constant.getType()));
+        largest = std::max(largest, byteSize(constant.getType()));
       }
     }
     // A broadcast must not bloat the artifact.
-    int64_t bytes = bytesOf(type);
+    int64_t bytes = byteSize(type);
     if (!allSplats &&
         ((bytes > kAlwaysFoldBytes && bytes > maxGrowth * largest) ||
          type.getNumElements() > kMaxFoldElements))
@@ -463,7 +459,7 @@ struct GraphFoldConstants
 
     result->type = type;
     std::vector<char> data = encode(*result);
-    int64_t width = (type.getElementTypeBitWidth() + 7) / 8;
+    int64_t width = elementBytes(type);
     OpBuilder builder(op);
     ElementsAttr value;
     if (allEqual(data, width)) {
@@ -477,9 +473,9 @@ struct GraphFoldConstants
       for (ConstantOp constant : constants)
         if (auto resource =
                 dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
-          if (bytesOf(constant.getType()) > sourceBytes) {
+          if (byteSize(constant.getType()) > sourceBytes) {
             source = resource.getRawHandle().getKey();
-            sourceBytes = bytesOf(constant.getType());
+            sourceBytes = byteSize(constant.getType());
           }
       source.consume_back("_folded");
       std::string name = (source + "_folded").str();

@@ -24,8 +24,7 @@ struct GraphFormDispatches
   void runOnOperation() override {
     SmallVector<Operation *> compute;
     for (Operation &op : getOperation().getBody().getOps())
-      if (isa<GraphDialect>(op.getDialect()) && !isa<DispatchOp, YieldOp>(op) &&
-          loopKind(&op) != LoopKind::Host)
+      if (isKernelOp(&op))
         compute.push_back(&op);
     for (Operation *op : compute)
       formDispatch(op);

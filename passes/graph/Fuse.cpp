@@ -279,7 +279,7 @@ struct Fuser {
   void run(Block &body) {
     SmallVector<Operation *> compute;
     for (Operation &op : body.without_terminator())
-      if (isCompute(&op))
+      if (isKernelOp(&op))
         compute.push_back(&op);
 
     // 1. Epilogues, in program order.
@@ -310,11 +310,6 @@ struct Fuser {
     }
   }
 
-  static bool isCompute(Operation *op) {
-    return isa<GraphDialect>(op->getDialect()) &&
-           !isa<DispatchOp, YieldOp>(op) && loopKind(op) != LoopKind::Host;
-  }
-
   Group &newGroup(Operation *anchor) {
     groups.push_back(std::make_unique<Group>());
     Group &group = *groups.back();
@@ -339,7 +334,7 @@ struct Fuser {
       if (users.size() != 1)
         return;
       Operation *user = *users.begin();
-      if (!isCompute(user) || groupOf.contains(user) ||
+      if (!isKernelOp(user) || groupOf.contains(user) ||
           loopKind(user) != LoopKind::Elementwise ||
           shapeOf(user->getResult(0)) != shapeOf(value))
         return;
@@ -370,7 +365,7 @@ struct Fuser {
         continue;
       for (Value operand : member->getOperands()) {
         Operation *producer = operand.getDefiningOp();
-        if (!producer || !isCompute(producer) || groupOf.contains(producer))
+        if (!producer || !isKernelOp(producer) || groupOf.contains(producer))
           continue;
         if (take(group, producer, member, recompute)) {
           if (recompute)

@@ -98,21 +98,15 @@ void bindBuffers(func::FuncOp kernel) {
   kernel.setFunctionType(builder.getFunctionType(bindings, {}));
 }
 
-/// The op computing a kernel's (single) result, seen through reshapes.
+/// The op computing a kernel's (single) result. bindBuffers stores a result
+/// past its trailing reshapes, so this is the store's source's producer.
 TilingInterface findRoot(func::FuncOp kernel) {
   SmallVector<bufferization::MaterializeInDestinationOp> stores(
       kernel.getOps<bufferization::MaterializeInDestinationOp>());
   if (stores.size() != 1)
     return nullptr;
-  Value value = stores.front().getSource();
-  while (Operation *producer = value.getDefiningOp()) {
-    if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(producer)) {
-      value = producer->getOperand(0);
-      continue;
-    }
-    return dyn_cast<TilingInterface>(producer);
-  }
-  return nullptr;
+  Operation *producer = stores.front().getSource().getDefiningOp();
+  return dyn_cast_or_null<TilingInterface>(producer);
 }
 
 /// What splitting a loop of the root across workgroups costs beyond the
@@ -236,8 +230,9 @@ SmallVector<int64_t> chooseTileSizes(TilingInterface root, OpBuilder &builder,
     if (costs[dim] != SplitCost::Work)
       order.push_back(dim);
   }
-  llvm::stable_sort(order,
-                    [&](int64_t a, int64_t b) { return costs[a] < costs[b]; });
+  llvm::sort(order, [&](int64_t a, int64_t b) {
+    return std::make_pair(costs[a], a) < std::make_pair(costs[b], b);
+  });
   int64_t tiles = 1;
   for (int64_t dim : order) {
     int64_t extent = *getConstantIntValue(domain[dim].size);
