@@ -120,6 +120,23 @@ FailureOr<std::string> writeArtifact(ModuleOp module,
   if (!numInputs)
     return entry.emitOpError("has no ") << exec::kNumInputsAttr;
 
+  // The arenas memory planning laid out, by target.
+  llvm::StringMap<uint32_t> arenaIndex;
+  if (auto arenas = entry->getAttrOfType<DictionaryAttr>(exec::kArenasAttr))
+    for (NamedAttribute arena : arenas) {
+      auto figures = dyn_cast<DictionaryAttr>(arena.getValue());
+      auto bytes = figures ? figures.getAs<IntegerAttr>("bytes") : nullptr;
+      auto alignment =
+          figures ? figures.getAs<IntegerAttr>("alignment") : nullptr;
+      if (!bytes || !alignment)
+        return entry.emitOpError("has a malformed ")
+               << exec::kArenasAttr << " entry '" << arena.getName() << "'";
+      arenaIndex[arena.getName()] = manifest.arenas.size();
+      manifest.arenas.push_back({arena.getName().str(),
+                                 static_cast<uint64_t>(bytes.getInt()),
+                                 static_cast<uint64_t>(alignment.getInt())});
+    }
+
   DenseMap<Value, uint32_t> bufferIds;
   auto addBuffer = [&](Value value, rt::BufferKind kind, uint32_t index) {
     bufferIds[value] = manifest.buffers.size();
@@ -157,7 +174,13 @@ FailureOr<std::string> writeArtifact(ModuleOp module,
       contents.constants.push_back(std::move(*bytes));
       manifest.constants.push_back({0, contents.constants.back().size()});
     } else if (auto alloc = dyn_cast<exec::AllocOp>(op)) {
-      addBuffer(alloc, rt::BufferKind::transient, 0);
+      auto arena = alloc.getArena() ? arenaIndex.find(*alloc.getArena())
+                                    : arenaIndex.end();
+      if (arena == arenaIndex.end())
+        return alloc.emitOpError("has no place in an arena: run "
+                                 "exec-plan-memory before writing an artifact");
+      uint32_t id = addBuffer(alloc, rt::BufferKind::transient, arena->second);
+      manifest.buffers[id].offset = static_cast<uint64_t>(*alloc.getOffset());
     } else if (auto view = dyn_cast<exec::ViewOp>(op)) {
       addBuffer(view, rt::BufferKind::view, bufferIds.lookup(view.getSource()));
     } else if (auto copy = dyn_cast<exec::CopyOp>(op)) {

@@ -5,6 +5,7 @@
 #include "kiln/Backend.h"
 #include "kiln/InitAll.h"
 #include "lib/ArtifactWriter.h"
+#include "lib/MemoryPlot.h"
 #include "lib/Report.h"
 #ifdef KILN_ENABLE_ONNX
 #include "lib/onnx/OnnxImporter.h"
@@ -135,19 +136,57 @@ struct ParsedSource {
     }
   }
 
+  /// The file position inside `loc`, if it has one.
+  static std::optional<FileLineColLoc> filePosition(Location loc) {
+    std::optional<FileLineColLoc> found;
+    loc->walk([&](Location inner) {
+      if (auto file = dyn_cast<FileLineColLoc>(inner)) {
+        found = file;
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    return found;
+  }
+
   /// SourceMgrDiagnosticHandler prints only file:line:col, so a diagnostic
-  /// at a named location gets the name in front of its message.
+  /// or note at a named location gets the name in front of its message.
   LogicalResult sayName(Diagnostic &diag) {
+    bool named = false;
     std::string names;
     collectNames(diag.getLocation(), names);
-    if (names.empty())
+    named |= !names.empty();
+    for (Diagnostic &note : diag.getNotes()) {
+      std::string noteNames;
+      collectNames(note.getLocation(), noteNames);
+      named |= !noteNames.empty();
+    }
+    if (!named)
       return failure(); // `handler` prints it as it is
-    handler.emitDiagnostic(diag.getLocation(),
-                           "at " + names + ": " + diag.str(),
-                           diag.getSeverity());
+    auto emit = [&](Diagnostic &part) {
+      std::string partNames;
+      collectNames(part.getLocation(), partNames);
+      std::string message = partNames.empty()
+                                ? part.str()
+                                : "at " + partNames + ": " + part.str();
+      // A name without a file position is printed as the name alone.
+      std::optional<FileLineColLoc> position = filePosition(part.getLocation());
+      if (!position && !partNames.empty()) {
+        diagnostics << (part.getSeverity() == DiagnosticSeverity::Note
+                            ? "note: "
+                        : part.getSeverity() == DiagnosticSeverity::Warning
+                            ? "warning: "
+                            : "error: ")
+                    << message << "\n";
+        return;
+      }
+      handler.emitDiagnostic(position ? Location(*position)
+                                      : part.getLocation(),
+                             message, part.getSeverity());
+    };
+    emit(diag);
     for (Diagnostic &note : diag.getNotes())
-      handler.emitDiagnostic(note.getLocation(), note.str(),
-                             note.getSeverity());
+      emit(note);
     return success();
   }
 };
@@ -201,6 +240,13 @@ kiln::CompileResult kiln::compile(std::string_view source,
   pipeline.target = options.target;
   pipeline.entry = options.entry;
   pipeline.fusion = options.fusion;
+  pipeline.deviceMemoryLimit = options.deviceMemoryLimit;
+  if (!options.memoryPlot.empty() && options.memoryPlot != "svg" &&
+      options.memoryPlot != "html") {
+    emitError(module.getLoc(), "unknown memory plot format '")
+        << options.memoryPlot << "' (svg or html)";
+    return result;
+  }
   const Backend *backend = lookupBackend(options.target);
   if (!backend) {
     emitError(module.getLoc(), describeCompilePipelineError(pipeline));
@@ -248,6 +294,8 @@ kiln::CompileResult kiln::compile(std::string_view source,
     return result;
   result.timing = std::move(timingText);
   result.report = buildReport(module);
+  if (!options.memoryPlot.empty())
+    result.memoryPlot = buildMemoryPlot(module, options.memoryPlot == "html");
   result.artifact = std::move(*artifact);
   result.succeeded = true;
   return result;

@@ -1,13 +1,15 @@
 //===- Report.cpp - the compile report ------------------------------------===//
 //
 // Reads what exec-build-schedule recorded on each exec.dispatch (the graph
-// ops of its kernel and their arithmetic) plus the buffers it binds. The
-// memory and collectives sections belong to memory planning and sharding.
+// ops of its kernel and their arithmetic) plus the buffers it binds, and
+// what exec-plan-memory recorded on the host function (the arenas), with the
+// buffers' lifetimes. The collectives section belongs to sharding.
 //
 //===----------------------------------------------------------------------===//
 
 #include "lib/Report.h"
 
+#include "dialects/exec/ExecMemory.h"
 #include "dialects/exec/ExecOps.h"
 #include "dialects/graph/GraphOps.h"
 
@@ -27,6 +29,62 @@ int64_t bytesOf(ValueRange buffers) {
     bytes += kiln::graph::byteSize(cast<MemRefType>(buffer.getType()));
   return bytes;
 }
+/// Per arena: the planner's figures, where it peaks and its largest buffers.
+llvm::json::Object memorySection(ModuleOp module) {
+  llvm::json::Object memory;
+  for (auto host : module.getOps<func::FuncOp>()) {
+    auto arenas = host->getAttrOfType<DictionaryAttr>(kiln::exec::kArenasAttr);
+    if (!arenas)
+      continue;
+    FailureOr<kiln::exec::ScheduleLifetimes> lifetimes =
+        kiln::exec::analyzeLifetimes(host);
+    if (failed(lifetimes))
+      continue;
+    for (NamedAttribute arena : arenas) {
+      auto figures = cast<DictionaryAttr>(arena.getValue());
+      auto figure = [&](StringRef name) -> int64_t {
+        auto value = figures.getAs<IntegerAttr>(name);
+        return value ? value.getInt() : 0;
+      };
+      SmallVector<int64_t> live = lifetimes->liveBytes(arena.getName());
+      int64_t peak = live.empty() ? -1 : llvm::max_element(live) - live.begin();
+      SmallVector<const kiln::exec::BufferLifetime *> buffers;
+      for (const kiln::exec::BufferLifetime &buffer : lifetimes->buffers)
+        if (buffer.arena == arena.getName())
+          buffers.push_back(&buffer);
+      llvm::sort(buffers, [](const kiln::exec::BufferLifetime *a,
+                             const kiln::exec::BufferLifetime *b) {
+        return a->bytes != b->bytes ? a->bytes > b->bytes : a < b;
+      });
+      llvm::json::Array largest;
+      for (const kiln::exec::BufferLifetime *buffer :
+           ArrayRef(buffers).take_front(10)) {
+        kiln::exec::AllocOp alloc = buffer->alloc;
+        largest.push_back(llvm::json::Object{
+            {"bytes", buffer->bytes},
+            {"type", kiln::exec::describeBuffer(alloc.getType())},
+            {"offset", alloc.getOffset() ? *alloc.getOffset() : 0},
+            {"live", llvm::json::Array{buffer->first, buffer->last}},
+            {"producer", kiln::exec::describeStep(buffer->producer)}});
+      }
+      memory[arena.getName().str()] = llvm::json::Object{
+          {"arena_bytes", figure("bytes")},
+          {"lower_bound_bytes", figure("lower_bound_bytes")},
+          {"naive_bytes", figure("naive_bytes")},
+          {"buffers", figure("buffers")},
+          {"in_place", figure("in_place")},
+          {"alignment", figure("alignment")},
+          {"steps", static_cast<int64_t>(live.size())},
+          {"peak_step", peak},
+          {"peak_at", peak < 0
+                          ? std::string()
+                          : kiln::exec::describeStep(lifetimes->steps[peak])},
+          {"largest", std::move(largest)}};
+    }
+  }
+  return memory;
+}
+
 } // namespace
 
 std::string kiln::buildReport(ModuleOp module) {
@@ -66,7 +124,7 @@ std::string kiln::buildReport(ModuleOp module) {
                                     {"flops", flops},
                                     {"bytes_read", bytesRead},
                                     {"bytes_written", bytesWritten}}},
-      {"memory", llvm::json::Object{}},
+      {"memory", memorySection(module)},
       {"collectives", llvm::json::Array{}}};
   std::string text;
   llvm::raw_string_ostream os(text);

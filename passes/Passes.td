@@ -112,6 +112,46 @@ def ExecBuildSchedule : Pass<"exec-build-schedule", "::mlir::ModuleOp"> {
            "Function to schedule (default: the module's only function)">,
     Option<"target", "target", "std::string", /*default=*/"\"cpu\"",
            "Backend the kernels are compiled for">,
+    Option<"alignment", "alignment", "int64_t", /*default=*/"64",
+           "Byte alignment the target's device needs for buffers (recorded "
+           "on the kernel module as exec.alignment)">,
+  ];
+  let dependentDialects = ["::kiln::exec::ExecDialect"];
+}
+
+def ExecPlanMemory : Pass<"exec-plan-memory", "::mlir::ModuleOp"> {
+  let summary = "Place every transient buffer in one arena per device";
+  let description = [{
+    Lays out the transient buffers (`exec.alloc`) of each host function
+    (`exec.entry`) at compile time, so the runtime allocates one arena per
+    device once and never allocates during a run:
+    1. in place: a dispatch whose kernel is elementwise (graph ops, one
+       result, every op of the result's shape) writes its result over an
+       input of the same type that dies there, unless the input is a
+       caller's buffer (an input, output or constant);
+    2. lifetimes: a buffer is live from the first step (dispatch or copy)
+       that touches it, through any view, to the last, inclusive;
+    3. offsets, greedy by size with best fit (as TFLite's and XLA's heap
+       simulators): largest buffer first, each into the smallest gap between
+       the buffers already placed whose lifetimes overlap its own, else on
+       top of them; offsets and gaps in multiples of the device's alignment
+       (the kernel module's exec.alignment).
+    Each alloc gets `in "<target>" at <offset>`; the function gets
+    `exec.arenas = {<target> = {alignment, bytes, lower_bound_bytes,
+    naive_bytes, buffers, in_place}}`, where the lower bound is the most
+    bytes live at any one step and naive is the sum of all transient buffers
+    (one allocation each). A function already planned is checked instead:
+    no two buffers live at the same step may share bytes.
+    With `device-memory-limit`, a plan needing more than that many bytes on
+    a device (arena, weights, inputs and outputs) is an error that lists the
+    buffers live at the peak and the dispatches that write them.
+  }];
+  let options = [
+    Option<"inPlace", "in-place", "bool", /*default=*/"true",
+           "Let elementwise dispatches overwrite an input that dies there">,
+    Option<"deviceMemoryLimit", "device-memory-limit", "int64_t",
+           /*default=*/"0",
+           "Bytes a device may use (0: no limit)">,
   ];
   let dependentDialects = ["::kiln::exec::ExecDialect"];
 }

@@ -53,7 +53,11 @@ kiln::buildCompilePipeline(OpPassManager &pm,
   ExecBuildScheduleOptions schedule;
   schedule.entry = options.entry;
   schedule.target = options.target;
+  schedule.alignment = backend->bufferAlignment();
   pm.addPass(createExecBuildSchedule(schedule));
+  ExecPlanMemoryOptions memory;
+  memory.deviceMemoryLimit = options.deviceMemoryLimit;
+  pm.addPass(createExecPlanMemory(memory));
   if (stageCount == 3)
     return success();
   // The kernel module is the one nested module the schedule created.

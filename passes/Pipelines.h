@@ -54,6 +54,12 @@ struct CompilePipelineOptions
                      "batch norms into convolutions; false: one kernel per "
                      "op (kiln-compile --no-fusion)"),
       llvm::cl::init(true)};
+  Option<int64_t> deviceMemoryLimit{
+      *this, "device-memory-limit",
+      llvm::cl::desc("Fail when the memory plan needs more than this many "
+                     "bytes on a device (arena, weights, inputs, outputs); 0: "
+                     "no limit"),
+      llvm::cl::init(0)};
 };
 
 /// The compile pipeline's stages, in order: the names `stop-after` takes.

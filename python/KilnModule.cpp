@@ -175,6 +175,7 @@ PYBIND11_MODULE(_kiln, m) {
       .def_readonly("diagnostics", &kiln::CompileResult::diagnostics)
       .def_readonly("timing", &kiln::CompileResult::timing)
       .def_readonly("report", &kiln::CompileResult::report)
+      .def_readonly("memory_plot", &kiln::CompileResult::memoryPlot)
       // The artifact moves into a runtime model: weights are not copied.
       .def("take_model",
            [](kiln::CompileResult &result, const std::string &name) {
@@ -189,9 +190,12 @@ PYBIND11_MODULE(_kiln, m) {
          const std::map<std::string, std::string> &backendOptions,
          const std::string &entry, const std::string &dumpIrDir, bool timing,
          const py::dict &weights, const std::string &format,
-         const InputShapes &inputShapes, bool fusion) {
+         const InputShapes &inputShapes, bool fusion, int64_t deviceMemoryLimit,
+         const std::string &memoryPlot) {
         kiln::CompileOptions options;
         options.fusion = fusion;
+        options.deviceMemoryLimit = deviceMemoryLimit;
+        options.memoryPlot = memoryPlot;
         options.target = target;
         options.backendOptions = backendOptions;
         options.entry = entry;
@@ -206,7 +210,8 @@ PYBIND11_MODULE(_kiln, m) {
       py::arg("backend_options"), py::arg("entry"), py::arg("dump_ir_dir"),
       py::arg("timing"), py::arg("weights") = py::dict(),
       py::arg("format") = "auto", py::arg("input_shapes") = InputShapes(),
-      py::arg("fusion") = true);
+      py::arg("fusion") = true, py::arg("device_memory_limit") = 0,
+      py::arg("memory_plot") = "");
 
   py::class_<rt::Model, std::shared_ptr<rt::Model>>(m, "Model")
       .def_static(

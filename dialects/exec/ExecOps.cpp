@@ -1,6 +1,7 @@
 //===- ExecOps.cpp - exec dialect and op verification ---------------------===//
 
 #include "dialects/exec/ExecOps.h"
+#include "dialects/graph/GraphOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -35,7 +36,40 @@ LogicalResult verifyBuffer(Operation *op, MemRefType type, StringRef what) {
 } // namespace
 
 LogicalResult AllocOp::verify() {
-  return verifyBuffer(*this, getType(), "the buffer");
+  if (failed(verifyBuffer(*this, getType(), "the buffer")))
+    return failure();
+  if (!getArena() && !getOffset())
+    return success();
+  if (!getArena() || !getOffset())
+    return emitOpError("needs both an arena and an offset, or neither");
+  int64_t offset = *getOffset();
+  if (offset < 0)
+    return emitOpError("offset ") << offset << " is negative";
+  // The arena's extent and alignment, as memory planning recorded them.
+  auto host = (*this)->getParentOfType<func::FuncOp>();
+  auto arenas =
+      host ? host->getAttrOfType<DictionaryAttr>(kArenasAttr) : nullptr;
+  auto arena =
+      arenas ? arenas.getAs<DictionaryAttr>(*getArena()) : DictionaryAttr();
+  if (!arena)
+    return emitOpError("arena '")
+           << *getArena() << "' is not in the function's " << kArenasAttr;
+  auto bytes = arena.getAs<IntegerAttr>("bytes");
+  auto alignment = arena.getAs<IntegerAttr>("alignment");
+  if (!bytes || !alignment || alignment.getInt() <= 0)
+    return emitOpError("arena '")
+           << *getArena() << "' needs integer 'bytes' and a positive "
+           << "'alignment'";
+  if (offset % alignment.getInt() != 0)
+    return emitOpError("offset ")
+           << offset << " is not a multiple of arena '" << *getArena()
+           << "''s alignment " << alignment.getInt();
+  int64_t size = graph::byteSize(getType());
+  if (offset + size > bytes.getInt())
+    return emitOpError("bytes [")
+           << offset << ", " << offset + size << ") lie outside arena '"
+           << *getArena() << "' of " << bytes.getInt() << " bytes";
+  return success();
 }
 
 LogicalResult ConstantOp::verify() {

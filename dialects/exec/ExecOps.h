@@ -32,6 +32,14 @@ inline constexpr llvm::StringLiteral kNameAttr = "exec.name";
 /// and their estimated arithmetic, for the compile report.
 inline constexpr llvm::StringLiteral kOpsAttr = "exec.ops";
 inline constexpr llvm::StringLiteral kFlopsAttr = "exec.flops";
+/// On a kernel module: the byte alignment its device needs for buffers.
+inline constexpr llvm::StringLiteral kAlignmentAttr = "exec.alignment";
+/// Alignment of a kernel module without exec.alignment (a host cache line).
+inline constexpr int64_t kDefaultAlignment = 64;
+/// On the host function, after memory planning: one dictionary per arena
+/// (device target), {alignment, bytes, lower_bound_bytes, naive_bytes,
+/// buffers, in_place}; see exec-plan-memory.
+inline constexpr llvm::StringLiteral kArenasAttr = "exec.arenas";
 
 } // namespace kiln::exec
 

@@ -29,8 +29,27 @@ def Exec_Buffer : MemRefOf<[AnyType]>;
 def Exec_AllocOp : Exec_Op<"alloc", [
     MemoryEffects<[MemAlloc<DefaultResource>]>]> {
   let summary = "a transient buffer, live for one run";
+  let description = [{
+    A buffer the schedule writes and reads within one run. Memory planning
+    (`exec-plan-memory`) places it in a device's arena, a byte range the
+    runtime allocates once per executor:
+    ```mlir
+    %t = exec.alloc in "cpu" at 4096 : memref<2x8xf32>
+    ```
+    `in` names the arena (listed in the host function's `exec.arenas`), `at`
+    the byte offset, a multiple of the arena's alignment. Buffers whose live
+    ranges overlap never overlap in the arena; others may share bytes.
+  }];
+  let arguments = (ins OptionalAttr<StrAttr>:$arena,
+                       OptionalAttr<I64Attr>:$offset);
   let results = (outs Exec_Buffer:$buffer);
-  let assemblyFormat = "attr-dict `:` type($buffer)";
+  let assemblyFormat =
+      "(`in` $arena^ `at` $offset)? attr-dict `:` type($buffer)";
+  let builders = [
+    OpBuilder<(ins "::mlir::MemRefType":$type), [{
+      build($_builder, $_state, type, nullptr, nullptr);
+    }]>
+  ];
   let hasVerifier = 1;
 }
 

@@ -46,6 +46,9 @@ public:
   /// Checks `options` before anything runs; reports unknown or bad values.
   virtual llvm::LogicalResult checkOptions(const BackendOptions &options,
                                            std::string &error) const = 0;
+  /// The byte alignment buffers bound to this target's kernels need; memory
+  /// planning aligns every arena offset to it.
+  virtual int64_t bufferAlignment() const { return 64; }
   /// Passes taking a kernel module from tensors (graph or linalg ops) to the
   /// form `serialize` accepts. `pm` runs on the kernel module.
   virtual void buildKernelPipeline(mlir::OpPassManager &pm,

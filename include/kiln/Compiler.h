@@ -10,6 +10,7 @@
 #ifndef KILN_COMPILER_H
 #define KILN_COMPILER_H
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -75,6 +76,12 @@ struct CompileOptions {
   /// Fuse ops into shared kernels; false gives one kernel per op
   /// (--no-fusion).
   bool fusion = true;
+  /// Fail when the memory plan needs more than this many bytes on a device
+  /// (arena, weights, inputs and outputs); 0: no limit
+  /// (--device-memory-limit).
+  int64_t deviceMemoryLimit = 0;
+  /// Draw the memory plan: "svg", "html" or "" for none (--memory-plot).
+  std::string memoryPlot;
 };
 
 struct CompileResult {
@@ -85,9 +92,11 @@ struct CompileResult {
   std::string diagnostics;
   /// The pass timing report, when asked for.
   std::string timing;
-  /// The compile report as JSON: each dispatch's ops, flops and bytes
-  /// (kiln-compile --report).
+  /// The compile report as JSON: each dispatch's ops, flops and bytes, each
+  /// device's memory plan (kiln-compile --report).
   std::string report;
+  /// The memory plan drawn as options.memoryPlot asked (SVG or HTML).
+  std::string memoryPlot;
 };
 
 /// Reads `source` (MLIR text or bytecode holding a model graph, or an ONNX

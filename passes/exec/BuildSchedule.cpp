@@ -37,13 +37,14 @@ MemRefType bufferType(Type tensor) {
 }
 
 /// The module holding the kernels of `target`, created on first use.
-ModuleOp kernelModule(ModuleOp top, StringRef target) {
+ModuleOp kernelModule(ModuleOp top, StringRef target, int64_t alignment) {
   std::string name = ("kernels_" + target).str();
   if (auto existing = top.lookupSymbol<ModuleOp>(name))
     return existing;
   OpBuilder builder = OpBuilder::atBlockBegin(top.getBody());
   auto module = ModuleOp::create(builder, top.getLoc(), name);
   module->setAttr(exec::kTargetAttr, builder.getStringAttr(target));
+  module->setAttr(exec::kAlignmentAttr, builder.getI64IntegerAttr(alignment));
   return module;
 }
 
@@ -72,6 +73,11 @@ struct ExecBuildSchedule
 
   void runOnOperation() override {
     ModuleOp top = getOperation();
+    if (alignment <= 0 || (alignment & (alignment - 1)) != 0) {
+      top.emitError("buffer alignment must be a power of two, got ")
+          << alignment;
+      return signalPassFailure();
+    }
     func::FuncOp entry = findEntry(top);
     if (!entry)
       return signalPassFailure();
@@ -98,7 +104,7 @@ struct ExecBuildSchedule
   LogicalResult schedule(ModuleOp top, func::FuncOp graphFn) {
     MLIRContext *context = top.getContext();
     FunctionType graphType = graphFn.getFunctionType();
-    ModuleOp kernels = kernelModule(top, target);
+    ModuleOp kernels = kernelModule(top, target, alignment);
     SymbolTable kernelSymbols(kernels);
 
     // The host function: inputs, then outputs, all buffers.

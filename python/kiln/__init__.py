@@ -60,7 +60,8 @@ def run_pipeline(source, pipeline="graph-canonicalize"):
 
 def compile(model, example_inputs=None, target="cpu", *, cpu=None,
             entry=None, input_shape=None, dump_ir_after_all=None,
-            timing=False, threads=0, fusion=True):
+            timing=False, threads=0, fusion=True, device_memory_limit=None,
+            memory_plot=None):
     """Compiles a model into a CompiledModule.
 
     model: a ``torch.nn.Module`` (captured with ``example_inputs`` through
@@ -83,6 +84,11 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
         fusion: fuse ops into shared kernels (default); False compiles one
             kernel per op and keeps batch norms, to compare against
             (kiln-compile --no-fusion).
+        device_memory_limit: bytes a device may use (arena, weights, inputs
+            and outputs); a plan needing more raises CompileError listing the
+            buffers live at the peak (kiln-compile --device-memory-limit).
+        memory_plot: a path ending in ``.svg`` or ``.html`` that receives a
+            drawing of the memory plan (kiln-compile --memory-plot).
 
     Raises CompileError (the compiler's diagnostics), or
     UnsupportedOperatorError for a model op Kiln cannot compile.
@@ -103,13 +109,25 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
         if isinstance(model, Graph):
             input_names = model.input_names
     backend_options = {} if cpu is None else {"cpu": str(cpu)}
+    plot_format = ""
+    if memory_plot is not None:
+        plot_format = os.path.splitext(os.fspath(memory_plot))[1][1:]
+        if plot_format not in ("svg", "html"):
+            raise ValueError(f"memory_plot must end in .svg or .html, got "
+                             f"{os.fspath(memory_plot)!r}")
+    limit = 0 if device_memory_limit is None else int(device_memory_limit)
+    if device_memory_limit is not None and limit <= 0:
+        raise ValueError("device_memory_limit must be a positive number of "
+                         f"bytes, got {device_memory_limit!r}")
     result = _kiln.compile(
         src.data, src.name, target, backend_options, entry or "",
         os.fspath(dump_ir_after_all) if dump_ir_after_all else "",
         bool(timing), src.weights, src.format, src.input_shapes,
-        bool(fusion))
+        bool(fusion), limit, plot_format)
     if not result.succeeded:
         raise CompileError(result.diagnostics.rstrip())
+    if memory_plot is not None:
+        pathlib.Path(memory_plot).write_text(result.memory_plot)
     if timing:
         print(result.timing, end="")
     return CompiledModule(result.take_model(src.name), threads=threads,

@@ -107,10 +107,16 @@ std::string encodeManifest(const Manifest &m) {
   w.string(m.entry);
   w.list(m.inputs, [&](const TensorSpec &t) { writeTensor(w, t); });
   w.list(m.outputs, [&](const TensorSpec &t) { writeTensor(w, t); });
+  w.list(m.arenas, [&](const ArenaSpec &a) {
+    w.string(a.target);
+    w.u64(a.bytes);
+    w.u64(a.alignment);
+  });
   w.list(m.buffers, [&](const BufferSpec &b) {
     w.u8(static_cast<uint8_t>(b.kind));
     w.u32(b.index);
     w.u64(b.bytes);
+    w.u64(b.offset);
   });
   w.list(m.constants, [&](const ConstantSpec &c) {
     w.u64(c.offset);
@@ -139,6 +145,13 @@ Manifest decodeManifest(std::string_view bytes, const std::string &name) {
   m.entry = r.string();
   m.inputs = r.list<TensorSpec>([&] { return readTensor(r); });
   m.outputs = r.list<TensorSpec>([&] { return readTensor(r); });
+  m.arenas = r.list<ArenaSpec>([&] {
+    ArenaSpec a;
+    a.target = r.string();
+    a.bytes = r.u64();
+    a.alignment = r.u64();
+    return a;
+  });
   m.buffers = r.list<BufferSpec>([&] {
     BufferSpec b;
     uint8_t kind = r.u8();
@@ -147,6 +160,7 @@ Manifest decodeManifest(std::string_view bytes, const std::string &name) {
     b.kind = static_cast<BufferKind>(kind);
     b.index = r.u32();
     b.bytes = r.u64();
+    b.offset = r.u64();
     return b;
   });
   m.constants = r.list<ConstantSpec>([&] {
@@ -207,6 +221,10 @@ void validate(const Manifest &m, size_t constantsSize,
       if (bytes != m.buffers[t.buffer].bytes)
         fail("tensor '" + t.name + "' does not fill its buffer");
     }
+  for (const ArenaSpec &a : m.arenas)
+    if (a.alignment == 0 || (a.alignment & (a.alignment - 1)) != 0)
+      fail("the arena of '" + a.target + "' has alignment " +
+           std::to_string(a.alignment) + ", not a power of two");
   for (size_t id = 0; id < m.buffers.size(); ++id) {
     const BufferSpec &b = m.buffers[id];
     switch (b.kind) {
@@ -228,8 +246,18 @@ void validate(const Manifest &m, size_t constantsSize,
       if (b.index >= id || m.buffers[b.index].bytes != b.bytes)
         fail("buffer " + std::to_string(id) + " is a bad view");
       break;
-    case BufferKind::transient:
+    case BufferKind::transient: {
+      if (b.index >= m.arenas.size())
+        fail("buffer " + std::to_string(id) + " is in a missing arena");
+      const ArenaSpec &arena = m.arenas[b.index];
+      if (b.offset % arena.alignment != 0 || b.offset > arena.bytes ||
+          b.bytes > arena.bytes - b.offset)
+        fail("buffer " + std::to_string(id) + " at offset " +
+             std::to_string(b.offset) + " does not lie aligned within the " +
+             std::to_string(arena.bytes) + "-byte arena of '" + arena.target +
+             "'");
       break;
+    }
     }
   }
   for (const ConstantSpec &c : m.constants)

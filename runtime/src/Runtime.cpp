@@ -4,6 +4,7 @@
 
 #include "kiln/runtime/Error.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -116,10 +117,27 @@ struct Executor::Impl {
   std::map<std::string, std::unique_ptr<Device>> devices;
   std::vector<std::unique_ptr<KernelLibrary>> libraries;
   std::vector<std::unique_ptr<Kernel>> kernels;
-  /// Offset of each transient buffer in the arena.
-  std::vector<uint64_t> arenaOffsets;
-  std::unique_ptr<void, decltype(&std::free)> arena{nullptr, &std::free};
+  /// Per manifest arena: its memory, and the device that allocated it (null
+  /// when the caller gave it).
+  struct Arena {
+    void *memory = nullptr;
+    Device *owner = nullptr;
+  };
+  std::vector<Arena> arenas;
   std::vector<void *> pointers;
+  std::vector<void *> bindings;
+
+  ~Impl() {
+    for (Arena &arena : arenas)
+      if (arena.owner)
+        arena.owner->deallocate(arena.memory);
+  }
+  Device &device(const std::string &target, const DeviceOptions &options) {
+    auto &device = devices[target];
+    if (!device)
+      device = createDevice(target, options);
+    return *device;
+  }
 };
 
 Executor::Executor(std::shared_ptr<const Model> model, ExecutorOptions options)
@@ -127,58 +145,125 @@ Executor::Executor(std::shared_ptr<const Model> model, ExecutorOptions options)
   const Manifest &manifest = model_->manifest();
   DeviceOptions deviceOptions;
   deviceOptions.threads = options.threads;
-  for (size_t i = 0; i < manifest.libraries.size(); ++i) {
-    const std::string &target = manifest.libraries[i].target;
-    auto &device = impl_->devices[target];
-    if (!device)
-      device = createDevice(target, deviceOptions);
+  for (size_t i = 0; i < manifest.libraries.size(); ++i)
     impl_->libraries.push_back(
-        device->load(model_->contents().libraries[i], model_->name()));
-  }
+        impl_->device(manifest.libraries[i].target, deviceOptions)
+            .load(model_->contents().libraries[i], model_->name()));
   for (const KernelSpec &kernel : manifest.kernels)
     impl_->kernels.push_back(
         impl_->libraries[kernel.library]->kernel(kernel.symbol));
-
-  // One arena holds every transient buffer, each 64-byte aligned, laid out
-  // once here and reused by every run.
-  uint64_t size = 0;
-  impl_->arenaOffsets.assign(manifest.buffers.size(), 0);
-  for (size_t id = 0; id < manifest.buffers.size(); ++id) {
-    if (manifest.buffers[id].kind != BufferKind::transient)
-      continue;
-    impl_->arenaOffsets[id] = size;
-    size += (manifest.buffers[id].bytes + kHostAlignment - 1) / kHostAlignment *
-            kHostAlignment;
-  }
-  if (size > 0) {
-    impl_->arena.reset(std::aligned_alloc(kHostAlignment, size));
-    if (!impl_->arena)
-      throw Error("cannot allocate the " + std::to_string(size) +
-                  "-byte transient arena of '" + model_->name() + "'");
-  }
+  for (const ArenaSpec &arena : manifest.arenas)
+    impl_->device(arena.target, deviceOptions);
+  impl_->arenas.resize(manifest.arenas.size());
   impl_->pointers.assign(manifest.buffers.size(), nullptr);
+  size_t maxBindings = 0;
+  for (const StepSpec &step : manifest.steps)
+    maxBindings = std::max(maxBindings, step.bindings.size());
+  impl_->bindings.reserve(maxBindings);
 }
 
 Executor::~Executor() = default;
 
+namespace {
+const ArenaSpec *findArena(const Manifest &manifest, const std::string &target,
+                           size_t *index = nullptr) {
+  for (size_t i = 0; i < manifest.arenas.size(); ++i)
+    if (manifest.arenas[i].target == target) {
+      if (index)
+        *index = i;
+      return &manifest.arenas[i];
+    }
+  return nullptr;
+}
+
+/// Checks the caller's tensors (inputs or outputs) against the model's.
+template <typename TensorPointer>
+void checkTensors(const std::string &model, const char *what,
+                  const std::vector<TensorSpec> &specs,
+                  const std::vector<TensorPointer> &tensors) {
+  if (tensors.size() != specs.size())
+    throw Error("'" + model + "' takes " + std::to_string(specs.size()) + " " +
+                what + "(s), got " + std::to_string(tensors.size()));
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const TensorSpec &spec = specs[i];
+    const HostTensor *given = tensors[i];
+    if (!given)
+      throw Error(std::string(what) + " '" + spec.name + "' (#" +
+                  std::to_string(i) + ") is missing");
+    if (given->dtype() != spec.dtype || given->shape() != spec.shape)
+      throw Error(std::string(what) + " '" + spec.name + "' (#" +
+                  std::to_string(i) + "): expected " +
+                  describe(spec.dtype, spec.shape) + ", got " +
+                  describe(given->dtype(), given->shape()));
+  }
+}
+} // namespace
+
+uint64_t Executor::arenaBytes(const std::string &target) const {
+  const ArenaSpec *arena = findArena(model_->manifest(), target);
+  return arena ? arena->bytes : 0;
+}
+
+uint64_t Executor::arenaAlignment(const std::string &target) const {
+  const ArenaSpec *arena = findArena(model_->manifest(), target);
+  return arena ? arena->alignment : kHostAlignment;
+}
+
+void Executor::useArena(const std::string &target, void *memory,
+                        uint64_t bytes) {
+  size_t index = 0;
+  const ArenaSpec *arena = findArena(model_->manifest(), target, &index);
+  if (!arena)
+    throw Error("'" + model_->name() + "' has no arena on device '" + target +
+                "'");
+  if (bytes < arena->bytes || !memory ||
+      reinterpret_cast<uintptr_t>(memory) % arena->alignment != 0)
+    throw Error("the arena given for device '" + target + "' of '" +
+                model_->name() + "' must be at least " +
+                std::to_string(arena->bytes) + " bytes aligned to " +
+                std::to_string(arena->alignment) + ", got " +
+                std::to_string(bytes) + " bytes at " +
+                std::to_string(reinterpret_cast<uintptr_t>(memory)));
+  Impl::Arena &slot = impl_->arenas[index];
+  if (slot.owner)
+    slot.owner->deallocate(slot.memory);
+  slot = {memory, nullptr};
+}
+
 std::vector<HostTensor>
 Executor::run(const std::vector<const HostTensor *> &inputs) {
   const Manifest &manifest = model_->manifest();
-  if (inputs.size() != manifest.inputs.size())
-    throw Error("'" + model_->name() + "' takes " +
-                std::to_string(manifest.inputs.size()) + " input(s), got " +
-                std::to_string(inputs.size()));
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const TensorSpec &spec = manifest.inputs[i];
-    if (inputs[i]->dtype() != spec.dtype || inputs[i]->shape() != spec.shape)
-      throw Error("input '" + spec.name + "' (#" + std::to_string(i) +
-                  "): expected " + describe(spec.dtype, spec.shape) + ", got " +
-                  describe(inputs[i]->dtype(), inputs[i]->shape()));
-  }
   std::vector<HostTensor> outputs;
   outputs.reserve(manifest.outputs.size());
   for (const TensorSpec &spec : manifest.outputs)
     outputs.emplace_back(spec.dtype, spec.shape);
+  std::vector<HostTensor *> pointers;
+  for (HostTensor &output : outputs)
+    pointers.push_back(&output);
+  run(inputs, pointers);
+  return outputs;
+}
+
+void Executor::run(const std::vector<const HostTensor *> &inputs,
+                   const std::vector<HostTensor *> &outputs) {
+  const Manifest &manifest = model_->manifest();
+  checkTensors(model_->name(), "input", manifest.inputs, inputs);
+  checkTensors(model_->name(), "output", manifest.outputs, outputs);
+
+  // Arenas not given by the caller are allocated by their device once.
+  for (size_t i = 0; i < manifest.arenas.size(); ++i) {
+    Impl::Arena &arena = impl_->arenas[i];
+    const ArenaSpec &spec = manifest.arenas[i];
+    if (arena.memory || spec.bytes == 0)
+      continue;
+    Device &device = *impl_->devices.at(spec.target);
+    arena.memory = device.allocate(spec.bytes, spec.alignment);
+    if (!arena.memory)
+      throw Error("cannot allocate the " + std::to_string(spec.bytes) +
+                  "-byte arena of '" + model_->name() + "' on device '" +
+                  spec.target + "'");
+    arena.owner = &device;
+  }
 
   // Resolve every buffer to a pointer; views follow earlier buffers.
   std::vector<void *> &pointers = impl_->pointers;
@@ -191,15 +276,15 @@ Executor::run(const std::vector<const HostTensor *> &inputs) {
       pointers[id] = const_cast<void *>(inputs[buffer.index]->data());
       break;
     case BufferKind::output:
-      pointers[id] = outputs[buffer.index].data();
+      pointers[id] = outputs[buffer.index]->data();
       break;
     case BufferKind::constant:
       pointers[id] = const_cast<char *>(constants) +
                      manifest.constants[buffer.index].offset;
       break;
     case BufferKind::transient:
-      pointers[id] =
-          static_cast<char *>(impl_->arena.get()) + impl_->arenaOffsets[id];
+      pointers[id] = static_cast<char *>(impl_->arenas[buffer.index].memory) +
+                     buffer.offset;
       break;
     case BufferKind::view:
       pointers[id] = pointers[buffer.index];
@@ -207,7 +292,7 @@ Executor::run(const std::vector<const HostTensor *> &inputs) {
     }
   }
 
-  std::vector<void *> bindings;
+  std::vector<void *> &bindings = impl_->bindings;
   for (const StepSpec &step : manifest.steps) {
     bindings.clear();
     for (uint32_t id : step.bindings)
@@ -220,7 +305,6 @@ Executor::run(const std::vector<const HostTensor *> &inputs) {
     impl_->kernels[step.kernel]->dispatch(
         bindings.data(), manifest.kernels[step.kernel].workgroups);
   }
-  return outputs;
 }
 
 } // namespace kiln::rt

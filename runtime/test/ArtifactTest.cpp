@@ -18,10 +18,11 @@ ArtifactContents sample() {
   ArtifactContents contents;
   Manifest &m = contents.manifest;
   m.entry = "main";
+  m.arenas = {{"cpu", 128, 64}};
   m.buffers = {{BufferKind::input, 0, 16},
                {BufferKind::constant, 0, 16},
                {BufferKind::output, 0, 16},
-               {BufferKind::transient, 0, 16},
+               {BufferKind::transient, 0, 16, 64},
                {BufferKind::view, 3, 16}};
   m.inputs = {{"x", DType::f32, {4}, 0}};
   m.outputs = {{"y", DType::f32, {2, 2}, 2}};
@@ -59,6 +60,11 @@ TEST(Artifact, RoundTrips) {
   EXPECT_EQ(m.kernels[0].workgroups, 3u);
   ASSERT_EQ(m.steps.size(), 2u);
   EXPECT_EQ(m.steps[1].kind, StepKind::copy);
+  ASSERT_EQ(m.arenas.size(), 1u);
+  EXPECT_EQ(m.arenas[0].target, "cpu");
+  EXPECT_EQ(m.arenas[0].bytes, 128u);
+  EXPECT_EQ(m.arenas[0].alignment, 64u);
+  EXPECT_EQ(m.buffers[3].offset, 64u);
   ASSERT_EQ(view.libraries.size(), 1u);
   EXPECT_EQ(view.libraries[0], sample().libraries[0]);
   EXPECT_EQ(view.constants.substr(m.constants[0].offset, 16),
@@ -97,10 +103,10 @@ TEST(Artifact, RejectsTruncationAndVersion) {
             "'m.kiln' is truncated or padded: its header says " +
                 std::to_string(bytes.size()) + " bytes, the file has " +
                 std::to_string(bytes.size() - 1));
-  bytes[8] = 2;
+  bytes[8] = 1;
   EXPECT_EQ(decodeError(bytes),
-            "'m.kiln' has artifact format version 2; this runtime reads "
-            "version 1 (recompile the model)");
+            "'m.kiln' has artifact format version 1; this runtime reads "
+            "version 2 (recompile the model)");
 }
 
 TEST(Artifact, RejectsInconsistentManifests) {
@@ -123,6 +129,16 @@ TEST(Artifact, RejectsInconsistentManifests) {
        "buffer 1 is a missing constant"},
       {[](ArtifactContents &c) { c.manifest.steps[1].bindings = {4}; },
        "a copy step does not copy between two equal buffers"},
+      {[](ArtifactContents &c) { c.manifest.buffers[3].index = 1; },
+       "buffer 3 is in a missing arena"},
+      {[](ArtifactContents &c) { c.manifest.buffers[3].offset = 120; },
+       "buffer 3 at offset 120 does not lie aligned within the 128-byte "
+       "arena of 'cpu'"},
+      {[](ArtifactContents &c) { c.manifest.buffers[3].offset = 32; },
+       "buffer 3 at offset 32 does not lie aligned within the 128-byte "
+       "arena of 'cpu'"},
+      {[](ArtifactContents &c) { c.manifest.arenas[0].alignment = 48; },
+       "the arena of 'cpu' has alignment 48, not a power of two"},
   };
   for (Case &c : cases) {
     ArtifactContents contents = sample();

@@ -11,20 +11,21 @@
 
 // Fused: add and tanh are one kernel (the reshape between them sinks below
 // tanh), written through a view of the output: no copy.
-// CHECK-LABEL: module @kernels_cpu attributes {exec.target = "cpu", exec.workgroups = {dispatch_0 = 1 : i64}
+// CHECK-LABEL: module @kernels_cpu attributes {exec.alignment = 64 : i64, exec.target = "cpu", exec.workgroups = {dispatch_0 = 1 : i64}
 // CHECK: llvm.func internal @dispatch_0(
 // CHECK: llvm.func @kiln_dispatch_0(%{{.*}}: !llvm.ptr, %{{.*}}: i64)
 // CHECK-NOT: @kiln_dispatch_1
 // CHECK-LABEL: func.func @main
 // CHECK-SAME: (%{{.*}}: memref<2x8xf32> {exec.name = "input_0"}, %[[OUT:.*]]: memref<16xf32> {exec.name = "output_0"})
-// CHECK-SAME: attributes {exec.entry, exec.num_inputs = 1 : i64}
+// CHECK-SAME: attributes {exec.arenas = {}, exec.entry, exec.num_inputs = 1 : i64}
 // CHECK: %[[VIEW:.*]] = exec.view %[[OUT]] : memref<16xf32> to memref<2x8xf32>
 // CHECK: exec.dispatch @kernels_cpu::@dispatch_0 ins({{.*}}) outs(%[[VIEW]] : memref<2x8xf32>) {exec.flops = 32 : i64, exec.ops = ["graph.add", "graph.tanh"]}
 // CHECK-NOT: exec.copy
 // Without fusion: one kernel per op, the reshape a view between them.
-// NOFUSION-LABEL: module @kernels_cpu attributes {exec.target = "cpu", exec.workgroups = {dispatch_0 = 1 : i64, dispatch_1 = 1 : i64}
+// NOFUSION-LABEL: module @kernels_cpu attributes {exec.alignment = 64 : i64, exec.target = "cpu", exec.workgroups = {dispatch_0 = 1 : i64, dispatch_1 = 1 : i64}
 // NOFUSION-LABEL: func.func @main
-// NOFUSION: exec.alloc
+// NOFUSION-SAME: exec.arenas = {cpu = {alignment = 64 : i64, buffers = 1 : i64, bytes = 64 : i64, in_place = 0 : i64, lower_bound_bytes = 64 : i64, naive_bytes = 64 : i64}}
+// NOFUSION: exec.alloc in "cpu" at 0 : memref<2x8xf32>
 // NOFUSION: exec.dispatch @kernels_cpu::@dispatch_0
 // NOFUSION: exec.view
 // NOFUSION: exec.dispatch @kernels_cpu::@dispatch_1

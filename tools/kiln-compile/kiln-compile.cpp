@@ -4,6 +4,8 @@
 //                [--cpu=host] [--entry NAME] [--input-shape NAME=1x3x224x224]
 //                [--input-format auto|mlir|onnx] [--dump-ir-after-all DIR]
 //                [--timing] [--report FILE.json] [--no-fusion]
+//                [--memory-plot FILE.svg|FILE.html]
+//                [--device-memory-limit BYTES[KiB|MiB|GiB]]
 //
 // Exit status 0 on success, 1 when the input cannot be compiled (the
 // diagnostics name file:line:col), 2 on bad usage.
@@ -48,6 +50,17 @@ static cl::opt<std::string>
                cl::desc("Write the compile report (JSON: each dispatch's ops, "
                         "flops and bytes) to this file"),
                cl::value_desc("file.json"));
+static cl::opt<std::string> memoryPlotPath(
+    "memory-plot",
+    cl::desc("Draw the memory plan (buffers over time and arena offset, the "
+             "peak marked) to this .svg, or .html with a table of buffers"),
+    cl::value_desc("file.svg|file.html"));
+static cl::opt<std::string> deviceMemoryLimit(
+    "device-memory-limit",
+    cl::desc("Fail when the memory plan needs more than this on a device "
+             "(arena, weights, inputs, outputs), listing the buffers live at "
+             "the peak"),
+    cl::value_desc("bytes[KiB|MiB|GiB]"));
 static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Static shape of an ONNX input, fixing its symbolic "
@@ -102,6 +115,31 @@ static std::string writeAtomically(const std::string &path,
   return "";
 }
 
+/// "4096", "512KiB", "1.5GiB" (K/M/G and KB/MB/GB read as powers of 1024
+/// too) -> bytes; -1 when it is not such a size.
+static int64_t parseBytes(llvm::StringRef text) {
+  text = text.trim();
+  size_t digits = text.find_first_not_of("0123456789.");
+  llvm::StringRef number = text.take_front(digits),
+                  unit = text.drop_front(number.size());
+  double value;
+  if (number.empty() || number.getAsDouble(value) || value <= 0)
+    return -1;
+  unit = unit.trim();
+  double scale = 1;
+  if (unit.empty() || unit.equals_insensitive("b"))
+    scale = 1;
+  else if (llvm::is_contained({"k", "kb", "kib"}, unit.lower()))
+    scale = 1024.0;
+  else if (llvm::is_contained({"m", "mb", "mib"}, unit.lower()))
+    scale = 1024.0 * 1024;
+  else if (llvm::is_contained({"g", "gb", "gib"}, unit.lower()))
+    scale = 1024.0 * 1024 * 1024;
+  else
+    return -1;
+  return static_cast<int64_t>(value * scale);
+}
+
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "kiln-compile: error: " << message << "\n";
   return 1;
@@ -117,7 +155,8 @@ int main(int argc, char **argv) {
   // Read every option before compiling: linking kernels runs lld's driver,
   // which resets all command-line options to their defaults.
   std::string inputPath = input.getValue(), outputPath = output.getValue(),
-              report = reportPath.getValue();
+              report = reportPath.getValue(),
+              memoryPlot = memoryPlotPath.getValue();
   auto file = llvm::MemoryBuffer::getFile(inputPath, /*IsText=*/false);
   if (!file)
     return fail("cannot read '" + inputPath +
@@ -133,6 +172,25 @@ int main(int argc, char **argv) {
   options.dumpIrDir = dumpDir.getValue();
   options.timing = timing;
   options.fusion = !noFusion;
+  if (!memoryPlot.empty()) {
+    llvm::StringRef extension = llvm::sys::path::extension(memoryPlot);
+    if (extension != ".svg" && extension != ".html") {
+      llvm::errs() << "kiln-compile: error: --memory-plot '" << memoryPlot
+                   << "' must end in .svg or .html\n";
+      return 2;
+    }
+    options.memoryPlot = extension.drop_front().str();
+  }
+  if (deviceMemoryLimit.getNumOccurrences()) {
+    options.deviceMemoryLimit = parseBytes(deviceMemoryLimit.getValue());
+    if (options.deviceMemoryLimit <= 0) {
+      llvm::errs() << "kiln-compile: error: --device-memory-limit '"
+                   << deviceMemoryLimit.getValue()
+                   << "' is not a size (bytes, or a number with KiB, MiB or "
+                      "GiB)\n";
+      return 2;
+    }
+  }
 
   kiln::SourceOptions reading;
   reading.format = inputFormat.getValue();
@@ -159,6 +217,10 @@ int main(int argc, char **argv) {
     return fail(error);
   if (!report.empty())
     if (std::string error = writeAtomically(report, result.report + "\n");
+        !error.empty())
+      return fail(error);
+  if (!memoryPlot.empty())
+    if (std::string error = writeAtomically(memoryPlot, result.memoryPlot);
         !error.empty())
       return fail(error);
   return 0;

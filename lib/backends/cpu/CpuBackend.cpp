@@ -56,7 +56,7 @@ constexpr const char *kKernelPipeline =
     "eliminate-empty-tensors,"
     "one-shot-bufferize{bufferize-function-boundaries=0},"
     "canonicalize,cse,canonicalize,"
-    "cpu-distribute-workgroups,"
+    "cpu-distribute-workgroups,cpu-stack-temporaries,"
     "buffer-deallocation-pipeline,"
     "cpu-expand-copies,func.func(convert-linalg-to-loops),"
     "lower-affine,expand-strided-metadata,lower-affine,"

@@ -56,6 +56,27 @@ def CpuApproximateMath : Pass<"cpu-approximate-math"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def CpuStackTemporaries : Pass<"cpu-stack-temporaries", "::mlir::ModuleOp"> {
+  let summary = "Put each workgroup's temporary buffers on its stack";
+  let description = [{
+    A kernel's own buffers (padded tiles, partial reductions) are allocated
+    per workgroup. On the heap that is a malloc and a free per workgroup per
+    run; on the stack it is free. Each `memref.alloc` of a kernel that sits
+    in no loop becomes a `memref.alloca` at the start of the kernel (one
+    buffer per call, which is one workgroup) while the kernel's total stays
+    within `max-bytes`, a small part of any thread's stack; the rest stay on
+    the heap. A dynamic size (a partial last tile) takes its constant upper
+    bound, the buffer a `memref.view` of that many bytes. Runs after
+    cpu-distribute-workgroups and before deallocation.
+  }];
+  let options = [
+    Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"262144",
+           "Stack bytes one kernel may use for temporaries">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def CpuExpandCopies : Pass<"cpu-expand-copies"> {
   let summary = "Turn memref.copy into linalg.copy, compiled into loops";
   let description = [{

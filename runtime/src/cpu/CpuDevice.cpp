@@ -11,8 +11,10 @@
 #include "kiln/runtime/Device.h"
 #include "kiln/runtime/Error.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 #include <mutex>
@@ -176,6 +178,13 @@ public:
                                       const std::string &origin) override {
     return std::make_unique<CpuKernelLibrary>(binary, origin, pool_);
   }
+  void *allocate(uint64_t bytes, uint64_t alignment) override {
+    alignment = std::max<uint64_t>(alignment, sizeof(void *));
+    // aligned_alloc wants a multiple of the alignment.
+    return std::aligned_alloc(alignment,
+                              (bytes + alignment - 1) / alignment * alignment);
+  }
+  void deallocate(void *memory) override { std::free(memory); }
 
 private:
   ThreadPool pool_;

@@ -68,3 +68,51 @@ func.func @dispatch_signature(%a: memref<4xf32>, %b: memref<8xf32>) {
   exec.dispatch @kernels::@neg ins(%a : memref<4xf32>) outs(%b : memref<8xf32>)
   return
 }
+
+// -----
+
+func.func @alloc_arena_without_offset() {
+  // expected-error @+1 {{'exec.alloc' op needs both an arena and an offset, or neither}}
+  %0 = "exec.alloc"() {arena = "cpu"} : () -> memref<4xf32>
+  return
+}
+
+// -----
+
+func.func @alloc_negative_offset() attributes {exec.arenas = {cpu = {alignment = 64 : i64, bytes = 64 : i64}}} {
+  // expected-error @+1 {{'exec.alloc' op offset -64 is negative}}
+  %0 = exec.alloc in "cpu" at -64 : memref<4xf32>
+  return
+}
+
+// -----
+
+func.func @alloc_unknown_arena() attributes {exec.arenas = {cpu = {alignment = 64 : i64, bytes = 64 : i64}}} {
+  // expected-error @+1 {{'exec.alloc' op arena 'gpu' is not in the function's exec.arenas}}
+  %0 = exec.alloc in "gpu" at 0 : memref<4xf32>
+  return
+}
+
+// -----
+
+func.func @alloc_malformed_arena() attributes {exec.arenas = {cpu = {bytes = 64 : i64}}} {
+  // expected-error @+1 {{'exec.alloc' op arena 'cpu' needs integer 'bytes' and a positive 'alignment'}}
+  %0 = exec.alloc in "cpu" at 0 : memref<4xf32>
+  return
+}
+
+// -----
+
+func.func @alloc_misaligned() attributes {exec.arenas = {cpu = {alignment = 64 : i64, bytes = 128 : i64}}} {
+  // expected-error @+1 {{'exec.alloc' op offset 32 is not a multiple of arena 'cpu''s alignment 64}}
+  %0 = exec.alloc in "cpu" at 32 : memref<4xf32>
+  return
+}
+
+// -----
+
+func.func @alloc_outside_arena() attributes {exec.arenas = {cpu = {alignment = 64 : i64, bytes = 128 : i64}}} {
+  // expected-error @+1 {{'exec.alloc' op bytes [64, 192) lie outside arena 'cpu' of 128 bytes}}
+  %0 = exec.alloc in "cpu" at 64 : memref<32xf32>
+  return
+}

@@ -15,6 +15,10 @@
 // CHECK: %[[V:.*]] = exec.view %[[T]] : memref<2x8xf32> to memref<16xf32>
 // CHECK: exec.dispatch @kernels_cpu::@neg ins(%[[V]] : memref<16xf32>) outs(%[[Y]] : memref<16xf32>)
 // CHECK: exec.copy %[[T]], %[[Z]] : memref<2x8xf32>, memref<2x8xf32>
+// A planned buffer, placed in the cpu arena the function records.
+// CHECK-LABEL: func.func @planned
+// CHECK-SAME: exec.arenas = {cpu = {alignment = 64 : i64, bytes = 128 : i64}}
+// CHECK: exec.alloc in "cpu" at 64 : memref<2x8xf32>
 module {
   module @kernels_cpu attributes {exec.target = "cpu"} {
     func.func @add(%a: tensor<2x8xf32>, %b: tensor<8xf32>) -> tensor<2x8xf32> {
@@ -35,4 +39,9 @@ module {
     exec.copy %t, %z : memref<2x8xf32>, memref<2x8xf32>
     return
   }
+  func.func @planned() attributes {exec.arenas = {cpu = {alignment = 64 : i64, bytes = 128 : i64}}} {
+    %t = exec.alloc in "cpu" at 64 : memref<2x8xf32>
+    return
+  }
 }
+

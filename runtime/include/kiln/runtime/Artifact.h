@@ -11,10 +11,12 @@
 //   CONSTANTS section        weights, each 64-byte aligned, so the file can
 //                            be memory-mapped and used in place
 //
-// The manifest lists the inputs and outputs (name, dtype, shape), the buffers
-// (input, output, constant, transient, or a view of another buffer), the
-// kernels (target library, entry symbol, workgroup count) and the steps
-// (dispatch a kernel over bindings, copy a buffer). All integers are
+// The manifest lists the inputs and outputs (name, dtype, shape), the arenas
+// (one per device: the bytes its transient buffers need, as the compiler's
+// memory plan laid them out), the buffers (input, output, constant,
+// transient at an arena offset, or a view of another buffer), the kernels
+// (target library, entry symbol, workgroup count) and the steps (dispatch a
+// kernel over bindings, copy a buffer). All integers are
 // little-endian. Plain C++17, no LLVM: both sides include it.
 //
 //===----------------------------------------------------------------------===//
@@ -34,7 +36,7 @@ namespace kiln::rt {
 inline constexpr char kArtifactMagic[8] = {'K', 'I', 'L', 'N',
                                            'A', 'R', 'T', '\0'};
 /// Bumped whenever the layout or the manifest encoding changes.
-inline constexpr uint32_t kArtifactVersion = 1;
+inline constexpr uint32_t kArtifactVersion = 2;
 inline constexpr size_t kArtifactHeaderSize = 64;
 inline constexpr size_t kArtifactAlignment = 64;
 
@@ -51,7 +53,7 @@ enum class BufferKind : uint8_t {
   input = 0,     ///< The caller's input `index`.
   output = 1,    ///< The caller's output `index`.
   constant = 2,  ///< Constant `index` in the CONSTANTS section.
-  transient = 3, ///< Allocated per run.
+  transient = 3, ///< At `offset` in arena `index`, for the run's duration.
   view = 4,      ///< The bytes of buffer `index`.
 };
 
@@ -59,6 +61,15 @@ struct BufferSpec {
   BufferKind kind = BufferKind::transient;
   uint32_t index = 0;
   uint64_t bytes = 0;
+  uint64_t offset = 0; ///< transient: the byte offset in its arena
+};
+
+/// The memory a device's transient buffers share: allocated once per
+/// executor (or given by the caller), reused by every run.
+struct ArenaSpec {
+  std::string target; ///< The device ("cpu").
+  uint64_t bytes = 0;
+  uint64_t alignment = kHostAlignment; ///< Of the arena and every offset.
 };
 
 struct ConstantSpec {
@@ -89,6 +100,7 @@ struct StepSpec {
 struct Manifest {
   std::string entry;
   std::vector<TensorSpec> inputs, outputs;
+  std::vector<ArenaSpec> arenas;
   std::vector<BufferSpec> buffers;
   std::vector<ConstantSpec> constants;
   std::vector<KernelLibrarySpec> libraries;

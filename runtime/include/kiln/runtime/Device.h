@@ -44,6 +44,11 @@ public:
   /// Loads a library compiled for this device; `origin` names it in errors.
   virtual std::unique_ptr<KernelLibrary> load(std::string_view binary,
                                               const std::string &origin) = 0;
+  /// `bytes` of device memory aligned to `alignment` (a power of two), for
+  /// an arena; null when the device has no such memory left.
+  virtual void *allocate(uint64_t bytes, uint64_t alignment) = 0;
+  /// Frees memory from allocate.
+  virtual void deallocate(void *memory) = 0;
 };
 
 using DeviceFactory =

@@ -58,8 +58,9 @@ struct ExecutorOptions {
   unsigned threads = 0;
 };
 
-/// Runs a model: kernels loaded once, one transient arena reused by every
-/// run. Not thread-safe: use one executor per thread.
+/// Runs a model: kernels loaded once, each device's transient arena
+/// allocated once (or given by the caller) and reused by every run. Not
+/// thread-safe: use one executor per thread.
 class Executor {
 public:
   Executor(std::shared_ptr<const Model> model, ExecutorOptions options = {});
@@ -68,6 +69,23 @@ public:
   /// Checks the inputs against the model's (count, dtype, shape), runs it,
   /// returns the outputs. Throws Error naming a mismatching input.
   std::vector<HostTensor> run(const std::vector<const HostTensor *> &inputs);
+
+  /// Runs into the caller's output tensors (checked like the inputs). With
+  /// the arenas allocated (after the first run, or given with useArena), a
+  /// run allocates no memory.
+  void run(const std::vector<const HostTensor *> &inputs,
+           const std::vector<HostTensor *> &outputs);
+
+  /// The scratch memory runs need on device `target`: the arena the memory
+  /// plan laid out (0 when the model has none there), and its alignment.
+  uint64_t arenaBytes(const std::string &target = "cpu") const;
+  uint64_t arenaAlignment(const std::string &target = "cpu") const;
+
+  /// Runs use the caller's `memory` (`bytes` long, aligned to
+  /// arenaAlignment) as `target`'s arena instead of memory of their own; it
+  /// must outlive the executor's runs. Throws Error when it is too small or
+  /// misaligned, or the model has no arena on `target`.
+  void useArena(const std::string &target, void *memory, uint64_t bytes);
 
   const Model &model() const { return *model_; }
 

@@ -1,0 +1,159 @@
+//===- ExecMemory.cpp - buffer lifetimes of a host schedule ---------------===//
+
+#include "dialects/exec/ExecMemory.h"
+
+#include "dialects/graph/GraphOps.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <set>
+
+using namespace mlir;
+
+namespace kiln::exec {
+
+AllocOp rootAlloc(Value buffer) {
+  while (auto view = buffer.getDefiningOp<ViewOp>())
+    buffer = view.getSource();
+  return buffer.getDefiningOp<AllocOp>();
+}
+
+static ModuleOp kernelModuleOf(DispatchOp dispatch) {
+  return SymbolTable::lookupNearestSymbolFrom<ModuleOp>(
+      dispatch,
+      FlatSymbolRefAttr::get(dispatch.getKernel().getRootReference()));
+}
+
+std::string dispatchTarget(DispatchOp dispatch) {
+  if (ModuleOp kernels = kernelModuleOf(dispatch))
+    if (auto target = kernels->getAttrOfType<StringAttr>(kTargetAttr))
+      return target.str();
+  return "";
+}
+
+int64_t dispatchAlignment(DispatchOp dispatch) {
+  if (ModuleOp kernels = kernelModuleOf(dispatch))
+    if (auto alignment = kernels->getAttrOfType<IntegerAttr>(kAlignmentAttr))
+      return alignment.getInt();
+  return kDefaultAlignment;
+}
+
+FailureOr<ScheduleLifetimes> analyzeLifetimes(func::FuncOp host) {
+  ScheduleLifetimes lifetimes;
+  if (host.getBody().empty())
+    return lifetimes;
+  Block &body = host.getBody().front();
+  for (Operation &op : body.without_terminator()) {
+    if (auto alloc = dyn_cast<AllocOp>(op)) {
+      lifetimes.bufferIndex[alloc] = lifetimes.buffers.size();
+      BufferLifetime &buffer = lifetimes.buffers.emplace_back();
+      buffer.alloc = alloc;
+      buffer.bytes = graph::byteSize(alloc.getType());
+      continue;
+    }
+    if (isa<ConstantOp, ViewOp>(op))
+      continue;
+    int64_t step = lifetimes.steps.size();
+    lifetimes.steps.push_back(&op);
+    std::string target;
+    if (auto dispatch = dyn_cast<DispatchOp>(op))
+      target = dispatchTarget(dispatch);
+    for (Value operand : op.getOperands()) {
+      AllocOp alloc = rootAlloc(operand);
+      if (!alloc)
+        continue;
+      BufferLifetime &buffer =
+          lifetimes.buffers[lifetimes.bufferIndex.lookup(alloc)];
+      if (buffer.first < 0) {
+        buffer.first = step;
+        buffer.producer = &op;
+      }
+      buffer.last = step;
+      if (target.empty())
+        continue;
+      if (buffer.arena.empty())
+        buffer.arena = target;
+      else if (buffer.arena != target)
+        return alloc.emitOpError("is bound by kernels of targets '")
+               << buffer.arena << "' and '" << target
+               << "'; moving a buffer between devices is not supported";
+    }
+  }
+  // Buffers only copied live on the host, like the copies.
+  for (BufferLifetime &buffer : lifetimes.buffers)
+    if (buffer.arena.empty())
+      buffer.arena = "cpu";
+  return lifetimes;
+}
+
+SmallVector<int64_t> ScheduleLifetimes::liveBytes(StringRef arena) const {
+  SmallVector<int64_t> live(steps.size(), 0);
+  for (const BufferLifetime &buffer : buffers)
+    if (buffer.arena == arena && buffer.first >= 0)
+      for (int64_t step = buffer.first; step <= buffer.last; ++step)
+        live[step] += buffer.bytes;
+  return live;
+}
+
+SmallVector<const BufferLifetime *>
+ScheduleLifetimes::liveAt(StringRef arena, int64_t step) const {
+  SmallVector<const BufferLifetime *> live;
+  for (const BufferLifetime &buffer : buffers)
+    if (buffer.arena == arena && buffer.first >= 0 && buffer.first <= step &&
+        step <= buffer.last)
+      live.push_back(&buffer);
+  // Largest first; equal sizes in program order (the buffers' order).
+  llvm::sort(live, [](const BufferLifetime *a, const BufferLifetime *b) {
+    return a->bytes != b->bytes ? a->bytes > b->bytes : a < b;
+  });
+  return live;
+}
+
+SmallVector<std::string> ScheduleLifetimes::arenas() const {
+  std::set<std::string> names;
+  for (const BufferLifetime &buffer : buffers)
+    names.insert(buffer.arena);
+  return SmallVector<std::string>(names.begin(), names.end());
+}
+
+std::string describeStep(Operation *step) {
+  auto dispatch = dyn_cast_or_null<DispatchOp>(step);
+  if (!dispatch)
+    return step ? step->getName().stripDialect().str() : "nothing";
+  std::string text = dispatch.getKernel().getLeafReference().str();
+  if (auto names = dispatch->getAttrOfType<ArrayAttr>(kOpsAttr)) {
+    text += " (";
+    llvm::interleave(
+        names.getAsValueRange<StringAttr>(),
+        [&](StringRef name) { text += name.str(); }, [&] { text += ", "; });
+    text += ")";
+  }
+  return text;
+}
+
+std::string describeBuffer(MemRefType type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << type.getElementType() << "[";
+  llvm::interleave(type.getShape(), os, ",");
+  os << "]";
+  return text;
+}
+
+std::string formatBytes(int64_t bytes) {
+  static const char *units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+  double value = bytes;
+  unsigned unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(units)) {
+    value /= 1024;
+    ++unit;
+  }
+  if (unit == 0)
+    return llvm::formatv("{0} bytes", bytes).str();
+  return llvm::formatv("{0:f2} {1} ({2} bytes)", value, units[unit], bytes)
+      .str();
+}
+
+} // namespace kiln::exec

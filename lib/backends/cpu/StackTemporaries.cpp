@@ -1,0 +1,98 @@
+//===- StackTemporaries.cpp - cpu-stack-temporaries -----------------------===//
+
+#include "lib/backends/cpu/CpuPasses.h"
+
+#include "dialects/graph/GraphOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
+
+namespace kiln::cpu {
+#define GEN_PASS_DEF_CPUSTACKTEMPORARIES
+#include "lib/backends/cpu/CpuPasses.h.inc"
+} // namespace kiln::cpu
+
+using namespace mlir;
+
+namespace {
+
+struct CpuStackTemporaries
+    : kiln::cpu::impl::CpuStackTemporariesBase<CpuStackTemporaries> {
+  using CpuStackTemporariesBase::CpuStackTemporariesBase;
+
+  void runOnOperation() override {
+    for (auto kernel : getOperation().getOps<func::FuncOp>())
+      if (!kernel.isExternal())
+        moveToStack(kernel);
+  }
+
+  void moveToStack(func::FuncOp kernel) {
+    SmallVector<memref::AllocOp> allocs;
+    kernel.walk([&](memref::AllocOp alloc) {
+      // In a loop, each iteration would need its own buffer (it may still
+      // be live when the next one starts): left on the heap.
+      if (!alloc->getParentOfType<LoopLikeOpInterface>())
+        allocs.push_back(alloc);
+    });
+    OpBuilder builder(kernel.getContext());
+    int64_t used = 0;
+    for (memref::AllocOp alloc : allocs) {
+      // A dynamic size (the last, partial tile of a loop) is bounded by a
+      // constant: the stack buffer is that big, viewed at the real size.
+      MemRefType type = alloc.getType();
+      int64_t elements = 1;
+      bool bounded = true;
+      unsigned dynamic = 0;
+      for (int64_t dim : type.getShape()) {
+        if (!ShapedType::isDynamic(dim)) {
+          elements *= dim;
+          continue;
+        }
+        FailureOr<int64_t> bound =
+            ValueBoundsConstraintSet::computeConstantBound(
+                presburger::BoundType::UB, alloc.getDynamicSizes()[dynamic++],
+                /*stopCondition=*/nullptr, /*closedUB=*/true);
+        if (failed(bound) || *bound < 0) {
+          bounded = false;
+          break;
+        }
+        elements *= *bound;
+      }
+      if (!bounded || !type.getLayout().isIdentity() || type.getMemorySpace())
+        continue;
+      int64_t bytes = elements * kiln::graph::elementBytes(type);
+      if (used + bytes > maxBytes)
+        continue;
+      used += bytes;
+      // The kernel's entry block runs once per call, so a buffer allocated
+      // there lives exactly as long as the heap one it replaces may. Sizes
+      // are computed where the alloc was.
+      // (Reset each time: the previous point may be an alloc now erased.)
+      builder.setInsertionPointToStart(&kernel.getBody().front());
+      Value buffer;
+      if (type.hasStaticShape()) {
+        buffer = memref::AllocaOp::create(builder, alloc.getLoc(), type,
+                                          alloc.getAlignmentAttr());
+      } else {
+        auto bytesType = MemRefType::get({bytes}, builder.getI8Type());
+        Value storage = memref::AllocaOp::create(
+            builder, alloc.getLoc(), bytesType, alloc.getAlignmentAttr());
+        OpBuilder here(alloc);
+        Value zero = arith::ConstantIndexOp::create(here, alloc.getLoc(), 0);
+        buffer = memref::ViewOp::create(here, alloc.getLoc(), type, storage,
+                                        zero, alloc.getDynamicSizes());
+      }
+      for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+        if (isa<memref::DeallocOp>(user))
+          user->erase();
+      alloc.replaceAllUsesWith(buffer);
+      alloc.erase();
+    }
+  }
+};
+
+} // namespace
