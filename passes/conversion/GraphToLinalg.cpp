@@ -1241,15 +1241,23 @@ struct PadLowering : OpConversionPattern<PadOp> {
     auto inputType = cast<RankedTensorType>(input.getType());
     ArrayRef<int64_t> low = op.getLow(), high = op.getHigh();
     if (op.getMode() == PadMode::constant) {
-      SmallVector<OpFoldResult> lowFold, highFold;
-      for (auto [l, h] : llvm::zip(low, high)) {
+      SmallVector<OpFoldResult> lowFold;
+      for (int64_t l : low)
         lowFold.push_back(rewriter.getIndexAttr(l));
-        highFold.push_back(rewriter.getIndexAttr(h));
-      }
       Value value = scalarConstant(rewriter, loc, type.getElementType(),
                                    op.getValue().convertToDouble());
-      rewriter.replaceOpWithNewOp<tensor::PadOp>(op, type, input, lowFold,
-                                                 highFold, value);
+      // Filled, then the input inserted: both write the result's buffer in
+      // place (a tensor.pad would be built in a temporary and copied).
+      Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                            type.getElementType());
+      Value filled =
+          linalg::FillOp::create(rewriter, loc, value, empty).getResult(0);
+      SmallVector<OpFoldResult> sizes,
+          strides(type.getRank(), rewriter.getIndexAttr(1));
+      for (int64_t size : inputType.getShape())
+        sizes.push_back(rewriter.getIndexAttr(size));
+      rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(
+          op, input, filled, lowFold, sizes, strides);
       return success();
     }
     // reflect: -1 -> 1, n -> n - 2; edge: clamp to [0, n - 1].

@@ -16,12 +16,18 @@
 //     leading dims (mean-variance, a decomposed layer norm).
 //  3. Several users. A producer read outside the group too is recomputed in
 //     the group when it is elementwise; anything else stays a buffer.
+//  4. Pooling after a convolution. A pooling window takes the convolution
+//     group computing its input when it is that group's only reader: the
+//     kernel computes whole channels, so the convolution's result (ResNet's
+//     3 MiB stem output) never leaves it and nothing is recomputed. The
+//     convolution's padding becomes a graph.pad of its own, run once, not
+//     copied by every workgroup.
 //
 // Never fused, because the kernel would be worse: a producer into a
 // contraction or window (they read each input element many times, so a
-// recomputed input multiplies its work); two contractions into one kernel
-// (each wants its own tiling); a reduction into a group reducing other axes
-// (the tiles of one are not the rows of the other); a transcendental
+// recomputed input multiplies its work), but for rule 4; two contractions into
+// one kernel (each wants its own tiling); a reduction into a group reducing
+// other axes (the tiles of one are not the rows of the other); a transcendental
 // producer whose result the consumer broadcasts (it would be recomputed per
 // broadcast element); data movement (transpose, slice, concat, pad,
 // gather), which stays a kernel of its own.
@@ -290,6 +296,13 @@ struct Fuser {
     }
     for (const std::unique_ptr<Group> &group : groups)
       absorbProducers(*group);
+    for (const std::unique_ptr<Group> &group : groups)
+      absorbWindowProducer(*group);
+    // (Rule 4 may have added pads.)
+    compute.clear();
+    for (Operation &op : body.without_terminator())
+      if (isKernelOp(&op))
+        compute.push_back(&op);
     // 2. Producers, from the end, so consumers claim their producers first.
     for (Operation *op : llvm::reverse(compute)) {
       if (groupOf.contains(op))
@@ -301,6 +314,8 @@ struct Fuser {
 
     // One dispatch per group, its ops in block order, where its root was.
     for (const std::unique_ptr<Group> &group : groups) {
+      if (group->members.empty())
+        continue;
       SmallVector<Operation *> ops(group->members.begin(),
                                    group->members.end());
       llvm::sort(ops, [](Operation *a, Operation *b) {
@@ -308,6 +323,54 @@ struct Fuser {
       });
       formDispatch(ops);
     }
+  }
+
+  /// Rule 4: a pooling window takes the group computing its input (a
+  /// convolution and its epilogue) when it is that group's only reader.
+  void absorbWindowProducer(Group &group) {
+    Operation *window = group.anchor;
+    if (loopKind(window) != LoopKind::Window)
+      return;
+    Operation *producer = window->getOperand(0).getDefiningOp();
+    Group *source = producer ? groupOf.lookup(producer) : nullptr;
+    // A grouped convolution reshapes its result after its loops; a matmul
+    // rarely feeds a window: only plain convolutions.
+    auto conv = source ? dyn_cast<Conv2dOp>(source->anchor) : nullptr;
+    if (!conv || source == &group || conv.getGroups() != 1)
+      return;
+    for (Operation *member : source->members)
+      for (Operation *user : member->getUsers())
+        if (!source->members.contains(user) && user != window)
+          return;
+    // A workgroup of the fused kernel computes whole channels (pooling
+    // windows overlap along rows, so rows are not split): padding the
+    // convolution's input there would copy all of it per workgroup. The
+    // padding becomes an op of its own, run once.
+    {
+      ArrayRef<int64_t> padding = conv.getPadding();
+      if (llvm::any_of(padding, [](int64_t p) { return p != 0; })) {
+        auto type = cast<RankedTensorType>(conv.getInput().getType());
+        SmallVector<int64_t> shape(type.getShape()), low(type.getRank(), 0),
+            high(type.getRank(), 0);
+        int64_t rank = type.getRank();
+        low[rank - 2] = padding[0];
+        low[rank - 1] = padding[1];
+        high[rank - 2] = padding[2];
+        high[rank - 1] = padding[3];
+        for (int64_t dim = 0; dim < rank; ++dim)
+          shape[dim] += low[dim] + high[dim];
+        OpBuilder builder(conv);
+        auto pad = PadOp::create(
+            builder, conv.getLoc(),
+            RankedTensorType::get(shape, type.getElementType()),
+            conv.getInput(), low, high, PadMode::constant, llvm::APFloat(0.0));
+        conv.getInputMutable().assign(pad.getResult());
+        conv.setPadding(ArrayRef<int64_t>{0, 0, 0, 0});
+      }
+    }
+    for (Operation *member : source->members)
+      add(group, member);
+    source->members.clear();
   }
 
   Group &newGroup(Operation *anchor) {

@@ -47,20 +47,21 @@ def test_report_counts(tmp_path):
 def test_fused_report_counts():
     unfused = kiln.compile(conv_graph(), fusion=False).report()
     report = kiln.compile(conv_graph()).report()
-    # The ReLU rides on the convolution; pooling keeps its own kernel.
+    # ReLU and pooling ride on the convolution; its padding runs once,
+    # before it (fusion rule 4).
     assert [d["ops"] for d in report["dispatches"]] == [
-        ["graph.conv2d", "graph.relu"], ["graph.max_pool2d"]]
-    conv, pool = report["dispatches"]
+        ["graph.pad"], ["graph.conv2d", "graph.relu", "graph.max_pool2d"]]
+    pad, conv = report["dispatches"]
     out = 1 * 4 * 6 * 6
-    assert conv["flops"] == 2 * out * (2 * 3 * 3) + out
-    # Same arithmetic; the ReLU's read and write of the conv result are gone.
+    padded = 1 * 2 * 8 * 8
+    assert pad["flops"] == 0
+    assert pad["bytes_read"] == 4 * 2 * 6 * 6
+    assert pad["bytes_written"] == 4 * padded
+    assert conv["flops"] == 2 * out * (2 * 3 * 3) + out + (out // 4) * 4
+    # Same arithmetic; the conv result is neither written nor read again.
     assert report["totals"]["flops"] == unfused["totals"]["flops"]
-    assert conv["bytes_read"] == 4 * (2 * 6 * 6 + 4 * 2 * 3 * 3)
-    assert conv["bytes_written"] == 4 * out
-    assert report["totals"]["bytes_read"] == \
-        unfused["totals"]["bytes_read"] - 4 * out
-    assert report["totals"]["bytes_written"] == \
-        unfused["totals"]["bytes_written"] - 4 * out
+    assert conv["bytes_read"] == 4 * (padded + 4 * 2 * 3 * 3)
+    assert conv["bytes_written"] == 4 * out // 4
     assert report["totals"]["dispatches"] == 2
 
 

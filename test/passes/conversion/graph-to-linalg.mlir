@@ -504,11 +504,15 @@ func.func @gather(%d: tensor<3x4xf32>, %i: tensor<5x6xi64>) -> tensor<3x5x6xf32>
 
 // -----
 
-// pad: constant mode is tensor.pad; reflect and edge compute source indices.
+// pad: constant mode fills the result and inserts the input at the low
+// padding (both in place in the result's buffer); reflect and edge compute
+// source indices.
 // CHECK-LABEL: func.func @pad
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3xf32>)
 // CHECK: %[[V:.*]] = arith.constant -1.000000e+00 : f32
-// CHECK: tensor.pad %{{.*}} low[0, 1] high[1, 2]
-// CHECK: tensor.yield %[[V]]
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<3x6xf32>
+// CHECK: %[[F:.*]] = linalg.fill ins(%[[V]] : f32) outs(%[[E]] : tensor<3x6xf32>)
+// CHECK: tensor.insert_slice %[[X]] into %[[F]][0, 1] [2, 3] [1, 1] : tensor<2x3xf32> into tensor<3x6xf32>
 // CHECK: linalg.generic
 // CHECK: arith.subi
 // CHECK: arith.maxsi

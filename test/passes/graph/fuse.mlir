@@ -342,6 +342,52 @@ func.func @pooling(%x: tensor<1x2x8x8xf32>) -> tensor<1x2x4x4xf32> {
 
 // -----
 
+// Rule 4: pooling takes the convolution group computing its input (ResNet's
+// stem): one kernel computes whole channels of conv, relu, pooling and the
+// pooling's epilogue. The convolution's padding is a pad of its own.
+// CHECK-LABEL: func.func @conv_pooling
+// CHECK: %[[P:.*]] = graph.dispatch(%{{.*}}) : (tensor<1x2x8x8xf32>) -> tensor<1x2x10x10xf32>
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: graph.pad %{{.*}} low = [0, 0, 1, 1] high = [0, 0, 1, 1]
+// CHECK-NEXT: graph.yield
+// CHECK: graph.dispatch(%[[P]], %{{.*}})
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: graph.conv2d %{{.*}} : (tensor<1x2x10x10xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x8x8xf32>
+// CHECK-NEXT: graph.relu
+// CHECK-NEXT: graph.max_pool2d
+// CHECK-NEXT: graph.neg
+// CHECK-NEXT: graph.yield
+func.func @conv_pooling(%x: tensor<1x2x8x8xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x4x4x4xf32> {
+  %0 = graph.conv2d %x, %w padding = [1, 1, 1, 1] : (tensor<1x2x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x8x8xf32>
+  %1 = graph.relu %0 : tensor<1x4x8x8xf32>
+  %2 = graph.max_pool2d %1 kernel = [2, 2] strides = [2, 2] : tensor<1x4x8x8xf32> -> tensor<1x4x4x4xf32>
+  %3 = graph.neg %2 : tensor<1x4x4x4xf32>
+  return %3 : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// Not when the convolution's result is read elsewhere too: it is a buffer
+// anyway, and the pooling kernel would recompute the convolution.
+// CHECK-LABEL: func.func @conv_pooling_shared
+// CHECK: graph.dispatch
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: graph.conv2d %{{.*}} padding = [1, 1, 1, 1]
+// CHECK-NEXT: graph.relu
+// CHECK-NEXT: graph.yield
+// CHECK: graph.dispatch
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: graph.max_pool2d
+// CHECK-NEXT: graph.yield
+func.func @conv_pooling_shared(%x: tensor<1x2x8x8xf32>, %w: tensor<4x2x3x3xf32>) -> (tensor<1x4x4x4xf32>, tensor<1x4x8x8xf32>) {
+  %0 = graph.conv2d %x, %w padding = [1, 1, 1, 1] : (tensor<1x2x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x8x8xf32>
+  %1 = graph.relu %0 : tensor<1x4x8x8xf32>
+  %2 = graph.max_pool2d %1 kernel = [2, 2] strides = [2, 2] : tensor<1x4x8x8xf32> -> tensor<1x4x4x4xf32>
+  return %2, %1 : tensor<1x4x4x4xf32>, tensor<1x4x8x8xf32>
+}
+
+// -----
+
 // Never: data movement joins a kernel. Reshapes stay outside (sunk below
 // the elementwise op that read them, y viewed to match); the transpose
 // stays before the add, as y has no transposed copy.
