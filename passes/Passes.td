@@ -52,8 +52,10 @@ def GraphFuse : Pass<"graph-fuse", "::mlir::func::FuncOp"> {
     (bias, activation, residual add); elementwise chains become one region;
     a softmax, layer norm or reduction takes its elementwise producers, and
     a reduction over the same rows joins another (mean and variance);
-    elementwise producers with users elsewhere are recomputed. Never fused:
-    producers into contractions or pooling, two contractions, reductions
+    elementwise producers with users elsewhere are recomputed; a pooling
+    window takes the convolution that only it reads (whole channels per
+    workgroup, the convolution's padding hoisted into a graph.pad). Never
+    fused: other producers into contractions or pooling, two contractions, reductions
     over different axes, transcendental producers that are broadcast, data
     movement. Reshapes (and transposes, where free) first sink below the
     elementwise ops that read them, so they do not cut a chain.

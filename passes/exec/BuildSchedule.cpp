@@ -73,9 +73,9 @@ struct ExecBuildSchedule
 
   void runOnOperation() override {
     ModuleOp top = getOperation();
-    if (alignment <= 0 || (alignment & (alignment - 1)) != 0) {
-      top.emitError("buffer alignment must be a power of two, got ")
-          << alignment;
+    int64_t bytes = alignment;
+    if (bytes <= 0 || (bytes & (bytes - 1)) != 0) {
+      top.emitError("buffer alignment must be a power of two, got ") << bytes;
       return signalPassFailure();
     }
     func::FuncOp entry = findEntry(top);
