@@ -6,6 +6,7 @@
 
 #include "dialects/exec/ExecOps.h"
 #include "dialects/graph/GraphOps.h"
+#include "dialects/graph/GraphSharding.h"
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
 
@@ -16,6 +17,7 @@
 
 void kiln::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<kiln::graph::GraphDialect, kiln::exec::ExecDialect>();
+  kiln::graph::registerGraphShardingInterfaces(registry);
   // Kiln lowers through linalg, tensor, bufferization, gpu/nvvm, shard, llvm;
   // registering all upstream dialects lets kiln-opt replay any of those stages.
   mlir::registerAllDialects(registry);
