@@ -96,6 +96,20 @@ def GraphFoldConstants : Pass<"graph-fold-constants", "::mlir::func::FuncOp"> {
   ];
 }
 
+def GraphCheckSharding : Pass<"graph-check-sharding", "::mlir::func::FuncOp"> {
+  let summary = "Reject shardings that cannot partition the model graph";
+  let description = [{
+    Checks every `shard.shard` annotation of the model graph before
+    upstream `shard-partition` runs (which would floor a dimension that does
+    not divide, silently computing the wrong thing): each split axis exists
+    in its grid and the product of a dim's axes divides it (an axis used
+    twice is the sharding verifier's error). Errors name the
+    tensor (its `exec.name`, or the op computing it), the dim and the axis
+    (by the grid's `kiln.axes` names when it has them).
+  }];
+  let dependentDialects = ["::mlir::shard::ShardDialect"];
+}
+
 def ExecBuildSchedule : Pass<"exec-build-schedule", "::mlir::ModuleOp"> {
   let summary = "Outline dispatch regions into kernels and schedule them over buffers";
   let description = [{
