@@ -202,6 +202,10 @@ FailureOr<std::string> writeArtifact(ModuleOp module,
            llvm::concat<Value>(dispatch.getInputs(), dispatch.getOutputs()))
         step.bindings.push_back(bufferIds.lookup(buffer));
       manifest.steps.push_back(std::move(step));
+    } else if (isa<exec::AllReduceOp, exec::AllGatherOp, exec::ReduceScatterOp,
+                   exec::AllToAllOp>(op)) {
+      return op.emitOpError("is a collective: this runtime cannot run "
+                            "sharded programs yet");
     } else {
       return op.emitOpError("cannot be written to a .kiln artifact");
     }

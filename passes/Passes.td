@@ -121,7 +121,10 @@ def ExecBuildSchedule : Pass<"exec-build-schedule", "::mlir::ModuleOp"> {
     intermediate tensor an `exec.alloc`ated buffer. The function then takes
     its inputs followed by its outputs as buffers (`exec.num_inputs` says
     where the outputs start); a dispatch writes a returned value straight into
-    its output buffer, anything else is copied there.
+    its output buffer, anything else is copied there. The collectives of a
+    partitioned graph (`shard.all_reduce`, `all_gather`, `reduce_scatter`,
+    `all_to_all`) become the `exec` collectives over buffers, their grid the
+    function's `exec.mesh`.
   }];
   let options = [
     Option<"entry", "entry", "std::string", /*default=*/"\"\"",

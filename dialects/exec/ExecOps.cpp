@@ -133,3 +133,124 @@ LogicalResult DispatchOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
            << ", but the buffers need " << expected;
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Collectives
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Checks what every collective shares and returns the size of its device
+/// group: the product of the mesh's sizes along `axes`.
+FailureOr<int64_t> verifyCollective(Operation *op, Value source, Value target,
+                                    ArrayRef<int16_t> axes) {
+  auto sourceType = cast<MemRefType>(source.getType());
+  auto targetType = cast<MemRefType>(target.getType());
+  if (failed(verifyBuffer(op, sourceType, "the source")) ||
+      failed(verifyBuffer(op, targetType, "the target")))
+    return failure();
+  if (sourceType.getElementType() != targetType.getElementType() ||
+      sourceType.getRank() != targetType.getRank())
+    return op->emitOpError("source ")
+           << sourceType << " and target " << targetType
+           << " must have one element type and rank";
+  auto host = op->getParentOfType<func::FuncOp>();
+  auto mesh = host ? host->getAttrOfType<DenseI64ArrayAttr>(kMeshAttr)
+                   : DenseI64ArrayAttr();
+  if (!mesh)
+    return op->emitOpError("needs the device mesh (")
+           << kMeshAttr << ") on its function";
+  int64_t group = 1;
+  SmallVector<bool> seen(mesh.size(), false);
+  for (int16_t axis : axes) {
+    if (axis < 0 || axis >= static_cast<int64_t>(mesh.size()))
+      return op->emitOpError("axis ") << axis << " is not an axis of the "
+                                      << mesh.size() << "-axis mesh";
+    if (seen[axis])
+      return op->emitOpError("names axis ") << axis << " twice";
+    seen[axis] = true;
+    group *= mesh[axis];
+  }
+  return group;
+}
+
+LogicalResult verifyReduction(Operation *op, StringRef reduction) {
+  if (reduction != "sum" && reduction != "max" && reduction != "min")
+    return op->emitOpError("reduction '")
+           << reduction << "' is not sum, max or min";
+  return success();
+}
+
+/// The shape `source` has along `dim` scaled by `numerator / denominator`
+/// must be the target's, every other dim equal.
+LogicalResult verifyScaledDim(Operation *op, MemRefType source,
+                              MemRefType target, int64_t dim, int64_t numerator,
+                              int64_t denominator) {
+  if (dim < 0 || dim >= source.getRank())
+    return op->emitOpError("dim ") << dim << " is not a dim of " << source;
+  SmallVector<int64_t> expected(source.getShape());
+  if (expected[dim] * numerator % denominator != 0)
+    return op->emitOpError("dim ")
+           << dim << " of " << source << " does not split across "
+           << denominator << " devices";
+  expected[dim] = expected[dim] * numerator / denominator;
+  if (ArrayRef<int64_t>(expected) != target.getShape())
+    return op->emitOpError("target ")
+           << target << " should have shape "
+           << MemRefType::get(expected, source.getElementType());
+  return success();
+}
+
+} // namespace
+
+LogicalResult AllReduceOp::verify() {
+  if (failed(verifyCollective(*this, getSource(), getTarget(), getAxes())) ||
+      failed(verifyReduction(*this, getReduction())))
+    return failure();
+  if (getSource().getType() != getTarget().getType())
+    return emitOpError("source and target must have one type");
+  return success();
+}
+
+LogicalResult AllGatherOp::verify() {
+  FailureOr<int64_t> group =
+      verifyCollective(*this, getSource(), getTarget(), getAxes());
+  if (failed(group))
+    return failure();
+  return verifyScaledDim(*this, getSource().getType(), getTarget().getType(),
+                         getDim(), *group, 1);
+}
+
+LogicalResult ReduceScatterOp::verify() {
+  FailureOr<int64_t> group =
+      verifyCollective(*this, getSource(), getTarget(), getAxes());
+  if (failed(group) || failed(verifyReduction(*this, getReduction())))
+    return failure();
+  return verifyScaledDim(*this, getSource().getType(), getTarget().getType(),
+                         getDim(), 1, *group);
+}
+
+LogicalResult AllToAllOp::verify() {
+  FailureOr<int64_t> group =
+      verifyCollective(*this, getSource(), getTarget(), getAxes());
+  if (failed(group))
+    return failure();
+  MemRefType source = getSource().getType(), target = getTarget().getType();
+  int64_t split = getSplitDim(), concat = getConcatDim();
+  if (concat < 0 || concat >= source.getRank())
+    return emitOpError("dim ") << concat << " is not a dim of " << source;
+  if (failed(verifyScaledDim(*this, source, source, split, 1, 1)))
+    return failure();
+  SmallVector<int64_t> expected(source.getShape());
+  if (expected[split] % *group != 0)
+    return emitOpError("dim ")
+           << split << " of " << source << " does not split across " << *group
+           << " devices";
+  expected[split] /= *group;
+  expected[concat] *= *group;
+  if (ArrayRef<int64_t>(expected) != target.getShape())
+    return emitOpError("target ")
+           << target << " should have shape "
+           << MemRefType::get(expected, source.getElementType());
+  return success();
+}

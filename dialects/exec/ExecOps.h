@@ -40,6 +40,9 @@ inline constexpr int64_t kDefaultAlignment = 64;
 /// (device target), {alignment, bytes, lower_bound_bytes, naive_bytes,
 /// buffers, in_place}; see exec-plan-memory.
 inline constexpr llvm::StringLiteral kArenasAttr = "exec.arenas";
+/// On the host function of a sharded program: the device mesh, the number
+/// of devices along each axis (array<i64>); collectives run over its axes.
+inline constexpr llvm::StringLiteral kMeshAttr = "exec.mesh";
 
 } // namespace kiln::exec
 

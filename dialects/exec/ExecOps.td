@@ -101,4 +101,75 @@ def Exec_DispatchOp : Exec_Op<"dispatch", [AttrSizedOperandSegments,
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Collectives
+//===----------------------------------------------------------------------===//
+
+class Exec_CollectiveOp<string mnemonic> : Exec_Op<mnemonic> {
+  code commonDescription = [{
+    Runs on every device of the host function's mesh (`exec.mesh`, the
+    device count along each axis), between the devices that differ only in
+    the mesh `axes` given (the group): reads `source` and writes `target`,
+    each device its own.
+  }];
+  dag commonArguments = (ins Arg<Exec_Buffer, "", [MemRead]>:$source,
+                             Arg<Exec_Buffer, "", [MemWrite]>:$target,
+                             DenseI16ArrayAttr:$axes);
+  let hasVerifier = 1;
+}
+
+def Exec_AllReduceOp : Exec_CollectiveOp<"all_reduce"> {
+  let summary = "every device of the group gets the reduction of all sources";
+  let description = commonDescription # [{
+    `reduction` is "sum", "max" or "min"; source and target have one type.
+    ```mlir
+    exec.all_reduce %partial, %sum axes = [1] reduction = "sum" : memref<4x8xf32>, memref<4x8xf32>
+    ```
+  }];
+  let arguments = !con(commonArguments, (ins StrAttr:$reduction));
+  let assemblyFormat = [{
+    $source `,` $target `axes` `=` $axes `reduction` `=` $reduction attr-dict
+    `:` type($source) `,` type($target)
+  }];
+}
+
+def Exec_AllGatherOp : Exec_CollectiveOp<"all_gather"> {
+  let summary = "the group's sources concatenated along `dim`, on every device";
+  let description = commonDescription # [{
+    The target's `dim` is the group size times the source's.
+  }];
+  let arguments = !con(commonArguments, (ins I64Attr:$dim));
+  let assemblyFormat = [{
+    $source `,` $target `axes` `=` $axes `dim` `=` $dim attr-dict
+    `:` type($source) `,` type($target)
+  }];
+}
+
+def Exec_ReduceScatterOp : Exec_CollectiveOp<"reduce_scatter"> {
+  let summary = "the reduction of the group's sources, split along `dim`";
+  let description = commonDescription # [{
+    Device i of the group gets block i of the reduction; the source's `dim`
+    is the group size times the target's.
+  }];
+  let arguments = !con(commonArguments, (ins I64Attr:$dim, StrAttr:$reduction));
+  let assemblyFormat = [{
+    $source `,` $target `axes` `=` $axes `dim` `=` $dim `reduction` `=`
+    $reduction attr-dict `:` type($source) `,` type($target)
+  }];
+}
+
+def Exec_AllToAllOp : Exec_CollectiveOp<"all_to_all"> {
+  let summary = "blocks along `split_dim` exchanged, concatenated along `concat_dim`";
+  let description = commonDescription # [{
+    Device i sends block j of its source (split along `split_dim`) to
+    device j, which concatenates what it receives along `concat_dim`.
+  }];
+  let arguments = !con(commonArguments, (ins I64Attr:$split_dim,
+                                             I64Attr:$concat_dim));
+  let assemblyFormat = [{
+    $source `,` $target `axes` `=` $axes `split_dim` `=` $split_dim
+    `concat_dim` `=` $concat_dim attr-dict `:` type($source) `,` type($target)
+  }];
+}
+
 #endif // KILN_EXEC_OPS

@@ -1239,7 +1239,7 @@ struct PadLowering : OpConversionPattern<PadOp> {
     RankedTensorType type = op.getType();
     Value input = adaptor.getInput();
     auto inputType = cast<RankedTensorType>(input.getType());
-    ArrayRef<int64_t> low = op.getLow(), high = op.getHigh();
+    ArrayRef<int64_t> low = op.getLow();
     if (op.getMode() == PadMode::constant) {
       SmallVector<OpFoldResult> lowFold;
       for (int64_t l : low)

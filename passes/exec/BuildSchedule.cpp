@@ -17,6 +17,7 @@
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Shard/IR/ShardOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
@@ -99,6 +100,75 @@ struct ExecBuildSchedule
       return nullptr;
     }
     return functions.front();
+  }
+
+  /// A collective of the partitioned graph (shard dialect, on tensors)
+  /// becomes the exec collective on buffers; its grid becomes the host
+  /// function's mesh.
+  LogicalResult scheduleCollective(Operation &op, ModuleOp top,
+                                   func::FuncOp host, OpBuilder &builder,
+                                   IRMapping &buffers,
+                                   const DenseMap<Value, Value> &outputFor) {
+    auto gridName = op.getAttrOfType<FlatSymbolRefAttr>("grid");
+    auto grid = gridName ? top.lookupSymbol<shard::GridOp>(gridName.getAttr())
+                         : nullptr;
+    if (!grid)
+      return op.emitOpError("names no grid of this module");
+    auto mesh = builder.getDenseI64ArrayAttr(grid.getShape());
+    if (auto existing = host->getAttrOfType<DenseI64ArrayAttr>(exec::kMeshAttr);
+        existing && existing != mesh)
+      return op.emitOpError("runs on grid @")
+             << grid.getSymName() << " of shape " << mesh
+             << ", but the schedule already runs on a mesh of shape "
+             << existing << "; one mesh per program";
+    host->setAttr(exec::kMeshAttr, mesh);
+    Location loc = op.getLoc();
+    Value source = buffers.lookup(op.getOperand(0));
+    Value target = outputFor.lookup(op.getResult(0));
+    if (!target)
+      target = exec::AllocOp::create(builder, loc,
+                                     bufferType(op.getResult(0).getType()));
+    buffers.map(op.getResult(0), target);
+    auto reduction = [&](shard::ReductionKind kind) -> FailureOr<StringAttr> {
+      switch (kind) {
+      case shard::ReductionKind::Sum:
+        return builder.getStringAttr("sum");
+      case shard::ReductionKind::Max:
+        return builder.getStringAttr("max");
+      case shard::ReductionKind::Min:
+        return builder.getStringAttr("min");
+      default:
+        return op.emitOpError("reduces with ")
+               << shard::stringifyReductionKind(kind)
+               << "; the runtime has sum, max and min";
+      }
+    };
+    auto axes = builder.getDenseI16ArrayAttr(
+        op.getAttrOfType<DenseI16ArrayAttr>("grid_axes")
+            ? op.getAttrOfType<DenseI16ArrayAttr>("grid_axes").asArrayRef()
+            : ArrayRef<int16_t>());
+    if (auto reduce = dyn_cast<shard::AllReduceOp>(op)) {
+      FailureOr<StringAttr> kind = reduction(reduce.getReduction());
+      if (failed(kind))
+        return failure();
+      exec::AllReduceOp::create(builder, loc, source, target, axes, *kind);
+    } else if (auto gather = dyn_cast<shard::AllGatherOp>(op)) {
+      exec::AllGatherOp::create(builder, loc, source, target, axes,
+                                gather.getGatherAxis().getSExtValue());
+    } else if (auto scatter = dyn_cast<shard::ReduceScatterOp>(op)) {
+      FailureOr<StringAttr> kind = reduction(scatter.getReduction());
+      if (failed(kind))
+        return failure();
+      exec::ReduceScatterOp::create(builder, loc, source, target, axes,
+                                    scatter.getScatterAxis().getSExtValue(),
+                                    *kind);
+    } else {
+      auto exchange = cast<shard::AllToAllOp>(op);
+      exec::AllToAllOp::create(builder, loc, source, target, axes,
+                               exchange.getSplitAxis().getSExtValue(),
+                               exchange.getConcatAxis().getSExtValue());
+    }
+    return success();
   }
 
   LogicalResult schedule(ModuleOp top, func::FuncOp graphFn) {
@@ -212,10 +282,15 @@ struct ExecBuildSchedule
         });
         launch->setAttr(exec::kOpsAttr, builder.getArrayAttr(names));
         launch->setAttr(exec::kFlopsAttr, builder.getI64IntegerAttr(flops));
+      } else if (isa<shard::AllReduceOp, shard::AllGatherOp,
+                     shard::ReduceScatterOp, shard::AllToAllOp>(op)) {
+        if (failed(
+                scheduleCollective(op, top, host, builder, buffers, outputFor)))
+          return failure();
       } else {
         return op.emitOpError("cannot run on the host; expected only "
-                              "graph.constant, graph.reshape and "
-                              "graph.dispatch here (run graph-form-dispatches "
+                              "graph.constant, graph.reshape, graph.dispatch "
+                              "and collectives here (run graph-form-dispatches "
                               "first)");
       }
     }

@@ -116,3 +116,91 @@ func.func @alloc_outside_arena() attributes {exec.arenas = {cpu = {alignment = 6
   %0 = exec.alloc in "cpu" at 64 : memref<32xf32>
   return
 }
+
+// -----
+
+func.func @collective_without_mesh(%a: memref<4xf32>, %b: memref<4xf32>) {
+  // expected-error @+1 {{'exec.all_reduce' op needs the device mesh (exec.mesh) on its function}}
+  exec.all_reduce %a, %b axes = [0] reduction = "sum" : memref<4xf32>, memref<4xf32>
+  return
+}
+
+// -----
+
+func.func @collective_axis(%a: memref<4xf32>, %b: memref<4xf32>) attributes {exec.mesh = array<i64: 2>} {
+  // expected-error @+1 {{'exec.all_reduce' op axis 1 is not an axis of the 1-axis mesh}}
+  exec.all_reduce %a, %b axes = [1] reduction = "sum" : memref<4xf32>, memref<4xf32>
+  return
+}
+
+// -----
+
+func.func @collective_axis_twice(%a: memref<4xf32>, %b: memref<4xf32>) attributes {exec.mesh = array<i64: 2>} {
+  // expected-error @+1 {{'exec.all_reduce' op names axis 0 twice}}
+  exec.all_reduce %a, %b axes = [0, 0] reduction = "sum" : memref<4xf32>, memref<4xf32>
+  return
+}
+
+// -----
+
+func.func @collective_reduction(%a: memref<4xf32>, %b: memref<4xf32>) attributes {exec.mesh = array<i64: 2>} {
+  // expected-error @+1 {{'exec.all_reduce' op reduction 'mean' is not sum, max or min}}
+  exec.all_reduce %a, %b axes = [0] reduction = "mean" : memref<4xf32>, memref<4xf32>
+  return
+}
+
+// -----
+
+func.func @all_reduce_types(%a: memref<4xf32>, %b: memref<2xf32>) attributes {exec.mesh = array<i64: 2>} {
+  // expected-error @+1 {{'exec.all_reduce' op source and target must have one type}}
+  exec.all_reduce %a, %b axes = [0] reduction = "sum" : memref<4xf32>, memref<2xf32>
+  return
+}
+
+// -----
+
+func.func @collective_element_types(%a: memref<4xf32>, %b: memref<8xi32>) attributes {exec.mesh = array<i64: 2>} {
+  // expected-error @+1 {{'exec.all_gather' op source 'memref<4xf32>' and target 'memref<8xi32>' must have one element type and rank}}
+  exec.all_gather %a, %b axes = [0] dim = 0 : memref<4xf32>, memref<8xi32>
+  return
+}
+
+// -----
+
+func.func @all_gather_shape(%a: memref<4xf32>, %b: memref<4xf32>) attributes {exec.mesh = array<i64: 2>} {
+  // expected-error @+1 {{'exec.all_gather' op target 'memref<4xf32>' should have shape 'memref<8xf32>'}}
+  exec.all_gather %a, %b axes = [0] dim = 0 : memref<4xf32>, memref<4xf32>
+  return
+}
+
+// -----
+
+func.func @all_gather_dim(%a: memref<4xf32>, %b: memref<8xf32>) attributes {exec.mesh = array<i64: 2>} {
+  // expected-error @+1 {{'exec.all_gather' op dim 1 is not a dim of 'memref<4xf32>'}}
+  exec.all_gather %a, %b axes = [0] dim = 1 : memref<4xf32>, memref<8xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_scatter_split(%a: memref<3xf32>, %b: memref<1xf32>) attributes {exec.mesh = array<i64: 2>} {
+  // expected-error @+1 {{'exec.reduce_scatter' op dim 0 of 'memref<3xf32>' does not split across 2 devices}}
+  exec.reduce_scatter %a, %b axes = [0] dim = 0 reduction = "sum" : memref<3xf32>, memref<1xf32>
+  return
+}
+
+// -----
+
+func.func @all_to_all_shape(%a: memref<2x8xf32>, %b: memref<2x8xf32>) attributes {exec.mesh = array<i64: 2>} {
+  // expected-error @+1 {{'exec.all_to_all' op target 'memref<2x8xf32>' should have shape 'memref<4x4xf32>'}}
+  exec.all_to_all %a, %b axes = [0] split_dim = 1 concat_dim = 0 : memref<2x8xf32>, memref<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @collective_layout(%a: memref<4xf32, strided<[2]>>, %b: memref<4xf32>) attributes {exec.mesh = array<i64: 2>} {
+  // expected-error @+1 {{'exec.all_reduce' op the source must be a static, identity-layout memref, got 'memref<4xf32, strided<[2]>>'}}
+  exec.all_reduce %a, %b axes = [0] reduction = "sum" : memref<4xf32, strided<[2]>>, memref<4xf32>
+  return
+}

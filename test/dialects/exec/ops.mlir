@@ -19,6 +19,13 @@
 // CHECK-LABEL: func.func @planned
 // CHECK-SAME: exec.arenas = {cpu = {alignment = 64 : i64, bytes = 128 : i64}}
 // CHECK: exec.alloc in "cpu" at 64 : memref<2x8xf32>
+// Collectives over the axes of the function's device mesh.
+// CHECK-LABEL: func.func @collectives
+// CHECK-SAME: attributes {exec.mesh = array<i64: 2, 2>}
+// CHECK: exec.all_reduce %{{.*}}, %{{.*}} axes = [1] reduction = "sum" : memref<2x8xf32>, memref<2x8xf32>
+// CHECK: exec.all_gather %{{.*}}, %{{.*}} axes = [0] dim = 0 : memref<2x8xf32>, memref<4x8xf32>
+// CHECK: exec.reduce_scatter %{{.*}}, %{{.*}} axes = [0] dim = 0 reduction = "max" : memref<2x8xf32>, memref<1x8xf32>
+// CHECK: exec.all_to_all %{{.*}}, %{{.*}} axes = [0] split_dim = 1 concat_dim = 0 : memref<2x8xf32>, memref<4x4xf32>
 module {
   module @kernels_cpu attributes {exec.target = "cpu"} {
     func.func @add(%a: tensor<2x8xf32>, %b: tensor<8xf32>) -> tensor<2x8xf32> {
@@ -41,6 +48,13 @@ module {
   }
   func.func @planned() attributes {exec.arenas = {cpu = {alignment = 64 : i64, bytes = 128 : i64}}} {
     %t = exec.alloc in "cpu" at 64 : memref<2x8xf32>
+    return
+  }
+  func.func @collectives(%a: memref<2x8xf32>, %b: memref<2x8xf32>, %g: memref<4x8xf32>, %s: memref<1x8xf32>, %t: memref<4x4xf32>) attributes {exec.mesh = array<i64: 2, 2>} {
+    exec.all_reduce %a, %b axes = [1] reduction = "sum" : memref<2x8xf32>, memref<2x8xf32>
+    exec.all_gather %a, %g axes = [0] dim = 0 : memref<2x8xf32>, memref<4x8xf32>
+    exec.reduce_scatter %a, %s axes = [0] dim = 0 reduction = "max" : memref<2x8xf32>, memref<1x8xf32>
+    exec.all_to_all %a, %t axes = [0] split_dim = 1 concat_dim = 0 : memref<2x8xf32>, memref<4x4xf32>
     return
   }
 }

@@ -2,7 +2,7 @@
 // RUN: kiln-opt %s -split-input-file -exec-build-schedule -verify-diagnostics
 
 func.func @compute_outside_dispatch(%x: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{'graph.neg' op cannot run on the host; expected only graph.constant, graph.reshape and graph.dispatch here (run graph-form-dispatches first)}}
+  // expected-error @+1 {{'graph.neg' op cannot run on the host; expected only graph.constant, graph.reshape, graph.dispatch and collectives here (run graph-form-dispatches first)}}
   %0 = graph.neg %x : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
