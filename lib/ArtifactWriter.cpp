@@ -9,6 +9,7 @@
 
 #include "lib/ArtifactWriter.h"
 
+#include "dialects/exec/ExecMemory.h"
 #include "dialects/exec/ExecOps.h"
 #include "dialects/graph/GraphOps.h"
 #include "kiln/Backend.h"
@@ -121,21 +122,15 @@ FailureOr<std::string> writeArtifact(ModuleOp module,
     return entry.emitOpError("has no ") << exec::kNumInputsAttr;
 
   // The arenas memory planning laid out, by target.
+  FailureOr<SmallVector<exec::ArenaPlan>> arenas = exec::readArenas(entry);
+  if (failed(arenas))
+    return failure();
   llvm::StringMap<uint32_t> arenaIndex;
-  if (auto arenas = entry->getAttrOfType<DictionaryAttr>(exec::kArenasAttr))
-    for (NamedAttribute arena : arenas) {
-      auto figures = dyn_cast<DictionaryAttr>(arena.getValue());
-      auto bytes = figures ? figures.getAs<IntegerAttr>("bytes") : nullptr;
-      auto alignment =
-          figures ? figures.getAs<IntegerAttr>("alignment") : nullptr;
-      if (!bytes || !alignment)
-        return entry.emitOpError("has a malformed ")
-               << exec::kArenasAttr << " entry '" << arena.getName() << "'";
-      arenaIndex[arena.getName()] = manifest.arenas.size();
-      manifest.arenas.push_back({arena.getName().str(),
-                                 static_cast<uint64_t>(bytes.getInt()),
-                                 static_cast<uint64_t>(alignment.getInt())});
-    }
+  for (const exec::ArenaPlan &arena : *arenas) {
+    arenaIndex[arena.name] = manifest.arenas.size();
+    manifest.arenas.push_back({arena.name, static_cast<uint64_t>(arena.bytes),
+                               static_cast<uint64_t>(arena.alignment)});
+  }
 
   DenseMap<Value, uint32_t> bufferIds;
   auto addBuffer = [&](Value value, rt::BufferKind kind, uint32_t index) {

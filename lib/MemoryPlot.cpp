@@ -51,9 +51,8 @@ std::string mebibytes(int64_t bytes) {
 
 /// One arena's panel, `top` pixels down the drawing.
 struct Panel {
-  std::string device;
+  exec::ArenaPlan arena;
   const exec::ScheduleLifetimes *lifetimes;
-  int64_t arenaBytes, lowerBound, naive;
 };
 
 constexpr double kWidth = 960, kPlotHeight = 420, kLeft = 90, kRight = 20,
@@ -62,10 +61,11 @@ constexpr double kPanelHeight = kTitle + kPlotHeight + kBottom;
 
 void drawPanel(llvm::raw_ostream &os, const Panel &panel, double top) {
   const exec::ScheduleLifetimes &lifetimes = *panel.lifetimes;
-  SmallVector<int64_t> live = lifetimes.liveBytes(panel.device);
+  SmallVector<int64_t> live = lifetimes.liveBytes(panel.arena.name);
   int64_t steps = std::max<int64_t>(1, live.size());
   int64_t peak = live.empty() ? 0 : llvm::max_element(live) - live.begin();
-  double height = std::max<int64_t>({1, panel.arenaBytes, panel.lowerBound});
+  double height =
+      std::max<int64_t>({1, panel.arena.bytes, panel.arena.lowerBound});
   double plotWidth = kWidth - kLeft - kRight, column = plotWidth / steps;
   double y0 = top + kTitle + kPlotHeight; // offset 0
   auto xAt = [&](double step) { return kLeft + step * column; };
@@ -74,12 +74,13 @@ void drawPanel(llvm::raw_ostream &os, const Panel &panel, double top) {
   os << llvm::formatv(
       "<text x='{0}' y='{1}' class='title'>{2} arena: {3} for {4} buffers "
       "over {5} steps (lower bound {6}, naive {7})</text>\n",
-      kLeft, top + 20, escape(panel.device), mebibytes(panel.arenaBytes),
+      kLeft, top + 20, escape(panel.arena.name), mebibytes(panel.arena.bytes),
       llvm::count_if(lifetimes.buffers,
                      [&](const exec::BufferLifetime &buffer) {
-                       return buffer.arena == panel.device;
+                       return buffer.arena == panel.arena.name;
                      }),
-      live.size(), mebibytes(panel.lowerBound), mebibytes(panel.naive));
+      live.size(), mebibytes(panel.arena.lowerBound),
+      mebibytes(panel.arena.naive));
   os << llvm::formatv("<rect x='{0}' y='{1}' width='{2}' height='{3}' "
                       "class='frame'/>\n",
                       kLeft, yAt(height), plotWidth, kPlotHeight);
@@ -87,7 +88,7 @@ void drawPanel(llvm::raw_ostream &os, const Panel &panel, double top) {
   // Buffers, each over its lifetime and bytes; a hue per buffer.
   unsigned index = 0;
   for (const exec::BufferLifetime &buffer : lifetimes.buffers) {
-    if (buffer.arena != panel.device || buffer.first < 0)
+    if (buffer.arena != panel.arena.name || buffer.first < 0)
       continue;
     exec::AllocOp alloc = buffer.alloc;
     int64_t offset = alloc.getOffset() ? *alloc.getOffset() : 0;
@@ -114,8 +115,8 @@ void drawPanel(llvm::raw_ostream &os, const Panel &panel, double top) {
       "<line x1='{0}' x2='{1}' y1='{2:f1}' y2='{2:f1}' "
       "class='bound'/><text x='{1}' y='{3:f1}' "
       "class='label' text-anchor='end'>lower bound {4}</text>\n",
-      kLeft, kLeft + plotWidth, yAt(panel.lowerBound),
-      yAt(panel.lowerBound) - 4, mebibytes(panel.lowerBound));
+      kLeft, kLeft + plotWidth, yAt(panel.arena.lowerBound),
+      yAt(panel.arena.lowerBound) - 4, mebibytes(panel.arena.lowerBound));
   if (!live.empty()) {
     double x = xAt(peak + 0.5);
     os << llvm::formatv(
@@ -154,24 +155,16 @@ std::string buildMemoryPlot(ModuleOp module, bool html) {
   std::vector<std::unique_ptr<exec::ScheduleLifetimes>> lifetimes;
   SmallVector<Panel> panels;
   for (auto host : module.getOps<func::FuncOp>()) {
-    auto arenas = host->getAttrOfType<DictionaryAttr>(exec::kArenasAttr);
-    if (!arenas)
+    FailureOr<SmallVector<exec::ArenaPlan>> arenas = exec::readArenas(host);
+    if (failed(arenas) || arenas->empty())
       continue;
     FailureOr<exec::ScheduleLifetimes> analyzed = exec::analyzeLifetimes(host);
     if (failed(analyzed))
       continue;
     lifetimes.push_back(
         std::make_unique<exec::ScheduleLifetimes>(std::move(*analyzed)));
-    for (NamedAttribute arena : arenas) {
-      auto figures = cast<DictionaryAttr>(arena.getValue());
-      auto figure = [&](StringRef name) -> int64_t {
-        auto value = figures.getAs<IntegerAttr>(name);
-        return value ? value.getInt() : 0;
-      };
-      panels.push_back({arena.getName().str(), lifetimes.back().get(),
-                        figure("bytes"), figure("lower_bound_bytes"),
-                        figure("naive_bytes")});
-    }
+    for (const exec::ArenaPlan &arena : *arenas)
+      panels.push_back({arena, lifetimes.back().get()});
   }
 
   std::string text;
@@ -205,13 +198,13 @@ std::string buildMemoryPlot(ModuleOp module, bool html) {
          "</style></head><body>\n<h1>Memory plan</h1>\n"
       << text;
   for (const Panel &panel : panels) {
-    out << "<h2>" << escape(panel.device)
+    out << "<h2>" << escape(panel.arena.name)
         << " buffers</h2>\n<table><tr><th>#</th><th class='l'>type</th>"
            "<th>bytes</th><th>offset</th><th>live</th><th "
            "class='l'>producer</th></tr>\n";
     unsigned index = 0;
     for (const exec::BufferLifetime &buffer : panel.lifetimes->buffers) {
-      if (buffer.arena != panel.device)
+      if (buffer.arena != panel.arena.name)
         continue;
       exec::AllocOp alloc = buffer.alloc;
       out << llvm::formatv(

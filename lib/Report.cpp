@@ -33,29 +33,22 @@ int64_t bytesOf(ValueRange buffers) {
 llvm::json::Object memorySection(ModuleOp module) {
   llvm::json::Object memory;
   for (auto host : module.getOps<func::FuncOp>()) {
-    auto arenas = host->getAttrOfType<DictionaryAttr>(kiln::exec::kArenasAttr);
-    if (!arenas)
+    FailureOr<SmallVector<kiln::exec::ArenaPlan>> arenas =
+        kiln::exec::readArenas(host);
+    if (failed(arenas) || arenas->empty())
       continue;
     FailureOr<kiln::exec::ScheduleLifetimes> lifetimes =
         kiln::exec::analyzeLifetimes(host);
     if (failed(lifetimes))
       continue;
-    for (NamedAttribute arena : arenas) {
-      auto figures = cast<DictionaryAttr>(arena.getValue());
-      auto figure = [&](StringRef name) -> int64_t {
-        auto value = figures.getAs<IntegerAttr>(name);
-        return value ? value.getInt() : 0;
-      };
-      SmallVector<int64_t> live = lifetimes->liveBytes(arena.getName());
+    for (const kiln::exec::ArenaPlan &arena : *arenas) {
+      SmallVector<int64_t> live = lifetimes->liveBytes(arena.name);
       int64_t peak = live.empty() ? -1 : llvm::max_element(live) - live.begin();
       SmallVector<const kiln::exec::BufferLifetime *> buffers;
       for (const kiln::exec::BufferLifetime &buffer : lifetimes->buffers)
-        if (buffer.arena == arena.getName())
+        if (buffer.arena == arena.name)
           buffers.push_back(&buffer);
-      llvm::sort(buffers, [](const kiln::exec::BufferLifetime *a,
-                             const kiln::exec::BufferLifetime *b) {
-        return a->bytes != b->bytes ? a->bytes > b->bytes : a < b;
-      });
+      llvm::sort(buffers, kiln::exec::largestFirst);
       llvm::json::Array largest;
       for (const kiln::exec::BufferLifetime *buffer :
            ArrayRef(buffers).take_front(10)) {
@@ -67,13 +60,13 @@ llvm::json::Object memorySection(ModuleOp module) {
             {"live", llvm::json::Array{buffer->first, buffer->last}},
             {"producer", kiln::exec::describeStep(buffer->producer)}});
       }
-      memory[arena.getName().str()] = llvm::json::Object{
-          {"arena_bytes", figure("bytes")},
-          {"lower_bound_bytes", figure("lower_bound_bytes")},
-          {"naive_bytes", figure("naive_bytes")},
-          {"buffers", figure("buffers")},
-          {"in_place", figure("in_place")},
-          {"alignment", figure("alignment")},
+      memory[arena.name] = llvm::json::Object{
+          {"arena_bytes", arena.bytes},
+          {"lower_bound_bytes", arena.lowerBound},
+          {"naive_bytes", arena.naive},
+          {"buffers", arena.buffers},
+          {"in_place", arena.inPlace},
+          {"alignment", arena.alignment},
           {"steps", static_cast<int64_t>(live.size())},
           {"peak_step", peak},
           {"peak_at", peak < 0

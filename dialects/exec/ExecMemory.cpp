@@ -4,6 +4,7 @@
 
 #include "dialects/graph/GraphOps.h"
 
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -14,10 +15,54 @@ using namespace mlir;
 
 namespace kiln::exec {
 
-AllocOp rootAlloc(Value buffer) {
+Value rootBuffer(Value buffer) {
   while (auto view = buffer.getDefiningOp<ViewOp>())
     buffer = view.getSource();
-  return buffer.getDefiningOp<AllocOp>();
+  return buffer;
+}
+
+AllocOp rootAlloc(Value buffer) {
+  return rootBuffer(buffer).getDefiningOp<AllocOp>();
+}
+
+NamedAttribute ArenaPlan::toAttr(Builder &builder) const {
+  auto field = [&](StringRef key, int64_t value) {
+    return builder.getNamedAttr(key, builder.getI64IntegerAttr(value));
+  };
+  return builder.getNamedAttr(
+      name,
+      builder.getDictionaryAttr(
+          {field("alignment", alignment), field("bytes", bytes),
+           field("lower_bound_bytes", lowerBound), field("naive_bytes", naive),
+           field("buffers", buffers), field("in_place", inPlace)}));
+}
+
+FailureOr<SmallVector<ArenaPlan>> readArenas(func::FuncOp host) {
+  SmallVector<ArenaPlan> plans;
+  auto arenas = host->getAttrOfType<DictionaryAttr>(kArenasAttr);
+  if (!arenas)
+    return plans;
+  for (NamedAttribute arena : arenas) {
+    auto figures = dyn_cast<DictionaryAttr>(arena.getValue());
+    auto figure = [&](StringRef key) -> std::optional<int64_t> {
+      auto value = figures ? figures.getAs<IntegerAttr>(key) : nullptr;
+      return value ? std::optional<int64_t>(value.getInt()) : std::nullopt;
+    };
+    std::optional<int64_t> bytes = figure("bytes"),
+                           alignment = figure("alignment");
+    if (!bytes || !alignment)
+      return host.emitOpError("has a malformed ")
+             << kArenasAttr << " entry '" << arena.getName() << "'";
+    ArenaPlan &plan = plans.emplace_back();
+    plan.name = arena.getName().str();
+    plan.bytes = *bytes;
+    plan.alignment = *alignment;
+    plan.lowerBound = figure("lower_bound_bytes").value_or(0);
+    plan.naive = figure("naive_bytes").value_or(0);
+    plan.buffers = figure("buffers").value_or(0);
+    plan.inPlace = figure("in_place").value_or(0);
+  }
+  return plans;
 }
 
 static ModuleOp kernelModuleOf(DispatchOp dispatch) {
@@ -104,10 +149,7 @@ ScheduleLifetimes::liveAt(StringRef arena, int64_t step) const {
     if (buffer.arena == arena && buffer.first >= 0 && buffer.first <= step &&
         step <= buffer.last)
       live.push_back(&buffer);
-  // Largest first; equal sizes in program order (the buffers' order).
-  llvm::sort(live, [](const BufferLifetime *a, const BufferLifetime *b) {
-    return a->bytes != b->bytes ? a->bytes > b->bytes : a < b;
-  });
+  llvm::sort(live, largestFirst);
   return live;
 }
 

@@ -38,6 +38,12 @@ struct BufferLifetime {
   }
 };
 
+/// Orders buffers largest first, equal sizes in program order (buffers of
+/// one ScheduleLifetimes).
+inline bool largestFirst(const BufferLifetime *a, const BufferLifetime *b) {
+  return a->bytes != b->bytes ? a->bytes > b->bytes : a < b;
+}
+
 struct ScheduleLifetimes {
   /// Every op of the host function that reads or writes buffers (dispatches,
   /// copies), in program order.
@@ -55,9 +61,29 @@ struct ScheduleLifetimes {
   llvm::SmallVector<std::string> arenas() const;
 };
 
+/// The buffer `buffer` views (through any views): an argument, a constant
+/// or an alloc.
+mlir::Value rootBuffer(mlir::Value buffer);
+
 /// The transient buffer `buffer` is (through views), or null for an input,
 /// output or constant.
 AllocOp rootAlloc(mlir::Value buffer);
+
+/// One device arena as exec-plan-memory records it in the host function's
+/// exec.arenas: its size and alignment, and the planner's figures.
+struct ArenaPlan {
+  std::string name; ///< the device target
+  int64_t alignment = kDefaultAlignment, bytes = 0, lowerBound = 0, naive = 0,
+          buffers = 0, inPlace = 0;
+
+  mlir::NamedAttribute toAttr(mlir::Builder &builder) const;
+};
+
+/// The arenas recorded on `host` (none before planning), in name order.
+/// Fails, with an error on `host`, on an entry without its bytes and
+/// alignment.
+mlir::FailureOr<llvm::SmallVector<ArenaPlan>>
+readArenas(mlir::func::FuncOp host);
 
 /// The device target of the kernel a dispatch launches (its kernel module's
 /// exec.target), or "" when it cannot be found.

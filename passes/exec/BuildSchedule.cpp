@@ -143,10 +143,9 @@ struct ExecBuildSchedule
                << "; the runtime has sum, max and min";
       }
     };
-    auto axes = builder.getDenseI16ArrayAttr(
-        op.getAttrOfType<DenseI16ArrayAttr>("grid_axes")
-            ? op.getAttrOfType<DenseI16ArrayAttr>("grid_axes").asArrayRef()
-            : ArrayRef<int16_t>());
+    auto axes = op.getAttrOfType<DenseI16ArrayAttr>("grid_axes");
+    if (!axes)
+      axes = builder.getDenseI16ArrayAttr({});
     if (auto reduce = dyn_cast<shard::AllReduceOp>(op)) {
       FailureOr<StringAttr> kind = reduction(reduce.getReduction());
       if (failed(kind))

@@ -106,11 +106,6 @@ int64_t alignTo(int64_t bytes, int64_t alignment) {
   return (bytes + alignment - 1) / alignment * alignment;
 }
 
-struct ArenaFigures {
-  int64_t alignment = exec::kDefaultAlignment;
-  int64_t naive = 0, buffers = 0, inPlace = 0;
-};
-
 struct ExecPlanMemory : kiln::impl::ExecPlanMemoryBase<ExecPlanMemory> {
   using ExecPlanMemoryBase::ExecPlanMemoryBase;
 
@@ -137,20 +132,20 @@ struct ExecPlanMemory : kiln::impl::ExecPlanMemoryBase<ExecPlanMemory> {
     FailureOr<exec::ScheduleLifetimes> before = exec::analyzeLifetimes(host);
     if (failed(before))
       return failure();
-    std::map<std::string, ArenaFigures> figures;
+    std::map<std::string, exec::ArenaPlan> plans;
     for (const exec::BufferLifetime &buffer : before->buffers) {
-      ArenaFigures &arena = figures[buffer.arena];
+      exec::ArenaPlan &arena = plans[buffer.arena];
       arena.naive += buffer.bytes;
       ++arena.buffers;
     }
     for (Operation *step : before->steps)
       if (auto dispatch = dyn_cast<exec::DispatchOp>(step)) {
-        ArenaFigures &arena = figures[exec::dispatchTarget(dispatch)];
+        exec::ArenaPlan &arena = plans[exec::dispatchTarget(dispatch)];
         arena.alignment =
             std::max(arena.alignment, exec::dispatchAlignment(dispatch));
       }
     if (inPlace)
-      reuseInPlace(*before, figures);
+      reuseInPlace(*before, plans);
 
     FailureOr<exec::ScheduleLifetimes> lifetimes = exec::analyzeLifetimes(host);
     if (failed(lifetimes))
@@ -158,47 +153,34 @@ struct ExecPlanMemory : kiln::impl::ExecPlanMemoryBase<ExecPlanMemory> {
     Builder builder(host.getContext());
     SmallVector<NamedAttribute> arenas;
     for (const std::string &name : lifetimes->arenas()) {
-      ArenaFigures &arena = figures[name];
+      exec::ArenaPlan &arena = plans[name];
       SmallVector<Placement> placements;
       for (auto [index, buffer] : llvm::enumerate(lifetimes->buffers))
         if (buffer.arena == name)
           placements.push_back({static_cast<unsigned>(index),
                                 alignTo(buffer.bytes, arena.alignment),
                                 buffer.first, buffer.last});
-      int64_t bytes = placeBestFit(placements);
+      arena.name = name;
+      arena.bytes = placeBestFit(placements);
       for (const Placement &placement : placements) {
         exec::AllocOp alloc = lifetimes->buffers[placement.buffer].alloc;
         alloc.setArenaAttr(builder.getStringAttr(name));
         alloc.setOffsetAttr(builder.getI64IntegerAttr(placement.offset));
       }
       SmallVector<int64_t> live = lifetimes->liveBytes(name);
-      int64_t lowerBound = live.empty() ? 0 : *llvm::max_element(live);
-      arenas.push_back(builder.getNamedAttr(
-          name,
-          builder.getDictionaryAttr({
-              builder.getNamedAttr("alignment",
-                                   builder.getI64IntegerAttr(arena.alignment)),
-              builder.getNamedAttr("bytes", builder.getI64IntegerAttr(bytes)),
-              builder.getNamedAttr("lower_bound_bytes",
-                                   builder.getI64IntegerAttr(lowerBound)),
-              builder.getNamedAttr("naive_bytes",
-                                   builder.getI64IntegerAttr(arena.naive)),
-              builder.getNamedAttr("buffers",
-                                   builder.getI64IntegerAttr(arena.buffers)),
-              builder.getNamedAttr("in_place",
-                                   builder.getI64IntegerAttr(arena.inPlace)),
-          })));
+      arena.lowerBound = live.empty() ? 0 : *llvm::max_element(live);
+      arenas.push_back(arena.toAttr(builder));
     }
     host->setAttr(exec::kArenasAttr, builder.getDictionaryAttr(arenas));
     if (deviceMemoryLimit > 0)
-      return checkLimit(host, *lifetimes);
+      return checkLimit(host, *lifetimes, plans);
     return success();
   }
 
   /// Lets each elementwise dispatch write its result over an input that
   /// dies there: the result's buffer is replaced by the input's.
   void reuseInPlace(exec::ScheduleLifetimes &lifetimes,
-                    std::map<std::string, ArenaFigures> &figures) {
+                    std::map<std::string, exec::ArenaPlan> &plans) {
     // Lifetimes of merged buffers grow to cover both; indexed by buffer.
     SmallVector<int64_t> last;
     for (const exec::BufferLifetime &buffer : lifetimes.buffers)
@@ -226,7 +208,7 @@ struct ExecPlanMemory : kiln::impl::ExecPlanMemoryBase<ExecPlanMemory> {
         outputAlloc.getResult().replaceAllUsesWith(input);
         outputAlloc.erase();
         last[inputIndex] = last[outputIndex];
-        ++figures[lifetimes.buffers[inputIndex].arena].inPlace;
+        ++plans[lifetimes.buffers[inputIndex].arena].inPlace;
         break;
       }
     }
@@ -272,8 +254,9 @@ struct ExecPlanMemory : kiln::impl::ExecPlanMemoryBase<ExecPlanMemory> {
 
   /// Fails when a device needs more than deviceMemoryLimit bytes, with the
   /// breakdown and the buffers live at the peak, as XLA reports it.
-  LogicalResult checkLimit(func::FuncOp host,
-                           const exec::ScheduleLifetimes &lifetimes) {
+  LogicalResult
+  checkLimit(func::FuncOp host, const exec::ScheduleLifetimes &lifetimes,
+             const std::map<std::string, exec::ArenaPlan> &plans) {
     // Buffers the run keeps on a device besides its arena: the caller's
     // inputs and outputs and the weights its kernels bind.
     std::map<std::string, llvm::MapVector<Value, int64_t>> resident;
@@ -282,15 +265,12 @@ struct ExecPlanMemory : kiln::impl::ExecPlanMemoryBase<ExecPlanMemory> {
       if (auto dispatch = dyn_cast<exec::DispatchOp>(step))
         target = exec::dispatchTarget(dispatch);
       for (Value operand : step->getOperands()) {
-        Value root = operand;
-        while (auto view = root.getDefiningOp<exec::ViewOp>())
-          root = view.getSource();
+        Value root = exec::rootBuffer(operand);
         if (!root.getDefiningOp<exec::AllocOp>())
           resident[target][root] =
               graph::byteSize(cast<MemRefType>(root.getType()));
       }
     }
-    auto arenas = host->getAttrOfType<DictionaryAttr>(exec::kArenasAttr);
     auto numInputs = host->getAttrOfType<IntegerAttr>(exec::kNumInputsAttr);
     std::set<std::string> devices;
     for (const std::string &name : lifetimes.arenas())
@@ -299,8 +279,8 @@ struct ExecPlanMemory : kiln::impl::ExecPlanMemoryBase<ExecPlanMemory> {
       devices.insert(name);
     for (const std::string &device : devices) {
       int64_t arena = 0, weights = 0, inputs = 0, outputs = 0;
-      if (auto figures = arenas.getAs<DictionaryAttr>(device))
-        arena = figures.getAs<IntegerAttr>("bytes").getInt();
+      if (auto plan = plans.find(device); plan != plans.end())
+        arena = plan->second.bytes;
       for (const auto &[value, bytes] : resident[device]) {
         auto arg = dyn_cast<BlockArgument>(value);
         if (!arg)

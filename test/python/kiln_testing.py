@@ -72,3 +72,16 @@ def compile_and_run(tmp_path, source, inputs, threads=None):
     while (out / f"output_{len(outputs)}.npy").exists():
         outputs.append(np.load(out / f"output_{len(outputs)}.npy"))
     return outputs
+
+
+def conv_graph(rng):
+    """conv 3x3 (padding 1) + relu, 1x4x6x6 f32, then 2x2 max pooling, with
+    weights drawn from `rng`: the hand-counted example of the report and
+    memory-plan tests."""
+    g = _graph.Graph()
+    x = g.input("x", (1, 2, 6, 6))
+    w = g.constant(rng.standard_normal((4, 2, 3, 3)).astype(np.float32),
+                   name="w")
+    y = g.relu(g.conv2d(x, w, padding=(1, 1, 1, 1)))
+    g.output(g.max_pool2d(y, (2, 2)))
+    return g

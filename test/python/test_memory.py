@@ -9,20 +9,9 @@ import numpy as np
 import pytest
 
 import kiln
-from kiln_testing import BIN, ROOT, run_cli
+from kiln_testing import BIN, ROOT, conv_graph, run_cli
 
 RNG = np.random.default_rng(11)
-
-
-def conv_graph():
-    """conv + relu (1x4x6x6 f32: 576 bytes) then 2x2 max pooling."""
-    g = kiln.Graph()
-    x = g.input("x", (1, 2, 6, 6))
-    w = g.constant(RNG.standard_normal((4, 2, 3, 3)).astype(np.float32),
-                   name="w")
-    y = g.relu(g.conv2d(x, w, padding=(1, 1, 1, 1)))
-    g.output(g.max_pool2d(y, (2, 2)))
-    return g
 
 
 def chain_graph():
@@ -45,7 +34,7 @@ def memory(report):
 
 
 def test_fused_conv_plan_by_hand():
-    plan = memory(kiln.compile(conv_graph()).report())
+    plan = memory(kiln.compile(conv_graph(RNG)).report())
     # Conv, relu and pooling are one kernel (fusion rule 4): the one
     # transient is the padded input (1x2x8x8 f32) the pad writes for it.
     assert plan["buffers"] == 1
@@ -59,7 +48,7 @@ def test_fused_conv_plan_by_hand():
 
 
 def test_unfused_relu_runs_in_place():
-    plan = memory(kiln.compile(conv_graph(), fusion=False).report())
+    plan = memory(kiln.compile(conv_graph(RNG), fusion=False).report())
     # conv -> t (576 B); relu overwrites t, which dies there; pool reads it.
     assert plan["buffers"] == 2
     assert plan["in_place"] == 1

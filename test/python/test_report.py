@@ -7,23 +7,13 @@ import numpy as np
 import pytest
 
 import kiln
-from kiln_testing import BIN, run_cli
+from kiln_testing import BIN, conv_graph, run_cli
 
 RNG = np.random.default_rng(5)
 
 
-def conv_graph():
-    g = kiln.Graph()
-    x = g.input("x", (1, 2, 6, 6))
-    w = g.constant(RNG.standard_normal((4, 2, 3, 3)).astype(np.float32),
-                   name="w")
-    y = g.relu(g.conv2d(x, w, padding=(1, 1, 1, 1)))
-    g.output(g.max_pool2d(y, (2, 2)))
-    return g
-
-
 def test_report_counts(tmp_path):
-    report = kiln.compile(conv_graph(), fusion=False).report()
+    report = kiln.compile(conv_graph(RNG), fusion=False).report()
     assert set(report) == {"dispatches", "totals", "memory", "collectives"}
     conv, relu, pool = report["dispatches"]
     assert [d["ops"] for d in report["dispatches"]] == [
@@ -45,8 +35,8 @@ def test_report_counts(tmp_path):
 
 
 def test_fused_report_counts():
-    unfused = kiln.compile(conv_graph(), fusion=False).report()
-    report = kiln.compile(conv_graph()).report()
+    unfused = kiln.compile(conv_graph(RNG), fusion=False).report()
+    report = kiln.compile(conv_graph(RNG)).report()
     # ReLU and pooling ride on the convolution; its padding runs once,
     # before it (fusion rule 4).
     assert [d["ops"] for d in report["dispatches"]] == [
@@ -67,7 +57,7 @@ def test_fused_report_counts():
 
 def test_cli_writes_the_same_report(tmp_path):
     model = tmp_path / "conv.mlir"
-    graph = conv_graph()
+    graph = conv_graph(RNG)
     compiled = kiln.compile(graph)
     # The CLI reads MLIR with the weights inline: print them into the file.
     model.write_text(kiln.run_pipeline(graph, "builtin.module()"))
@@ -83,7 +73,7 @@ def test_cli_writes_the_same_report(tmp_path):
 
 
 def test_loaded_module_has_no_report(tmp_path):
-    compiled = kiln.compile(conv_graph())
+    compiled = kiln.compile(conv_graph(RNG))
     compiled.save(tmp_path / "m.kiln")
     with pytest.raises(ValueError, match="a loaded artifact does not keep"):
         kiln.load(tmp_path / "m.kiln").report()
@@ -91,7 +81,7 @@ def test_loaded_module_has_no_report(tmp_path):
 
 def test_unwritable_report_path(tmp_path):
     model = tmp_path / "conv.mlir"
-    model.write_text(kiln.run_pipeline(conv_graph(), "builtin.module()"))
+    model.write_text(kiln.run_pipeline(conv_graph(RNG), "builtin.module()"))
     result = run_cli(BIN / "kiln-compile", model, "-o", tmp_path / "m.kiln",
                      "--report", tmp_path / "missing" / "r.json",
                      check=False)
