@@ -96,6 +96,51 @@ def GraphFoldConstants : Pass<"graph-fold-constants", "::mlir::func::FuncOp"> {
   ];
 }
 
+def GraphAnnotateShardings : Pass<"graph-annotate-shardings", "::mlir::ModuleOp"> {
+  let summary = "The user's mesh and per-tensor shardings as shard annotations";
+  let description = [{
+    Turns `mesh` ("dp=2,tp=2": named axes and their sizes) into a
+    `shard.grid @mesh` whose `kiln.axes` keeps the names, and each entry of
+    `shardings` ("fc1.weight=tp,_;x=dp,_": a tensor, then per dim the mesh
+    axis splitting it, `_` for none, `dp+tp` for two) into `shard.shard`
+    annotations on that tensor. A tensor is an input of the entry function
+    (by its `exec.name`, or `inputN` for input N) or a weight (a
+    `graph.constant` by its `exec.name` or resource name). Errors name the
+    tensor and the axis: an unknown tensor or axis, the wrong number of
+    dims, an axis used twice, a dim the axes do not divide. Without a mesh
+    the module is left as it is (it may carry annotations of its own).
+  }];
+  let options = [
+    Option<"mesh", "mesh", "std::string", /*default=*/"\"\"",
+           "Named mesh axes and their sizes: dp=2,tp=2">,
+    Option<"shardings", "shardings", "std::string", /*default=*/"\"\"",
+           "Per-tensor shardings separated by ';': fc1.weight=tp,_;x=dp,_">,
+    Option<"entry", "entry", "std::string", /*default=*/"\"\"",
+           "The function whose inputs are named (default: the only one)">,
+  ];
+  let dependentDialects = ["::mlir::shard::ShardDialect"];
+}
+
+def GraphPartition : Pass<"graph-partition", "::mlir::ModuleOp"> {
+  let summary = "Propagate shardings and rewrite the graph into the per-device program";
+  let description = [{
+    For a module with a `shard.grid`: checks the annotations
+    (`graph-check-sharding`), propagates them to every op (upstream
+    `sharding-propagation`, forward then backward), records each function's
+    argument and result shardings (`kiln.split_axes`: what the runtime
+    splits and assembles), and partitions (upstream `shard-partition`): the
+    function takes and returns local shards, with collectives where the
+    computation needs other devices' data. A weight sliced per device
+    (`shard.all_slice` of a constant) has the weight-only ops that follow it
+    (transposes, casts, elementwise ops) moved before the slice, so constant
+    folding still evaluates them once, at compile time.
+  }];
+  // Resharding casts what a collective returns (tensor.cast), folded away
+  // by the canonicalization after it.
+  let dependentDialects = ["::mlir::shard::ShardDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def GraphCheckSharding : Pass<"graph-check-sharding", "::mlir::func::FuncOp"> {
   let summary = "Reject shardings that cannot partition the model graph";
   let description = [{

@@ -36,12 +36,20 @@ kiln::buildCompilePipeline(OpPassManager &pm,
     return failure();
   size_t stageCount = last - stages.begin() + 1;
 
+  // The user's mesh and shardings, while weights still have their names.
+  GraphAnnotateShardingsOptions annotations;
+  annotations.mesh = options.mesh;
+  annotations.shardings = options.shardings;
+  annotations.entry = options.entry;
+  pm.addPass(createGraphAnnotateShardings(annotations));
   buildGraphCanonicalizePipeline(pm, GraphCanonicalizeOptions());
   // Weight-only subgraphs are evaluated now, not at every run.
   if (options.fusion)
     pm.addNestedPass<func::FuncOp>(createGraphFoldBatchNorm());
   pm.addNestedPass<func::FuncOp>(createGraphFoldConstants());
   buildGraphCanonicalizePipeline(pm, GraphCanonicalizeOptions());
+  // A sharded graph becomes the per-device program (no-op without a mesh).
+  pm.addPass(createGraphPartition());
   if (stageCount == 1)
     return success();
   if (options.fusion)

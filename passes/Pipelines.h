@@ -54,6 +54,16 @@ struct CompilePipelineOptions
                      "batch norms into convolutions; false: one kernel per "
                      "op (kiln-compile --no-fusion)"),
       llvm::cl::init(true)};
+  Option<std::string> mesh{
+      *this, "mesh",
+      llvm::cl::desc("Shard the model across a device mesh of named axes: "
+                     "dp=2,tp=2 (kiln-compile --mesh)"),
+      llvm::cl::init("")};
+  Option<std::string> shardings{
+      *this, "shardings",
+      llvm::cl::desc("Per-tensor shardings over the mesh, separated by ';': "
+                     "fc1.weight=tp,_;x=dp,_ (kiln-compile --shard)"),
+      llvm::cl::init("")};
   Option<int64_t> deviceMemoryLimit{
       *this, "device-memory-limit",
       llvm::cl::desc("Fail when the memory plan needs more than this many "

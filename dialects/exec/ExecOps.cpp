@@ -72,14 +72,55 @@ LogicalResult AllocOp::verify() {
   return success();
 }
 
+FailureOr<SmallVector<int64_t>> kiln::exec::blockShape(Operation *op,
+                                                       ArrayRef<int64_t> whole,
+                                                       ArrayAttr split) {
+  SmallVector<int64_t> shape(whole);
+  if (!split)
+    return shape;
+  auto host = op->getParentOfType<func::FuncOp>();
+  auto mesh = host ? host->getAttrOfType<DenseI64ArrayAttr>(kMeshAttr)
+                   : DenseI64ArrayAttr();
+  if (!mesh)
+    return op->emitOpError("is split, but its function has no device mesh (")
+           << kMeshAttr << ")";
+  if (split.size() > whole.size())
+    return op->emitOpError("splits ")
+           << split.size() << " dims of a rank-" << whole.size() << " tensor";
+  for (auto [dim, entry] : llvm::enumerate(split)) {
+    auto axes = dyn_cast<DenseI16ArrayAttr>(entry);
+    if (!axes)
+      return op->emitOpError("split dim ")
+             << dim << " must be an array<i16> of mesh axes";
+    int64_t devices = 1;
+    for (int16_t axis : axes.asArrayRef()) {
+      if (axis < 0 || axis >= static_cast<int64_t>(mesh.size()))
+        return op->emitOpError("axis ") << axis << " is not an axis of the "
+                                        << mesh.size() << "-axis mesh";
+      devices *= mesh[axis];
+    }
+    if (shape[dim] % devices != 0)
+      return op->emitOpError("dim ")
+             << dim << " of size " << shape[dim] << " does not split across "
+             << devices << " devices";
+    shape[dim] /= devices;
+  }
+  return shape;
+}
+
 LogicalResult ConstantOp::verify() {
   if (failed(verifyBuffer(*this, getType(), "the buffer")))
     return failure();
   auto valueType = cast<ShapedType>(getValue().getType());
-  if (valueType.getShape() != getType().getShape() ||
+  FailureOr<SmallVector<int64_t>> shape =
+      blockShape(*this, valueType.getShape(), getSplit().value_or(ArrayAttr()));
+  if (failed(shape))
+    return failure();
+  if (ArrayRef<int64_t>(*shape) != getType().getShape() ||
       valueType.getElementType() != getType().getElementType())
     return emitOpError("value of type ")
-           << valueType << " does not fill a buffer of type " << getType();
+           << valueType << (getSplit() ? " split as given" : "")
+           << " does not fill a buffer of type " << getType();
   return success();
 }
 
@@ -202,6 +243,15 @@ LogicalResult verifyScaledDim(Operation *op, MemRefType source,
 }
 
 } // namespace
+
+LogicalResult AllSliceOp::verify() {
+  FailureOr<int64_t> group =
+      verifyCollective(*this, getSource(), getTarget(), getAxes());
+  if (failed(group))
+    return failure();
+  return verifyScaledDim(*this, getSource().getType(), getTarget().getType(),
+                         getDim(), 1, *group);
+}
 
 LogicalResult AllReduceOp::verify() {
   if (failed(verifyCollective(*this, getSource(), getTarget(), getAxes())) ||

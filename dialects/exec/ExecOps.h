@@ -43,6 +43,18 @@ inline constexpr llvm::StringLiteral kArenasAttr = "exec.arenas";
 /// On the host function of a sharded program: the device mesh, the number
 /// of devices along each axis (array<i64>); collectives run over its axes.
 inline constexpr llvm::StringLiteral kMeshAttr = "exec.mesh";
+/// On the host function of a sharded program: the mesh axes' names.
+inline constexpr llvm::StringLiteral kMeshAxesAttr = "exec.mesh_axes";
+/// On host function arguments of a sharded program: per dim, the mesh axes
+/// the caller's tensor is split along (absent: the same on every device).
+inline constexpr llvm::StringLiteral kSplitAttr = "exec.split";
+
+/// The shape of one device's block of a `whole` tensor split as `split`
+/// says (per dim an array<i16> of axes of the mesh on `op`'s function);
+/// `whole` itself when `split` is null. Errors are reported on `op`.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+blockShape(mlir::Operation *op, llvm::ArrayRef<int64_t> whole,
+           mlir::ArrayAttr split);
 
 } // namespace kiln::exec
 

@@ -55,9 +55,18 @@ def Exec_AllocOp : Exec_Op<"alloc", [
 
 def Exec_ConstantOp : Exec_Op<"constant", [Pure]> {
   let summary = "a buffer holding constant data (weights) from the artifact";
-  let arguments = (ins ElementsAttr:$value);
+  let description = [{
+    With `split` (per dim, the mesh axes it is split along), `value` is the
+    whole tensor and the buffer is this device's block of it, as a
+    sharding's split_axes say: the artifact stores each device's block.
+    ```mlir
+    %w = exec.constant dense_resource<fc1_weight> split = [[], [1]] : memref<16x4xf32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value, OptionalAttr<ArrayAttr>:$split);
   let results = (outs Exec_Buffer:$buffer);
-  let assemblyFormat = "$value attr-dict `:` type($buffer)";
+  let assemblyFormat =
+      "$value (`split` `=` $split^)? attr-dict `:` type($buffer)";
   let hasVerifier = 1;
 }
 
@@ -116,6 +125,20 @@ class Exec_CollectiveOp<string mnemonic> : Exec_Op<mnemonic> {
                              Arg<Exec_Buffer, "", [MemWrite]>:$target,
                              DenseI16ArrayAttr:$axes);
   let hasVerifier = 1;
+}
+
+def Exec_AllSliceOp : Exec_CollectiveOp<"all_slice"> {
+  let summary = "each device of the group keeps its block of `dim`";
+  let description = commonDescription # [{
+    The source is the same on every device of the group (replicated);
+    device i of the group keeps block i along `dim`. No data moves between
+    devices.
+  }];
+  let arguments = !con(commonArguments, (ins I64Attr:$dim));
+  let assemblyFormat = [{
+    $source `,` $target `axes` `=` $axes `dim` `=` $dim attr-dict
+    `:` type($source) `,` type($target)
+  }];
 }
 
 def Exec_AllReduceOp : Exec_CollectiveOp<"all_reduce"> {

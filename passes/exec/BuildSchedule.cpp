@@ -110,18 +110,9 @@ struct ExecBuildSchedule
                                    IRMapping &buffers,
                                    const DenseMap<Value, Value> &outputFor) {
     auto gridName = op.getAttrOfType<FlatSymbolRefAttr>("grid");
-    auto grid = gridName ? top.lookupSymbol<shard::GridOp>(gridName.getAttr())
-                         : nullptr;
-    if (!grid)
-      return op.emitOpError("names no grid of this module");
-    auto mesh = builder.getDenseI64ArrayAttr(grid.getShape());
-    if (auto existing = host->getAttrOfType<DenseI64ArrayAttr>(exec::kMeshAttr);
-        existing && existing != mesh)
-      return op.emitOpError("runs on grid @")
-             << grid.getSymName() << " of shape " << mesh
-             << ", but the schedule already runs on a mesh of shape "
-             << existing << "; one mesh per program";
-    host->setAttr(exec::kMeshAttr, mesh);
+    if (!gridName || gridName.getValue() != meshGrid)
+      return op.emitOpError("runs on grid ")
+             << gridName << ", not the program's mesh @" << meshGrid;
     Location loc = op.getLoc();
     Value source = buffers.lookup(op.getOperand(0));
     Value target = outputFor.lookup(op.getResult(0));
@@ -146,7 +137,10 @@ struct ExecBuildSchedule
     auto axes = op.getAttrOfType<DenseI16ArrayAttr>("grid_axes");
     if (!axes)
       axes = builder.getDenseI16ArrayAttr({});
-    if (auto reduce = dyn_cast<shard::AllReduceOp>(op)) {
+    if (auto slice = dyn_cast<shard::AllSliceOp>(op)) {
+      exec::AllSliceOp::create(builder, loc, source, target, axes,
+                               slice.getSliceAxis().getSExtValue());
+    } else if (auto reduce = dyn_cast<shard::AllReduceOp>(op)) {
       FailureOr<StringAttr> kind = reduction(reduce.getReduction());
       if (failed(kind))
         return failure();
@@ -169,6 +163,57 @@ struct ExecBuildSchedule
     }
     return success();
   }
+
+  /// A slice of a weight is a weight too: the artifact holds each
+  /// device's block. Returns null when `slice` is not of a constant.
+  Value sliceConstant(shard::AllSliceOp slice, OpBuilder &builder,
+                      IRMapping &buffers) {
+    auto whole =
+        buffers.lookup(slice.getInput()).getDefiningOp<exec::ConstantOp>();
+    if (!whole)
+      return nullptr;
+    auto type = bufferType(slice.getResult().getType());
+    ElementsAttr value = whole.getValue();
+    if (auto dense = dyn_cast<DenseElementsAttr>(value);
+        dense && dense.isSplat())
+      return exec::ConstantOp::create(
+          builder, slice.getLoc(), type,
+          dense.resizeSplat(
+              RankedTensorType::get(type.getShape(), type.getElementType())),
+          ArrayAttr());
+    auto rank = cast<ShapedType>(value.getType()).getRank();
+    SmallVector<SmallVector<int16_t>> split(rank);
+    if (ArrayAttr existing = whole.getSplitAttr())
+      for (auto [dim, axes] : llvm::enumerate(existing))
+        llvm::append_range(split[dim],
+                           cast<DenseI16ArrayAttr>(axes).asArrayRef());
+    llvm::append_range(split[slice.getSliceAxis().getSExtValue()],
+                       slice.getGridAxes());
+    SmallVector<Attribute> dims;
+    for (ArrayRef<int16_t> axes : split)
+      dims.push_back(builder.getDenseI16ArrayAttr(axes));
+    return exec::ConstantOp::create(builder, slice.getLoc(), type, value,
+                                    builder.getArrayAttr(dims));
+  }
+
+  /// The program's mesh: the module's shard.grid, if it has one.
+  LogicalResult setMesh(ModuleOp top, func::FuncOp host, OpBuilder &builder) {
+    auto grids = llvm::to_vector(top.getOps<shard::GridOp>());
+    if (grids.empty())
+      return success();
+    if (grids.size() > 1)
+      return grids[1].emitOpError("is a second grid; a program runs on one "
+                                  "device mesh");
+    shard::GridOp grid = grids.front();
+    meshGrid = grid.getSymName().str();
+    host->setAttr(exec::kMeshAttr,
+                  builder.getDenseI64ArrayAttr(grid.getShape()));
+    if (auto names = grid->getAttrOfType<ArrayAttr>("kiln.axes"))
+      host->setAttr(exec::kMeshAxesAttr, names);
+    return success();
+  }
+
+  std::string meshGrid;
 
   LogicalResult schedule(ModuleOp top, func::FuncOp graphFn) {
     MLIRContext *context = top.getContext();
@@ -200,7 +245,16 @@ struct ExecBuildSchedule
             (i < numInputs ? "input_" + std::to_string(i)
                            : "output_" + std::to_string(i - numInputs)));
       host.setArgAttr(i, exec::kNameAttr, name);
+      auto split =
+          i < numInputs
+              ? graphFn.getArgAttrOfType<ArrayAttr>(i, "kiln.split_axes")
+              : graphFn.getResultAttrOfType<ArrayAttr>(i - numInputs,
+                                                       "kiln.split_axes");
+      if (split)
+        host.setArgAttr(i, exec::kSplitAttr, split);
     }
+    if (failed(setMesh(top, host, builder)))
+      return failure();
     Block *body = host.addEntryBlock();
     builder.setInsertionPointToEnd(body);
 
@@ -234,7 +288,7 @@ struct ExecBuildSchedule
         buffers.map(constant.getResult(),
                     exec::ConstantOp::create(builder, loc,
                                              bufferType(constant.getType()),
-                                             constant.getValue()));
+                                             constant.getValue(), ArrayAttr()));
       } else if (auto reshape = dyn_cast<graph::ReshapeOp>(op)) {
         Value output = outputFor.lookup(reshape.getResult());
         Value source = reshape.getInput();
@@ -281,8 +335,16 @@ struct ExecBuildSchedule
         });
         launch->setAttr(exec::kOpsAttr, builder.getArrayAttr(names));
         launch->setAttr(exec::kFlopsAttr, builder.getI64IntegerAttr(flops));
+      } else if (auto slice = dyn_cast<shard::AllSliceOp>(op);
+                 slice && !outputFor.contains(slice.getResult())) {
+        if (Value constant = sliceConstant(slice, builder, buffers))
+          buffers.map(slice.getResult(), constant);
+        else if (failed(scheduleCollective(op, top, host, builder, buffers,
+                                           outputFor)))
+          return failure();
       } else if (isa<shard::AllReduceOp, shard::AllGatherOp,
-                     shard::ReduceScatterOp, shard::AllToAllOp>(op)) {
+                     shard::ReduceScatterOp, shard::AllToAllOp,
+                     shard::AllSliceOp>(op)) {
         if (failed(
                 scheduleCollective(op, top, host, builder, buffers, outputFor)))
           return failure();
@@ -304,6 +366,10 @@ struct ExecBuildSchedule
     }
     func::ReturnOp::create(builder, returnOp.getLoc());
     graphFn.erase();
+    // Whole weights only their slices used.
+    for (Operation &op : llvm::make_early_inc_range(llvm::reverse(*body)))
+      if (isa<exec::ConstantOp>(op) && op.use_empty())
+        op.erase();
     return success();
   }
 };

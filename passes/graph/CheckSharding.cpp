@@ -2,7 +2,7 @@
 
 #include "passes/Passes.h"
 
-#include "dialects/exec/ExecOps.h"
+#include "dialects/graph/GraphSharding.h"
 
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
 
@@ -12,34 +12,10 @@ namespace kiln {
 } // namespace kiln
 
 using namespace mlir;
+using kiln::graph::axisName;
+using kiln::graph::describeTensor;
 
 namespace {
-
-/// On a shard.grid: the names of its axes, as the user gave the mesh.
-constexpr StringLiteral kAxesAttr = "kiln.axes";
-
-/// "'fc1.weight'" for a named argument, else what computes the value.
-std::string describeTensor(Value value) {
-  if (auto arg = dyn_cast<BlockArgument>(value)) {
-    auto function = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
-    if (function)
-      if (auto name = function.getArgAttrOfType<StringAttr>(
-              arg.getArgNumber(), kiln::exec::kNameAttr))
-        return "'" + name.str() + "'";
-    return "argument #" + std::to_string(arg.getArgNumber());
-  }
-  return "the result of '" +
-         value.getDefiningOp()->getName().getStringRef().str() + "'";
-}
-
-/// "'tp'" when the grid names its axes, else the axis number.
-std::string axisName(shard::GridOp grid, int64_t axis) {
-  if (auto names = grid->getAttrOfType<ArrayAttr>(kAxesAttr))
-    if (axis < static_cast<int64_t>(names.size()))
-      if (auto name = dyn_cast<StringAttr>(names[axis]))
-        return "'" + name.str() + "'";
-  return std::to_string(axis);
-}
 
 /// "axis 'tp' of grid @mesh", "axes 'dp', 'tp' of grid @mesh".
 std::string describeSplit(shard::GridOp grid, shard::GridAxesAttr axes) {

@@ -17,6 +17,62 @@ func.func @constant_shape() {
 
 // -----
 
+func.func @constant_split_shape() attributes {exec.mesh = array<i64: 2>} {
+  // expected-error @+1 {{'exec.constant' op value of type 'tensor<4x4xf32>' split as given does not fill a buffer of type 'memref<4x4xf32>'}}
+  %0 = exec.constant dense<1.0> : tensor<4x4xf32> split = [array<i16: 0>] : memref<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @constant_split_no_mesh() {
+  // expected-error @+1 {{'exec.constant' op is split, but its function has no device mesh (exec.mesh)}}
+  %0 = exec.constant dense<1.0> : tensor<4xf32> split = [array<i16: 0>] : memref<2xf32>
+  return
+}
+
+// -----
+
+func.func @constant_split_axis() attributes {exec.mesh = array<i64: 2>} {
+  // expected-error @+1 {{'exec.constant' op axis 1 is not an axis of the 1-axis mesh}}
+  %0 = exec.constant dense<1.0> : tensor<4xf32> split = [array<i16: 1>] : memref<2xf32>
+  return
+}
+
+// -----
+
+func.func @constant_split_divides() attributes {exec.mesh = array<i64: 3>} {
+  // expected-error @+1 {{'exec.constant' op dim 0 of size 4 does not split across 3 devices}}
+  %0 = exec.constant dense<1.0> : tensor<4xf32> split = [array<i16: 0>] : memref<1xf32>
+  return
+}
+
+// -----
+
+func.func @constant_split_rank() attributes {exec.mesh = array<i64: 2>} {
+  // expected-error @+1 {{'exec.constant' op splits 2 dims of a rank-1 tensor}}
+  %0 = exec.constant dense<1.0> : tensor<4xf32> split = [array<i16: 0>, array<i16>] : memref<2xf32>
+  return
+}
+
+// -----
+
+func.func @constant_split_entry() attributes {exec.mesh = array<i64: 2>} {
+  // expected-error @+1 {{'exec.constant' op split dim 0 must be an array<i16> of mesh axes}}
+  %0 = exec.constant dense<1.0> : tensor<4xf32> split = [0 : i64] : memref<2xf32>
+  return
+}
+
+// -----
+
+func.func @all_slice_shape(%a: memref<4xf32>, %b: memref<4xf32>) attributes {exec.mesh = array<i64: 2>} {
+  // expected-error @+1 {{'exec.all_slice' op target 'memref<4xf32>' should have shape 'memref<2xf32>'}}
+  exec.all_slice %a, %b axes = [0] dim = 0 : memref<4xf32>, memref<4xf32>
+  return
+}
+
+// -----
+
 func.func @constant_layout() {
   // expected-error @+1 {{'exec.constant' op the buffer must be a static, identity-layout memref, got 'memref<4xf32, strided<[2]>>'}}
   %0 = exec.constant dense<1.0> : tensor<4xf32> : memref<4xf32, strided<[2]>>

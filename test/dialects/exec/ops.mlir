@@ -26,6 +26,8 @@
 // CHECK: exec.all_gather %{{.*}}, %{{.*}} axes = [0] dim = 0 : memref<2x8xf32>, memref<4x8xf32>
 // CHECK: exec.reduce_scatter %{{.*}}, %{{.*}} axes = [0] dim = 0 reduction = "max" : memref<2x8xf32>, memref<1x8xf32>
 // CHECK: exec.all_to_all %{{.*}}, %{{.*}} axes = [0] split_dim = 1 concat_dim = 0 : memref<2x8xf32>, memref<4x4xf32>
+// CHECK: exec.all_slice %{{.*}}, %{{.*}} axes = [1] dim = 1 : memref<2x8xf32>, memref<2x4xf32>
+// CHECK: exec.constant dense<2.000000e+00> : tensor<4x8xf32> split = [array<i16: 0>, array<i16: 1>] : memref<2x4xf32>
 module {
   module @kernels_cpu attributes {exec.target = "cpu"} {
     func.func @add(%a: tensor<2x8xf32>, %b: tensor<8xf32>) -> tensor<2x8xf32> {
@@ -50,11 +52,13 @@ module {
     %t = exec.alloc in "cpu" at 64 : memref<2x8xf32>
     return
   }
-  func.func @collectives(%a: memref<2x8xf32>, %b: memref<2x8xf32>, %g: memref<4x8xf32>, %s: memref<1x8xf32>, %t: memref<4x4xf32>) attributes {exec.mesh = array<i64: 2, 2>} {
+  func.func @collectives(%a: memref<2x8xf32>, %b: memref<2x8xf32>, %g: memref<4x8xf32>, %s: memref<1x8xf32>, %t: memref<4x4xf32>, %q: memref<2x4xf32>) attributes {exec.mesh = array<i64: 2, 2>} {
     exec.all_reduce %a, %b axes = [1] reduction = "sum" : memref<2x8xf32>, memref<2x8xf32>
     exec.all_gather %a, %g axes = [0] dim = 0 : memref<2x8xf32>, memref<4x8xf32>
     exec.reduce_scatter %a, %s axes = [0] dim = 0 reduction = "max" : memref<2x8xf32>, memref<1x8xf32>
     exec.all_to_all %a, %t axes = [0] split_dim = 1 concat_dim = 0 : memref<2x8xf32>, memref<4x4xf32>
+    exec.all_slice %a, %q axes = [1] dim = 1 : memref<2x8xf32>, memref<2x4xf32>
+    %w = exec.constant dense<2.0> : tensor<4x8xf32> split = [array<i16: 0>, array<i16: 1>] : memref<2x4xf32>
     return
   }
 }
