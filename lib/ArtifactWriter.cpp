@@ -14,10 +14,14 @@
 #include "dialects/graph/GraphOps.h"
 #include "kiln/Backend.h"
 #include "kiln/runtime/Artifact.h"
+#include "kiln/runtime/Runtime.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <cstring>
+#include <map>
 
 using namespace mlir;
 
@@ -76,6 +80,83 @@ FailureOr<std::string> constantBytes(exec::ConstantOp op) {
   return bytes;
 }
 
+/// An exec collective as a step over its source and target buffers.
+FailureOr<rt::StepSpec> collectiveStep(Operation &op,
+                                       const DenseMap<Value, uint32_t> &ids) {
+  rt::StepSpec step;
+  Value source = op.getOperand(0), target = op.getOperand(1);
+  step.bindings = {ids.lookup(source), ids.lookup(target)};
+  auto type = cast<MemRefType>(source.getType());
+  FailureOr<rt::DType> dtype = dtypeOf(op.getLoc(), type.getElementType());
+  if (failed(dtype))
+    return failure();
+  step.dtype = *dtype;
+  step.shape.assign(type.getShape().begin(), type.getShape().end());
+  auto axes = op.getAttrOfType<DenseI16ArrayAttr>("axes").asArrayRef();
+  step.axes.assign(axes.begin(), axes.end());
+  if (auto reduction = op.getAttrOfType<StringAttr>("reduction"))
+    step.reduction = static_cast<uint8_t>(
+        reduction.getValue() == "max"   ? rt::ReduceOp::max
+        : reduction.getValue() == "min" ? rt::ReduceOp::min
+                                        : rt::ReduceOp::sum);
+  if (auto dim = op.getAttrOfType<IntegerAttr>("dim"))
+    step.dim = dim.getInt();
+  if (isa<exec::AllReduceOp>(op)) {
+    step.kind = rt::StepKind::allReduce;
+    if (step.dtype != rt::DType::f32 && step.dtype != rt::DType::f64 &&
+        step.dtype != rt::DType::i32 && step.dtype != rt::DType::i64)
+      return op.emitOpError("reduces ")
+             << type.getElementType()
+             << " elements; collectives reduce f32, f64, i32 and i64";
+  } else if (isa<exec::AllGatherOp>(op)) {
+    step.kind = rt::StepKind::allGather;
+  } else if (isa<exec::ReduceScatterOp>(op)) {
+    step.kind = rt::StepKind::reduceScatter;
+  } else if (auto exchange = dyn_cast<exec::AllToAllOp>(op)) {
+    step.kind = rt::StepKind::allToAll;
+    step.dim = exchange.getSplitDim();
+    step.dim2 = exchange.getConcatDim();
+  } else {
+    step.kind = rt::StepKind::allSlice;
+  }
+  return step;
+}
+
+/// The mesh axes splitting each dim, from an `exec.split` (or constant
+/// split) array.
+rt::SplitAxes splitAxes(ArrayAttr split) {
+  rt::SplitAxes axes;
+  if (!split)
+    return axes;
+  for (Attribute dim : split) {
+    auto list = cast<DenseI16ArrayAttr>(dim).asArrayRef();
+    axes.emplace_back(list.begin(), list.end());
+  }
+  while (!axes.empty() && axes.back().empty())
+    axes.pop_back();
+  return axes;
+}
+
+/// Device `rank`'s block of a constant's bytes, split as `split` says.
+std::string constantBlock(const std::string &whole, ArrayRef<int64_t> shape,
+                          size_t elementBytes, const rt::SplitAxes &split,
+                          const std::vector<int64_t> &mesh, int64_t rank) {
+  rt::Manifest manifest;
+  manifest.mesh = mesh;
+  rt::TensorSpec spec;
+  spec.shape.assign(shape.begin(), shape.end());
+  spec.split = split;
+  // The runtime's block copy works on host tensors of any element size;
+  // bytes are bytes, so view the constant as ui8 with a widened last dim.
+  spec.dtype = rt::DType::ui8;
+  if (!spec.shape.empty())
+    spec.shape.back() *= elementBytes;
+  rt::HostTensor wholeTensor(rt::DType::ui8, spec.shape);
+  std::memcpy(wholeTensor.data(), whole.data(), whole.size());
+  rt::HostTensor block = rt::sliceBlock(wholeTensor, spec, manifest, rank);
+  return std::string(static_cast<const char *>(block.data()), block.byteSize());
+}
+
 } // namespace
 
 FailureOr<std::string> writeArtifact(ModuleOp module,
@@ -132,6 +213,19 @@ FailureOr<std::string> writeArtifact(ModuleOp module,
                                static_cast<uint64_t>(arena.alignment)});
   }
 
+  if (auto mesh = entry->getAttrOfType<DenseI64ArrayAttr>(exec::kMeshAttr)) {
+    manifest.mesh.assign(mesh.asArrayRef().begin(), mesh.asArrayRef().end());
+    auto names = entry->getAttrOfType<ArrayAttr>(exec::kMeshAxesAttr);
+    for (size_t axis = 0; axis < manifest.mesh.size(); ++axis) {
+      auto name = names && axis < names.size()
+                      ? dyn_cast<StringAttr>(names[axis])
+                      : StringAttr();
+      manifest.meshAxes.push_back(name ? name.str()
+                                       : "axis" + std::to_string(axis));
+    }
+  }
+  int64_t devices = rt::meshSize(manifest.mesh);
+
   DenseMap<Value, uint32_t> bufferIds;
   auto addBuffer = [&](Value value, rt::BufferKind kind, uint32_t index) {
     bufferIds[value] = manifest.buffers.size();
@@ -153,7 +247,14 @@ FailureOr<std::string> writeArtifact(ModuleOp module,
     rt::TensorSpec spec;
     spec.name = name ? name.str() : "";
     spec.dtype = *dtype;
+    spec.split = splitAxes(entry.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(),
+                                                             exec::kSplitAttr));
+    // The caller's tensor is the whole one: each dim its block's times the
+    // devices splitting it.
     spec.shape.assign(type.getShape().begin(), type.getShape().end());
+    for (size_t dim = 0; dim < spec.split.size(); ++dim)
+      for (uint16_t axis : spec.split[dim])
+        spec.shape[dim] *= manifest.mesh[axis];
     spec.buffer =
         addBuffer(arg, isInput ? rt::BufferKind::input : rt::BufferKind::output,
                   list.size());
@@ -165,9 +266,33 @@ FailureOr<std::string> writeArtifact(ModuleOp module,
       FailureOr<std::string> bytes = constantBytes(constant);
       if (failed(bytes))
         return failure();
-      addBuffer(constant, rt::BufferKind::constant, contents.constants.size());
-      contents.constants.push_back(std::move(*bytes));
-      manifest.constants.push_back({0, contents.constants.back().size()});
+      rt::SplitAxes split = splitAxes(constant.getSplitAttr());
+      if (split.empty()) {
+        addBuffer(constant, rt::BufferKind::constant,
+                  contents.constants.size());
+        contents.constants.push_back(std::move(*bytes));
+        manifest.constants.push_back({0, contents.constants.back().size()});
+        continue;
+      }
+      // Each device's block, stored once however many devices hold it.
+      auto valueType = cast<ShapedType>(constant.getValue().getType());
+      size_t elementBytes = bytes->size() / valueType.getNumElements();
+      std::map<std::vector<int64_t>, uint32_t> stored;
+      std::vector<uint32_t> shards;
+      for (int64_t rank = 0; rank < devices; ++rank) {
+        std::vector<int64_t> block = rt::blockIndex(split, manifest.mesh, rank);
+        auto [it, inserted] = stored.try_emplace(block, 0);
+        if (inserted) {
+          it->second = contents.constants.size();
+          contents.constants.push_back(
+              constantBlock(*bytes, valueType.getShape(), elementBytes, split,
+                            manifest.mesh, rank));
+          manifest.constants.push_back({0, contents.constants.back().size()});
+        }
+        shards.push_back(it->second);
+      }
+      uint32_t id = addBuffer(constant, rt::BufferKind::constant, shards[0]);
+      manifest.buffers[id].shards = std::move(shards);
     } else if (auto alloc = dyn_cast<exec::AllocOp>(op)) {
       auto arena = alloc.getArena() ? arenaIndex.find(*alloc.getArena())
                                     : arenaIndex.end();
@@ -198,9 +323,11 @@ FailureOr<std::string> writeArtifact(ModuleOp module,
         step.bindings.push_back(bufferIds.lookup(buffer));
       manifest.steps.push_back(std::move(step));
     } else if (isa<exec::AllReduceOp, exec::AllGatherOp, exec::ReduceScatterOp,
-                   exec::AllToAllOp>(op)) {
-      return op.emitOpError("is a collective: this runtime cannot run "
-                            "sharded programs yet");
+                   exec::AllToAllOp, exec::AllSliceOp>(op)) {
+      FailureOr<rt::StepSpec> step = collectiveStep(op, bufferIds);
+      if (failed(step))
+        return failure();
+      manifest.steps.push_back(std::move(*step));
     } else {
       return op.emitOpError("cannot be written to a .kiln artifact");
     }

@@ -241,6 +241,17 @@ kiln::CompileResult kiln::compile(std::string_view source,
   pipeline.entry = options.entry;
   pipeline.fusion = options.fusion;
   pipeline.deviceMemoryLimit = options.deviceMemoryLimit;
+  pipeline.mesh = options.mesh;
+  std::string shardings;
+  for (const std::string &sharding : options.shardings) {
+    if (sharding.find(';') != std::string::npos) {
+      emitError(module.getLoc(), "bad sharding '")
+          << sharding << "': one tensor per sharding (no ';')";
+      return result;
+    }
+    shardings += (shardings.empty() ? "" : ";") + sharding;
+  }
+  pipeline.shardings = shardings;
   if (!options.memoryPlot.empty() && options.memoryPlot != "svg" &&
       options.memoryPlot != "html") {
     emitError(module.getLoc(), "unknown memory plot format '")

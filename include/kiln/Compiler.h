@@ -82,6 +82,13 @@ struct CompileOptions {
   int64_t deviceMemoryLimit = 0;
   /// Draw the memory plan: "svg", "html" or "" for none (--memory-plot).
   std::string memoryPlot;
+  /// Shard the model across a mesh of named axes, "dp=2,tp=2"; empty: one
+  /// device (--mesh).
+  std::string mesh;
+  /// Per tensor, the mesh axes splitting each dim, "fc1.weight=tp,_"; a
+  /// tensor is a weight (state_dict name) or an input (its name, or
+  /// "inputN") (--shard, repeatable).
+  std::vector<std::string> shardings;
 };
 
 struct CompileResult {

@@ -2,6 +2,7 @@
 
 #include "kiln/runtime/Artifact.h"
 
+#include "kiln/runtime/Communicator.h"
 #include "kiln/runtime/Error.h"
 
 #include <cstring>
@@ -83,28 +84,43 @@ private:
   size_t pos_ = 0;
 };
 
+void writeAxes(Writer &w, const std::vector<uint16_t> &axes) {
+  w.list(axes, [&](uint16_t a) { w.u32(a); });
+}
+std::vector<uint16_t> readAxes(Reader &r) {
+  return r.list<uint16_t>([&] { return static_cast<uint16_t>(r.u32()); });
+}
+
+DType readDType(Reader &r) {
+  uint8_t dtype = r.u8();
+  if (dtype > static_cast<uint8_t>(DType::ui8))
+    r.fail("unknown dtype code " + std::to_string(dtype));
+  return static_cast<DType>(dtype);
+}
+
 void writeTensor(Writer &w, const TensorSpec &t) {
   w.string(t.name);
   w.u8(static_cast<uint8_t>(t.dtype));
   w.list(t.shape, [&](int64_t d) { w.i64(d); });
   w.u32(t.buffer);
+  w.list(t.split, [&](const std::vector<uint16_t> &a) { writeAxes(w, a); });
 }
 
 TensorSpec readTensor(Reader &r) {
   TensorSpec t;
   t.name = r.string();
-  uint8_t dtype = r.u8();
-  if (dtype > static_cast<uint8_t>(DType::ui8))
-    r.fail("unknown dtype code " + std::to_string(dtype));
-  t.dtype = static_cast<DType>(dtype);
+  t.dtype = readDType(r);
   t.shape = r.list<int64_t>([&] { return r.i64(); });
   t.buffer = r.u32();
+  t.split = r.list<std::vector<uint16_t>>([&] { return readAxes(r); });
   return t;
 }
 
 std::string encodeManifest(const Manifest &m) {
   Writer w;
   w.string(m.entry);
+  w.list(m.mesh, [&](int64_t d) { w.i64(d); });
+  w.list(m.meshAxes, [&](const std::string &a) { w.string(a); });
   w.list(m.inputs, [&](const TensorSpec &t) { writeTensor(w, t); });
   w.list(m.outputs, [&](const TensorSpec &t) { writeTensor(w, t); });
   w.list(m.arenas, [&](const ArenaSpec &a) {
@@ -117,6 +133,7 @@ std::string encodeManifest(const Manifest &m) {
     w.u32(b.index);
     w.u64(b.bytes);
     w.u64(b.offset);
+    w.list(b.shards, [&](uint32_t c) { w.u32(c); });
   });
   w.list(m.constants, [&](const ConstantSpec &c) {
     w.u64(c.offset);
@@ -135,6 +152,14 @@ std::string encodeManifest(const Manifest &m) {
     w.u8(static_cast<uint8_t>(s.kind));
     w.u32(s.kernel);
     w.list(s.bindings, [&](uint32_t b) { w.u32(b); });
+    if (!isCollective(s.kind))
+      return;
+    writeAxes(w, s.axes);
+    w.u8(s.reduction);
+    w.u8(static_cast<uint8_t>(s.dtype));
+    w.list(s.shape, [&](int64_t d) { w.i64(d); });
+    w.i64(s.dim);
+    w.i64(s.dim2);
   });
   return w.take();
 }
@@ -143,6 +168,8 @@ Manifest decodeManifest(std::string_view bytes, const std::string &name) {
   Reader r(bytes, name);
   Manifest m;
   m.entry = r.string();
+  m.mesh = r.list<int64_t>([&] { return r.i64(); });
+  m.meshAxes = r.list<std::string>([&] { return r.string(); });
   m.inputs = r.list<TensorSpec>([&] { return readTensor(r); });
   m.outputs = r.list<TensorSpec>([&] { return readTensor(r); });
   m.arenas = r.list<ArenaSpec>([&] {
@@ -161,6 +188,7 @@ Manifest decodeManifest(std::string_view bytes, const std::string &name) {
     b.index = r.u32();
     b.bytes = r.u64();
     b.offset = r.u64();
+    b.shards = r.list<uint32_t>([&] { return r.u32(); });
     return b;
   });
   m.constants = r.list<ConstantSpec>([&] {
@@ -185,16 +213,81 @@ Manifest decodeManifest(std::string_view bytes, const std::string &name) {
   m.steps = r.list<StepSpec>([&] {
     StepSpec s;
     uint8_t kind = r.u8();
-    if (kind > static_cast<uint8_t>(StepKind::copy))
+    if (kind > static_cast<uint8_t>(StepKind::allSlice))
       r.fail("unknown step kind " + std::to_string(kind));
     s.kind = static_cast<StepKind>(kind);
     s.kernel = r.u32();
     s.bindings = r.list<uint32_t>([&] { return r.u32(); });
+    if (!isCollective(s.kind))
+      return s;
+    s.axes = readAxes(r);
+    s.reduction = r.u8();
+    s.dtype = readDType(r);
+    s.shape = r.list<int64_t>([&] { return r.i64(); });
+    s.dim = r.i64();
+    s.dim2 = r.i64();
     return s;
   });
   if (!r.atEnd())
     r.fail("trailing bytes");
   return m;
+}
+
+/// A collective's group, dims and buffer sizes agree with its source shape.
+template <typename Fail, typename CheckAxes>
+void validateCollective(const Manifest &m, const StepSpec &s, Fail fail,
+                        CheckAxes checkAxes) {
+  std::string what = std::string("a ") + stepKindName(s.kind) + " step";
+  if (s.bindings.size() != 2)
+    fail(what + " does not have a source and a target");
+  if (s.reduction > static_cast<uint8_t>(ReduceOp::min))
+    fail(what + " has unknown reduction " + std::to_string(s.reduction));
+  std::vector<bool> used(m.mesh.size(), false);
+  int64_t group = checkAxes(s.axes, 0, used, what); // 0: no dim to divide
+  int64_t rank = s.shape.size();
+  auto checkDim = [&](int64_t dim) {
+    if (dim < 0 || dim >= rank)
+      fail(what + " names dim " + std::to_string(dim) + " of a rank-" +
+           std::to_string(rank) + " tensor");
+  };
+  uint64_t bytes = dtypeSize(s.dtype);
+  for (int64_t dim : s.shape) {
+    if (dim < 0)
+      fail(what + " has a negative dimension");
+    bytes *= static_cast<uint64_t>(dim);
+  }
+  uint64_t target = bytes;
+  switch (s.kind) {
+  case StepKind::allGather:
+    checkDim(s.dim);
+    target = bytes * group;
+    break;
+  case StepKind::reduceScatter:
+  case StepKind::allSlice:
+    checkDim(s.dim);
+    if (s.shape[s.dim] % group != 0)
+      fail(what + " splits dim " + std::to_string(s.dim) + " of " +
+           std::to_string(s.shape[s.dim]) + " " + std::to_string(group) +
+           " ways");
+    target = bytes / group;
+    break;
+  case StepKind::allToAll:
+    checkDim(s.dim);
+    checkDim(s.dim2);
+    if (s.shape[s.dim] % group != 0)
+      fail(what + " splits dim " + std::to_string(s.dim) + " " +
+           std::to_string(group) + " ways");
+    break;
+  default:
+    break;
+  }
+  if (s.bindings[0] < m.buffers.size() && s.bindings[1] < m.buffers.size() &&
+      (m.buffers[s.bindings[0]].bytes != bytes ||
+       m.buffers[s.bindings[1]].bytes != target))
+    fail(what + " has buffers of " +
+         std::to_string(m.buffers[s.bindings[0]].bytes) + " and " +
+         std::to_string(m.buffers[s.bindings[1]].bytes) + " bytes, expected " +
+         std::to_string(bytes) + " and " + std::to_string(target));
 }
 
 /// Every index the manifest holds points at something that exists, and
@@ -209,15 +302,44 @@ void validate(const Manifest &m, size_t constantsSize,
       fail(std::string(what) + " refers to buffer " + std::to_string(id) +
            " of " + std::to_string(m.buffers.size()));
   };
+  for (int64_t size : m.mesh)
+    if (size < 1)
+      fail("the mesh has an axis of " + std::to_string(size) + " devices");
+  if (m.meshAxes.size() != m.mesh.size())
+    fail("the mesh has " + std::to_string(m.mesh.size()) + " axes but " +
+         std::to_string(m.meshAxes.size()) + " names");
+  // Axes of the mesh, each at most once; true when `size` divides by them.
+  auto checkAxes = [&](const std::vector<uint16_t> &axes, int64_t size,
+                       std::vector<bool> &used, const std::string &what) {
+    int64_t devices = 1;
+    for (uint16_t axis : axes) {
+      if (axis >= m.mesh.size())
+        fail(what + " names mesh axis " + std::to_string(axis) + " of " +
+             std::to_string(m.mesh.size()));
+      if (used[axis])
+        fail(what + " names mesh axis " + std::to_string(axis) + " twice");
+      used[axis] = true;
+      devices *= m.mesh[axis];
+    }
+    if (size % devices != 0)
+      fail(what + " splits a dim of " + std::to_string(size) + " " +
+           std::to_string(devices) + " ways");
+    return devices;
+  };
   for (const auto *list : {&m.inputs, &m.outputs})
     for (const TensorSpec &t : *list) {
       checkBuffer(t.buffer, "a tensor");
-      uint64_t bytes = dtypeSize(t.dtype);
-      for (int64_t dim : t.shape) {
+      for (int64_t dim : t.shape)
         if (dim < 0)
           fail("tensor '" + t.name + "' has a negative dimension");
+      if (t.split.size() > t.shape.size())
+        fail("tensor '" + t.name + "' splits more dims than it has");
+      std::vector<bool> used(m.mesh.size(), false);
+      for (size_t dim = 0; dim < t.split.size(); ++dim)
+        checkAxes(t.split[dim], t.shape[dim], used, "tensor '" + t.name + "'");
+      uint64_t bytes = dtypeSize(t.dtype);
+      for (int64_t dim : blockShape(t.shape, t.split, m.mesh))
         bytes *= static_cast<uint64_t>(dim);
-      }
       if (bytes != m.buffers[t.buffer].bytes)
         fail("tensor '" + t.name + "' does not fill its buffer");
     }
@@ -240,6 +362,14 @@ void validate(const Manifest &m, size_t constantsSize,
       if (b.index >= m.constants.size() ||
           m.constants[b.index].bytes != b.bytes)
         fail("buffer " + std::to_string(id) + " is a missing constant");
+      if (!b.shards.empty() &&
+          b.shards.size() != static_cast<size_t>(meshSize(m.mesh)))
+        fail("buffer " + std::to_string(id) + " has " +
+             std::to_string(b.shards.size()) + " shards for " +
+             std::to_string(meshSize(m.mesh)) + " devices");
+      for (uint32_t shard : b.shards)
+        if (shard >= m.constants.size() || m.constants[shard].bytes != b.bytes)
+          fail("buffer " + std::to_string(id) + " has a missing shard");
       break;
     case BufferKind::view:
       // Views point backwards, so following them always ends.
@@ -277,6 +407,8 @@ void validate(const Manifest &m, size_t constantsSize,
       fail("a copy step does not copy between two equal buffers");
     for (uint32_t binding : s.bindings)
       checkBuffer(binding, "a step");
+    if (isCollective(s.kind))
+      validateCollective(m, s, fail, checkAxes);
   }
 }
 
@@ -312,6 +444,76 @@ constexpr size_t kVersionAt = 8, kSectionCountAt = 12, kFileSizeAt = 16,
 constexpr size_t kTableEntrySize = 24; // kind u32, pad u32, offset, size
 
 } // namespace
+
+const char *stepKindName(StepKind kind) {
+  switch (kind) {
+  case StepKind::dispatch:
+    return "dispatch";
+  case StepKind::copy:
+    return "copy";
+  case StepKind::allReduce:
+    return "all_reduce";
+  case StepKind::allGather:
+    return "all_gather";
+  case StepKind::reduceScatter:
+    return "reduce_scatter";
+  case StepKind::allToAll:
+    return "all_to_all";
+  case StepKind::allSlice:
+    return "all_slice";
+  }
+  return "?";
+}
+
+int64_t meshSize(const std::vector<int64_t> &mesh) {
+  int64_t size = 1;
+  for (int64_t devices : mesh)
+    size *= devices;
+  return size;
+}
+
+std::string describeMesh(const Manifest &manifest) {
+  std::string text;
+  for (size_t axis = 0; axis < manifest.mesh.size(); ++axis)
+    text += (axis ? ", " : "") +
+            (axis < manifest.meshAxes.size() ? manifest.meshAxes[axis]
+                                             : std::to_string(axis)) +
+            "=" + std::to_string(manifest.mesh[axis]);
+  return text;
+}
+
+std::vector<int64_t> meshCoordinates(const std::vector<int64_t> &mesh,
+                                     int64_t rank) {
+  std::vector<int64_t> coordinates(mesh.size());
+  for (size_t axis = mesh.size(); axis-- > 0;) {
+    coordinates[axis] = rank % mesh[axis];
+    rank /= mesh[axis];
+  }
+  return coordinates;
+}
+
+std::vector<int64_t> blockShape(const std::vector<int64_t> &shape,
+                                const SplitAxes &split,
+                                const std::vector<int64_t> &mesh) {
+  std::vector<int64_t> block = shape;
+  for (size_t dim = 0; dim < split.size() && dim < block.size(); ++dim)
+    for (uint16_t axis : split[dim])
+      if (axis < mesh.size())
+        block[dim] /= mesh[axis];
+  return block;
+}
+
+std::vector<int64_t> blockIndex(const SplitAxes &split,
+                                const std::vector<int64_t> &mesh,
+                                int64_t rank) {
+  std::vector<int64_t> coordinates = meshCoordinates(mesh, rank);
+  std::vector<int64_t> index(split.size(), 0);
+  for (size_t dim = 0; dim < split.size(); ++dim)
+    for (uint16_t axis : split[dim])
+      if (axis < mesh.size())
+        index[dim] = index[dim] * mesh[axis] + coordinates[axis];
+  return index;
+}
 
 uint64_t artifactChecksum(std::string_view bytes) {
   // A word-at-a-time multiply-rotate hash: fast enough for weights of

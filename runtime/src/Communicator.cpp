@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstring>
+#include <map>
 #include <mutex>
 
 namespace kiln::rt {
@@ -94,6 +95,9 @@ struct Group {
   std::vector<Call> calls;
   std::vector<bool> present;
   std::string aborted; // non-empty: every collective throws this
+  /// Groups split from this one: (the split's number, color) → the group,
+  /// created by the first of its ranks to arrive.
+  std::map<std::pair<uint64_t, int>, std::shared_ptr<Group>> splits;
 
   /// Waits until every rank has arrived; publishes `call` on the way in.
   void rendezvous(int rank, const Call &call, bool first) {
@@ -252,6 +256,31 @@ public:
     group_->abort("rank " + std::to_string(rank_) + " aborted: " + reason);
   }
 
+  std::unique_ptr<Communicator> split(int color, int key) override {
+    int32_t mine[2] = {color, key};
+    std::vector<int32_t> all(2 * size());
+    allGather(mine, all.data(), sizeof mine);
+    std::vector<std::pair<int32_t, int>> members; // (key, rank)
+    for (int peer = 0; peer < size(); ++peer)
+      if (all[2 * peer] == color)
+        members.push_back({all[2 * peer + 1], peer});
+    std::sort(members.begin(), members.end());
+    int newRank = static_cast<int>(
+        std::find(members.begin(), members.end(), std::make_pair(key, rank_)) -
+        members.begin());
+    std::shared_ptr<Group> sub;
+    {
+      std::lock_guard<std::mutex> lock(group_->mutex);
+      std::shared_ptr<Group> &slot = group_->splits[{splits_, color}];
+      if (!slot)
+        slot = std::make_shared<Group>(static_cast<int>(members.size()),
+                                       group_->timeout);
+      sub = slot;
+    }
+    ++splits_;
+    return std::make_unique<InProcessCommunicator>(std::move(sub), newRank);
+  }
+
 private:
   void checkDType(const Call &call) {
     if (call.dtype != DType::f32 && call.dtype != DType::f64 &&
@@ -279,6 +308,7 @@ private:
 
   std::shared_ptr<Group> group_;
   int rank_;
+  uint64_t splits_ = 0;
   std::vector<const char *> sends_;
   std::vector<char> scratch_;
 };

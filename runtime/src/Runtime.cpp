@@ -13,6 +13,7 @@
 #include <mutex>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 namespace kiln::rt {
@@ -126,6 +127,12 @@ struct Executor::Impl {
   std::vector<Arena> arenas;
   std::vector<void *> pointers;
   std::vector<void *> bindings;
+  /// Sharded models: the device group of each collective step (by step
+  /// index; null for other steps), one communicator per distinct axes.
+  std::map<std::vector<uint16_t>, std::unique_ptr<Communicator>> groups;
+  std::vector<Communicator *> stepGroups;
+  /// Where collectives rearrange blocks (sized once, for the largest).
+  std::vector<char> scratch[2];
 
   ~Impl() {
     for (Arena &arena : arenas)
@@ -140,9 +147,63 @@ struct Executor::Impl {
   }
 };
 
+namespace {
+/// The product of shape[begin, end).
+int64_t product(const std::vector<int64_t> &shape, size_t begin, size_t end) {
+  int64_t result = 1;
+  for (size_t dim = begin; dim < end && dim < shape.size(); ++dim)
+    result *= shape[dim];
+  return result;
+}
+} // namespace
+
 Executor::Executor(std::shared_ptr<const Model> model, ExecutorOptions options)
     : model_(std::move(model)), impl_(std::make_unique<Impl>()) {
   const Manifest &manifest = model_->manifest();
+  int64_t devices = meshSize(manifest.mesh);
+  Communicator *communicator = options.communicator;
+  if (devices > 1 || (communicator && communicator->size() > 1)) {
+    std::string mesh = manifest.mesh.empty()
+                           ? std::string("is not sharded (one device)")
+                           : "is sharded over the mesh " +
+                                 describeMesh(manifest) + " (" +
+                                 std::to_string(devices) + " devices)";
+    if (!communicator)
+      throw Error("'" + model_->name() + "' " + mesh + ": run it on " +
+                  std::to_string(devices) +
+                  " devices (kiln-run --devices N, or mpirun -np N kiln-run)");
+    if (communicator->size() != devices)
+      throw Error("'" + model_->name() + "' " + mesh + ", but it was given " +
+                  std::to_string(communicator->size()) + " ranks");
+    rank_ = communicator->rank();
+  }
+  // Each collective's group: the devices that differ from this one only
+  // along its axes, ranked by their coordinates on those axes.
+  impl_->stepGroups.assign(manifest.steps.size(), nullptr);
+  size_t scratchBytes = 0;
+  std::vector<int64_t> coordinates = meshCoordinates(manifest.mesh, rank_);
+  for (size_t i = 0; i < manifest.steps.size(); ++i) {
+    const StepSpec &step = manifest.steps[i];
+    if (!isCollective(step.kind))
+      continue;
+    std::unique_ptr<Communicator> &group = impl_->groups[step.axes];
+    if (!group) {
+      int color = 0, key = 0;
+      for (size_t axis = 0; axis < manifest.mesh.size(); ++axis)
+        if (std::find(step.axes.begin(), step.axes.end(), axis) ==
+            step.axes.end())
+          color = color * manifest.mesh[axis] + coordinates[axis];
+      for (uint16_t axis : step.axes)
+        key = key * manifest.mesh[axis] + coordinates[axis];
+      group = communicator->split(color, key);
+    }
+    impl_->stepGroups[i] = group.get();
+    scratchBytes = std::max<size_t>(
+        scratchBytes, std::max(manifest.buffers[step.bindings[0]].bytes,
+                               manifest.buffers[step.bindings[1]].bytes));
+  }
+  impl_->scratch[0].resize(scratchBytes);
+  impl_->scratch[1].resize(scratchBytes);
   DeviceOptions deviceOptions;
   deviceOptions.threads = options.threads;
   for (size_t i = 0; i < manifest.libraries.size(); ++i)
@@ -176,9 +237,11 @@ const ArenaSpec *findArena(const Manifest &manifest, const std::string &target,
   return nullptr;
 }
 
-/// Checks the caller's tensors (inputs or outputs) against the model's.
+/// Checks the caller's tensors (inputs or outputs) against the model's:
+/// device `rank`'s blocks of a sharded model's.
 template <typename TensorPointer>
 void checkTensors(const std::string &model, const char *what,
+                  const Manifest &manifest, int64_t rank,
                   const std::vector<TensorSpec> &specs,
                   const std::vector<TensorPointer> &tensors) {
   if (tensors.size() != specs.size())
@@ -190,11 +253,17 @@ void checkTensors(const std::string &model, const char *what,
     if (!given)
       throw Error(std::string(what) + " '" + spec.name + "' (#" +
                   std::to_string(i) + ") is missing");
-    if (given->dtype() != spec.dtype || given->shape() != spec.shape)
+    std::vector<int64_t> shape =
+        blockShape(spec.shape, spec.split, manifest.mesh);
+    if (given->dtype() != spec.dtype || given->shape() != shape)
       throw Error(std::string(what) + " '" + spec.name + "' (#" +
                   std::to_string(i) + "): expected " +
-                  describe(spec.dtype, spec.shape) + ", got " +
-                  describe(given->dtype(), given->shape()));
+                  describe(spec.dtype, shape) +
+                  (shape != spec.shape
+                       ? " (device " + std::to_string(rank) + "'s block of " +
+                             describe(spec.dtype, spec.shape) + ")"
+                       : std::string()) +
+                  ", got " + describe(given->dtype(), given->shape()));
   }
 }
 } // namespace
@@ -236,7 +305,8 @@ Executor::run(const std::vector<const HostTensor *> &inputs) {
   std::vector<HostTensor> outputs;
   outputs.reserve(manifest.outputs.size());
   for (const TensorSpec &spec : manifest.outputs)
-    outputs.emplace_back(spec.dtype, spec.shape);
+    outputs.emplace_back(spec.dtype,
+                         blockShape(spec.shape, spec.split, manifest.mesh));
   std::vector<HostTensor *> pointers;
   for (HostTensor &output : outputs)
     pointers.push_back(&output);
@@ -247,8 +317,10 @@ Executor::run(const std::vector<const HostTensor *> &inputs) {
 void Executor::run(const std::vector<const HostTensor *> &inputs,
                    const std::vector<HostTensor *> &outputs) {
   const Manifest &manifest = model_->manifest();
-  checkTensors(model_->name(), "input", manifest.inputs, inputs);
-  checkTensors(model_->name(), "output", manifest.outputs, outputs);
+  checkTensors(model_->name(), "input", manifest, rank_, manifest.inputs,
+               inputs);
+  checkTensors(model_->name(), "output", manifest, rank_, manifest.outputs,
+               outputs);
 
   // Arenas not given by the caller are allocated by their device once.
   for (size_t i = 0; i < manifest.arenas.size(); ++i) {
@@ -278,10 +350,13 @@ void Executor::run(const std::vector<const HostTensor *> &inputs,
     case BufferKind::output:
       pointers[id] = outputs[buffer.index]->data();
       break;
-    case BufferKind::constant:
-      pointers[id] = const_cast<char *>(constants) +
-                     manifest.constants[buffer.index].offset;
+    case BufferKind::constant: {
+      uint32_t constant =
+          buffer.shards.empty() ? buffer.index : buffer.shards[rank_];
+      pointers[id] =
+          const_cast<char *>(constants) + manifest.constants[constant].offset;
       break;
+    }
     case BufferKind::transient:
       pointers[id] = static_cast<char *>(impl_->arenas[buffer.index].memory) +
                      buffer.offset;
@@ -293,18 +368,303 @@ void Executor::run(const std::vector<const HostTensor *> &inputs,
   }
 
   std::vector<void *> &bindings = impl_->bindings;
-  for (const StepSpec &step : manifest.steps) {
+  for (size_t i = 0; i < manifest.steps.size(); ++i) {
+    const StepSpec &step = manifest.steps[i];
     bindings.clear();
     for (uint32_t id : step.bindings)
       bindings.push_back(pointers[id]);
     if (step.kind == StepKind::copy) {
       std::memcpy(bindings[1], bindings[0],
                   manifest.buffers[step.bindings[0]].bytes);
+    } else if (step.kind == StepKind::dispatch) {
+      impl_->kernels[step.kernel]->dispatch(
+          bindings.data(), manifest.kernels[step.kernel].workgroups);
+    } else {
+      runCollective(step, *impl_->stepGroups[i], bindings[0], bindings[1],
+                    impl_->scratch[0].data(), impl_->scratch[1].data());
+    }
+  }
+}
+
+namespace {
+
+/// A tensor of `shape` seen as [outer, rows, inner] around `dim`: block p
+/// of g holds rows [p * rows / g, (p + 1) * rows / g) of every outer index.
+struct Blocks {
+  Blocks(const std::vector<int64_t> &shape, int64_t dim, int64_t groups,
+         size_t elementBytes)
+      : outer(product(shape, 0, dim)), groups(groups),
+        bytes(shape[dim] / groups * product(shape, dim + 1, shape.size()) *
+              elementBytes) {}
+  /// Whether the blocks already lie one after another.
+  bool contiguous() const { return outer == 1; }
+  /// dst = the blocks of src one after another.
+  void pack(const char *src, char *dst) const {
+    for (int64_t p = 0; p < groups; ++p)
+      for (int64_t o = 0; o < outer; ++o)
+        std::memcpy(dst + (p * outer + o) * bytes,
+                    src + (o * groups + p) * bytes, bytes);
+  }
+  /// The inverse: blocks one after another back in place.
+  void unpack(const char *src, char *dst) const {
+    for (int64_t p = 0; p < groups; ++p)
+      for (int64_t o = 0; o < outer; ++o)
+        std::memcpy(dst + (o * groups + p) * bytes,
+                    src + (p * outer + o) * bytes, bytes);
+  }
+  int64_t outer, groups;
+  size_t bytes;
+};
+
+} // namespace
+
+void Executor::runCollective(const StepSpec &step, Communicator &group,
+                             const void *source, void *target, char *scratch,
+                             char *scratch2) {
+  size_t elementBytes = dtypeSize(step.dtype);
+  uint64_t count = product(step.shape, 0, step.shape.size());
+  auto op = static_cast<ReduceOp>(step.reduction);
+  int64_t size = group.size();
+  const char *src = static_cast<const char *>(source);
+  char *dst = static_cast<char *>(target);
+  switch (step.kind) {
+  case StepKind::allReduce:
+    group.allReduce(src, dst, count, step.dtype, op);
+    break;
+  case StepKind::allGather: {
+    // Each device's source is one block of the target along dim.
+    std::vector<int64_t> whole = step.shape;
+    whole[step.dim] *= size;
+    Blocks blocks(whole, step.dim, size, elementBytes);
+    group.allGather(src, blocks.contiguous() ? dst : scratch,
+                    count * elementBytes);
+    if (!blocks.contiguous())
+      blocks.unpack(scratch, dst);
+    break;
+  }
+  case StepKind::reduceScatter: {
+    Blocks blocks(step.shape, step.dim, size, elementBytes);
+    if (!blocks.contiguous())
+      blocks.pack(src, scratch);
+    group.reduceScatter(blocks.contiguous() ? src : scratch, dst, count / size,
+                        step.dtype, op);
+    break;
+  }
+  case StepKind::allToAll: {
+    Blocks split(step.shape, step.dim, size, elementBytes);
+    std::vector<int64_t> block = step.shape;
+    block[step.dim] /= size;
+    block[step.dim2] *= size;
+    Blocks concat(block, step.dim2, size, elementBytes);
+    if (!split.contiguous())
+      split.pack(src, scratch);
+    group.allToAll(split.contiguous() ? src : scratch,
+                   concat.contiguous() ? dst : scratch2,
+                   split.bytes * split.outer);
+    if (!concat.contiguous())
+      concat.unpack(scratch2, dst);
+    break;
+  }
+  case StepKind::allSlice: {
+    Blocks blocks(step.shape, step.dim, size, elementBytes);
+    for (int64_t o = 0; o < blocks.outer; ++o)
+      std::memcpy(dst + o * blocks.bytes,
+                  src + (o * size + group.rank()) * blocks.bytes, blocks.bytes);
+    break;
+  }
+  default:
+    break;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Whole tensors and blocks
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Copies device `rank`'s block of `spec` between a whole tensor and the
+/// block: to the block when `toBlock`, else back.
+void copyBlock(const TensorSpec &spec, const Manifest &manifest, int64_t rank,
+               char *whole, char *block, bool toBlock) {
+  const std::vector<int64_t> &shape = spec.shape;
+  std::vector<int64_t> blockDims = blockShape(shape, spec.split, manifest.mesh);
+  std::vector<int64_t> index = blockIndex(spec.split, manifest.mesh, rank);
+  index.resize(shape.size(), 0);
+  size_t rank0 = shape.size();
+  // Trailing dims the block spans whole are one contiguous run.
+  size_t tail = rank0;
+  while (tail > 0 && blockDims[tail - 1] == shape[tail - 1])
+    --tail;
+  size_t elementBytes = dtypeSize(spec.dtype);
+  if (tail == 0) {
+    size_t bytes = product(shape, 0, rank0) * elementBytes;
+    toBlock ? std::memcpy(block, whole, bytes)
+            : std::memcpy(whole, block, bytes);
+    return;
+  }
+  // The run: dims tail-1 .. end of the block, inside the whole tensor.
+  size_t run = blockDims[tail - 1] * product(shape, tail, rank0) * elementBytes;
+  std::vector<int64_t> at(tail - 1, 0);
+  size_t blockOffset = 0;
+  while (true) {
+    size_t wholeOffset = 0;
+    for (size_t dim = 0; dim < tail; ++dim) {
+      int64_t position =
+          index[dim] * blockDims[dim] + (dim + 1 < tail ? at[dim] : 0);
+      wholeOffset = wholeOffset * shape[dim] + position;
+    }
+    wholeOffset *= product(shape, tail, rank0) * elementBytes;
+    toBlock ? std::memcpy(block + blockOffset, whole + wholeOffset, run)
+            : std::memcpy(whole + wholeOffset, block + blockOffset, run);
+    blockOffset += run;
+    size_t dim = tail - 1;
+    while (dim > 0) {
+      if (++at[dim - 1] < blockDims[dim - 1])
+        break;
+      at[dim - 1] = 0;
+      --dim;
+    }
+    if (dim == 0)
+      return;
+  }
+}
+
+} // namespace
+
+HostTensor sliceBlock(const HostTensor &whole, const TensorSpec &spec,
+                      const Manifest &manifest, int64_t rank) {
+  HostTensor block(spec.dtype,
+                   blockShape(spec.shape, spec.split, manifest.mesh));
+  copyBlock(spec, manifest, rank,
+            const_cast<char *>(static_cast<const char *>(whole.data())),
+            static_cast<char *>(block.data()), /*toBlock=*/true);
+  return block;
+}
+
+void placeBlock(const HostTensor &block, HostTensor &whole,
+                const TensorSpec &spec, const Manifest &manifest,
+                int64_t rank) {
+  copyBlock(spec, manifest, rank, static_cast<char *>(whole.data()),
+            const_cast<char *>(static_cast<const char *>(block.data())),
+            /*toBlock=*/false);
+}
+
+std::vector<HostTensor> runOnMesh(Executor &executor,
+                                  Communicator &communicator,
+                                  const std::vector<const HostTensor *> &inputs,
+                                  int root) {
+  const Manifest &manifest = executor.model().manifest();
+  checkTensors(executor.model().name(), "input", Manifest{}, 0, manifest.inputs,
+               inputs);
+  std::vector<HostTensor> blocks;
+  std::vector<const HostTensor *> blockPointers;
+  blocks.reserve(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    blocks.push_back(
+        sliceBlock(*inputs[i], manifest.inputs[i], manifest, executor.rank()));
+    blockPointers.push_back(&blocks.back());
+  }
+  std::vector<HostTensor> outputs = executor.run(blockPointers);
+  std::vector<HostTensor> whole;
+  bool isRoot = communicator.rank() == root;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const TensorSpec &spec = manifest.outputs[i];
+    if (spec.split.empty()) {
+      if (isRoot)
+        whole.push_back(std::move(outputs[i]));
       continue;
     }
-    impl_->kernels[step.kernel]->dispatch(
-        bindings.data(), manifest.kernels[step.kernel].workgroups);
+    // Every device's block, in rank order, then each put in its place.
+    size_t bytes = outputs[i].byteSize();
+    std::vector<char> gathered(bytes * communicator.size());
+    communicator.allGather(outputs[i].data(), gathered.data(), bytes);
+    if (!isRoot)
+      continue;
+    HostTensor &result = whole.emplace_back(spec.dtype, spec.shape);
+    HostTensor block(spec.dtype, outputs[i].shape());
+    for (int peer = 0; peer < communicator.size(); ++peer) {
+      std::memcpy(block.data(), gathered.data() + peer * bytes, bytes);
+      placeBlock(block, result, spec, manifest, peer);
+    }
   }
+  return whole;
+}
+
+//===----------------------------------------------------------------------===//
+// MeshExecutor
+//===----------------------------------------------------------------------===//
+
+MeshExecutor::MeshExecutor(std::shared_ptr<const Model> model,
+                           MeshExecutorOptions options)
+    : model_(std::move(model)) {
+  const Manifest &manifest = model_->manifest();
+  int64_t devices = meshSize(manifest.mesh);
+  if (options.devices != 0 && options.devices != devices)
+    throw Error("'" + model_->name() + "' " +
+                (manifest.mesh.empty()
+                     ? std::string("is not sharded: it runs on one device")
+                     : "is sharded over the mesh " + describeMesh(manifest) +
+                           ": it runs on " + std::to_string(devices) +
+                           " devices") +
+                ", not " + std::to_string(options.devices));
+  unsigned threads = options.threads
+                         ? options.threads
+                         : std::max(1u, std::thread::hardware_concurrency());
+  unsigned perDevice =
+      std::max<unsigned>(1, threads / static_cast<unsigned>(devices));
+  communicators_ =
+      createInProcessCommunicators(static_cast<int>(devices), options.timeout);
+  executors_.resize(devices);
+  // Executors of a mesh are created together: their groups are collective.
+  onEveryDevice([&](int64_t rank) {
+    ExecutorOptions executorOptions;
+    executorOptions.threads = perDevice;
+    executorOptions.communicator = communicators_[rank].get();
+    executors_[rank] = std::make_unique<Executor>(model_, executorOptions);
+  });
+}
+
+MeshExecutor::~MeshExecutor() = default;
+
+void MeshExecutor::onEveryDevice(const std::function<void(int64_t)> &work) {
+  std::mutex mutex;
+  std::string firstError;
+  auto guarded = [&](int64_t rank) {
+    try {
+      work(rank);
+    } catch (const std::exception &error) {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (firstError.empty())
+          firstError = error.what();
+      }
+      communicators_[rank]->abort(error.what());
+    }
+  };
+  if (communicators_.size() == 1) {
+    guarded(0);
+  } else {
+    std::vector<std::thread> threads;
+    for (size_t rank = 0; rank < communicators_.size(); ++rank)
+      threads.emplace_back(guarded, static_cast<int64_t>(rank));
+    for (std::thread &thread : threads)
+      thread.join();
+  }
+  if (!firstError.empty())
+    throw Error(firstError);
+}
+
+std::vector<HostTensor>
+MeshExecutor::run(const std::vector<const HostTensor *> &inputs) {
+  std::vector<HostTensor> outputs;
+  onEveryDevice([&](int64_t rank) {
+    std::vector<HostTensor> result =
+        runOnMesh(*executors_[rank], *communicators_[rank], inputs, 0);
+    if (rank == 0)
+      outputs = std::move(result);
+  });
+  return outputs;
 }
 
 } // namespace kiln::rt

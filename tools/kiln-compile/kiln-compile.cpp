@@ -6,6 +6,7 @@
 //                [--timing] [--report FILE.json] [--no-fusion]
 //                [--memory-plot FILE.svg|FILE.html]
 //                [--device-memory-limit BYTES[KiB|MiB|GiB]]
+//                [--mesh dp=2,tp=2 --shard fc1.weight=tp,_ ...]
 //
 // Exit status 0 on success, 1 when the input cannot be compiled (the
 // diagnostics name file:line:col), 2 on bad usage.
@@ -66,6 +67,17 @@ static cl::list<std::string>
                 cl::desc("Static shape of an ONNX input, fixing its symbolic "
                          "dims (repeatable)"),
                 cl::value_desc("name=1x3x224x224"));
+static cl::opt<std::string>
+    mesh("mesh",
+         cl::desc("Shard the model across a mesh of devices, named axes and "
+                  "their sizes"),
+         cl::value_desc("dp=2,tp=2"));
+static cl::list<std::string>
+    shardings("shard",
+              cl::desc("Split a weight (state_dict name) or input (name, or "
+                       "inputN) along mesh axes, one entry per dim, _ for "
+                       "none (repeatable)"),
+              cl::value_desc("fc1.weight=tp,_"));
 static cl::opt<std::string>
     inputFormat("input-format", cl::init("auto"),
                 cl::desc("How to read the input: auto (by extension: .onnx "
@@ -172,6 +184,9 @@ int main(int argc, char **argv) {
   options.dumpIrDir = dumpDir.getValue();
   options.timing = timing;
   options.fusion = !noFusion;
+  options.mesh = mesh.getValue();
+  for (const std::string &sharding : shardings)
+    options.shardings.push_back(sharding);
   if (!memoryPlot.empty()) {
     llvm::StringRef extension = llvm::sys::path::extension(memoryPlot);
     if (extension != ".svg" && extension != ".html") {

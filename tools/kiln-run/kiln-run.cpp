@@ -1,7 +1,11 @@
 //===- kiln-run.cpp - run a compiled .kiln model --------------------------===//
 //
 //   kiln-run MODEL.kiln --input a.npy [--input b.npy ...] [--output-dir DIR]
-//            [--print] [--benchmark N] [--threads N]
+//            [--print] [--benchmark N] [--threads N] [--devices N]
+//
+// A sharded model runs on every device of its mesh: in this process (one
+// thread per CPU device), or, started by mpirun, one MPI rank per device
+// (rank 0 prints and writes the outputs).
 //
 // Built on the runtime alone: no LLVM or MLIR in this process. Exit status 0
 // on success, 1 on a user error (message on stderr), 2 on bad usage.
@@ -18,6 +22,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
@@ -38,7 +43,12 @@ constexpr const char *kUsage =
     "  --print           print each output's shape, dtype and first values\n"
     "  --benchmark N     run N more times after a warm-up; print min and\n"
     "                    median latency\n"
-    "  --threads N       worker threads (default: all hardware threads)\n";
+    "  --threads N       worker threads (default: all hardware threads),\n"
+    "                    split between the devices\n"
+    "  --devices N       devices to run a sharded model on, a count or a\n"
+    "                    list (cpu:0,cpu:1); must be its mesh's size\n"
+    "                    (default: that size). Under mpirun, one device per\n"
+    "                    rank instead.\n";
 
 struct Options {
   std::string model;
@@ -47,7 +57,11 @@ struct Options {
   bool print = false;
   long benchmark = 0;
   long threads = 0;
+  long devices = 0;
 };
+
+/// "--devices 4" or "--devices cpu:0,cpu:1": the number of CPU devices.
+long parseDevices(const std::string &flag, const std::string &text);
 
 [[noreturn]] void usage(const std::string &problem) {
   std::cerr << "kiln-run: " << problem << "\n" << kUsage;
@@ -86,6 +100,8 @@ Options parse(int argc, char **argv) {
       options.benchmark = parseCount(arg, value(), 1);
     } else if (arg == "--threads") {
       options.threads = parseCount(arg, value(), 1);
+    } else if (arg == "--devices") {
+      options.devices = parseDevices(arg, value());
     } else if (!arg.empty() && arg[0] == '-') {
       usage("unknown option " + arg);
     } else if (options.model.empty()) {
@@ -98,6 +114,25 @@ Options parse(int argc, char **argv) {
   if (options.model.empty())
     usage("no model given");
   return options;
+}
+
+long parseDevices(const std::string &flag, const std::string &text) {
+  if (text.find(':') == std::string::npos)
+    return parseCount(flag, text.c_str(), 1);
+  long count = 0;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(',', start);
+    std::string device = text.substr(start, end - start);
+    if (device != "cpu:" + std::to_string(count))
+      usage(flag + " lists devices cpu:0,cpu:1,... in order; got '" + device +
+            "' in '" + text + "'");
+    ++count;
+    if (end == std::string::npos)
+      break;
+    start = end + 1;
+  }
+  return count;
 }
 
 template <typename T>
@@ -183,16 +218,29 @@ int run(const Options &options) {
   for (const HostTensor &input : inputs)
     inputPointers.push_back(&input);
 
-  ExecutorOptions executorOptions;
-  executorOptions.threads = static_cast<unsigned>(options.threads);
-  Executor executor(model, executorOptions);
-  std::vector<HostTensor> outputs = executor.run(inputPointers);
+  // One device: the executor itself; a mesh: one executor per device.
+  std::unique_ptr<Executor> executor;
+  std::unique_ptr<MeshExecutor> mesh;
+  if (meshSize(model->manifest().mesh) > 1 || options.devices > 1) {
+    MeshExecutorOptions meshOptions;
+    meshOptions.threads = static_cast<unsigned>(options.threads);
+    meshOptions.devices = options.devices;
+    mesh = std::make_unique<MeshExecutor>(model, meshOptions);
+  } else {
+    ExecutorOptions executorOptions;
+    executorOptions.threads = static_cast<unsigned>(options.threads);
+    executor = std::make_unique<Executor>(model, executorOptions);
+  }
+  auto runOnce = [&] {
+    return mesh ? mesh->run(inputPointers) : executor->run(inputPointers);
+  };
+  std::vector<HostTensor> outputs = runOnce();
 
   if (options.benchmark > 0) {
     std::vector<double> times;
     for (long i = 0; i < options.benchmark; ++i) {
       auto start = std::chrono::steady_clock::now();
-      outputs = executor.run(inputPointers);
+      outputs = runOnce();
       times.push_back(std::chrono::duration<double, std::milli>(
                           std::chrono::steady_clock::now() - start)
                           .count());

@@ -16,8 +16,15 @@
 // memory plan laid them out), the buffers (input, output, constant,
 // transient at an arena offset, or a view of another buffer), the kernels
 // (target library, entry symbol, workgroup count) and the steps (dispatch a
-// kernel over bindings, copy a buffer). All integers are
+// kernel over bindings, copy a buffer, a collective). All integers are
 // little-endian. Plain C++17, no LLVM: both sides include it.
+//
+// A sharded program runs on every device of its mesh (the device count per
+// named axis): each device runs the same steps on its own blocks. An input
+// or output lists the mesh axes splitting each dim (its shape is the whole
+// tensor's; its buffer holds one device's block), a split constant has one
+// constant per device, and collective steps move data between the devices
+// of a group (those differing only along the step's axes).
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,17 +43,22 @@ namespace kiln::rt {
 inline constexpr char kArtifactMagic[8] = {'K', 'I', 'L', 'N',
                                            'A', 'R', 'T', '\0'};
 /// Bumped whenever the layout or the manifest encoding changes.
-inline constexpr uint32_t kArtifactVersion = 2;
+inline constexpr uint32_t kArtifactVersion = 3;
 inline constexpr size_t kArtifactHeaderSize = 64;
 inline constexpr size_t kArtifactAlignment = 64;
 
 enum class SectionKind : uint32_t { manifest = 1, kernels = 2, constants = 3 };
 
+/// Per dim, the mesh axes it is split along (outer to inner); no entry or
+/// an empty one: not split.
+using SplitAxes = std::vector<std::vector<uint16_t>>;
+
 struct TensorSpec {
   std::string name;
   DType dtype = DType::f32;
-  std::vector<int64_t> shape;
-  uint32_t buffer = 0; ///< The buffer holding it.
+  std::vector<int64_t> shape; ///< The whole tensor's.
+  uint32_t buffer = 0;        ///< The buffer holding (a device's block of) it.
+  SplitAxes split;            ///< Sharded programs: how it is split.
 };
 
 enum class BufferKind : uint8_t {
@@ -62,6 +74,9 @@ struct BufferSpec {
   uint32_t index = 0;
   uint64_t bytes = 0;
   uint64_t offset = 0; ///< transient: the byte offset in its arena
+  /// constant split across the mesh: the constant of each device (by linear
+  /// mesh index); empty: constant `index` on every device.
+  std::vector<uint32_t> shards;
 };
 
 /// The memory a device's transient buffers share: allocated once per
@@ -88,17 +103,42 @@ struct KernelSpec {
   uint64_t workgroups = 1;
 };
 
-enum class StepKind : uint8_t { dispatch = 0, copy = 1 };
+enum class StepKind : uint8_t {
+  dispatch = 0,
+  copy = 1,
+  allReduce = 2,
+  allGather = 3,
+  reduceScatter = 4,
+  allToAll = 5,
+  allSlice = 6,
+};
+
+/// "all_reduce", ...; "dispatch", "copy".
+const char *stepKindName(StepKind kind);
+inline bool isCollective(StepKind kind) {
+  return kind != StepKind::dispatch && kind != StepKind::copy;
+}
 
 struct StepSpec {
   StepKind kind = StepKind::dispatch;
   uint32_t kernel = 0;            ///< dispatch: the kernel
   std::vector<uint32_t> bindings; ///< dispatch: inputs then outputs;
-                                  ///< copy: source, target
+                                  ///< copy, collectives: source, target
+  // Collectives:
+  std::vector<uint16_t> axes; ///< the mesh axes of the group
+  uint8_t reduction = 0;      ///< all_reduce, reduce_scatter: a ReduceOp
+  DType dtype = DType::f32;   ///< of the elements
+  std::vector<int64_t> shape; ///< of the source
+  int64_t dim = 0;  ///< gather/scatter/slice dim; all_to_all: the split dim
+  int64_t dim2 = 0; ///< all_to_all: the concat dim
 };
 
 struct Manifest {
   std::string entry;
+  /// Sharded programs: devices per mesh axis, and the axes' names; empty:
+  /// one device.
+  std::vector<int64_t> mesh;
+  std::vector<std::string> meshAxes;
   std::vector<TensorSpec> inputs, outputs;
   std::vector<ArenaSpec> arenas;
   std::vector<BufferSpec> buffers;
@@ -127,6 +167,21 @@ struct ArtifactView {
   std::string_view constants;
 };
 ArtifactView decodeArtifact(std::string_view bytes, const std::string &name);
+
+/// The number of devices of `mesh` (1 for none).
+int64_t meshSize(const std::vector<int64_t> &mesh);
+/// "dp=2, tp=2" (axes without names are numbered).
+std::string describeMesh(const Manifest &manifest);
+/// Device `rank`'s coordinates on `mesh` (row-major, the last axis fastest).
+std::vector<int64_t> meshCoordinates(const std::vector<int64_t> &mesh,
+                                     int64_t rank);
+/// The shape of one device's block of `shape` split as `split` says.
+std::vector<int64_t> blockShape(const std::vector<int64_t> &shape,
+                                const SplitAxes &split,
+                                const std::vector<int64_t> &mesh);
+/// Per dim, which block of it device `rank` holds.
+std::vector<int64_t> blockIndex(const SplitAxes &split,
+                                const std::vector<int64_t> &mesh, int64_t rank);
 
 /// The checksum stored in the header: 64-bit, over 8-byte words.
 uint64_t artifactChecksum(std::string_view bytes);

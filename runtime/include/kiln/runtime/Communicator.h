@@ -55,6 +55,10 @@ public:
   virtual void allToAll(const void *send, void *recv, uint64_t bytes) = 0;
   /// Returns when every rank has called it.
   virtual void barrier() = 0;
+  /// A communicator of the ranks that give the same `color`, ranked by
+  /// `key` (ties by rank): a device group of a mesh. Every rank calls it, in
+  /// the same order among its collectives.
+  virtual std::unique_ptr<Communicator> split(int color, int key) = 0;
   /// Makes every rank's current and next collective throw Error with
   /// `reason` (a rank that fails calls it before it stops).
   virtual void abort(const std::string &reason) = 0;

@@ -12,9 +12,12 @@
 #define KILN_RUNTIME_RUNTIME_H
 
 #include "kiln/runtime/Artifact.h"
+#include "kiln/runtime/Communicator.h"
 #include "kiln/runtime/Device.h"
 #include "kiln/runtime/Tensor.h"
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -56,6 +59,11 @@ private:
 struct ExecutorOptions {
   /// Worker threads for kernels; 0 means one per hardware thread.
   unsigned threads = 0;
+  /// A sharded model (one with a mesh): this executor is the device of the
+  /// communicator's rank, which must have one rank per mesh device; it runs
+  /// on that device's blocks. Not owned; outlives the executor. Creating
+  /// the executors of a mesh is collective: every rank's at once.
+  Communicator *communicator = nullptr;
 };
 
 /// Runs a model: kernels loaded once, each device's transient arena
@@ -66,8 +74,9 @@ public:
   Executor(std::shared_ptr<const Model> model, ExecutorOptions options = {});
   ~Executor();
 
-  /// Checks the inputs against the model's (count, dtype, shape), runs it,
-  /// returns the outputs. Throws Error naming a mismatching input.
+  /// Checks the inputs against the model's (count, dtype, shape: this
+  /// device's block of a sharded model's), runs it, returns the outputs.
+  /// Throws Error naming a mismatching input.
   std::vector<HostTensor> run(const std::vector<const HostTensor *> &inputs);
 
   /// Runs into the caller's output tensors (checked like the inputs). With
@@ -88,11 +97,68 @@ public:
   void useArena(const std::string &target, void *memory, uint64_t bytes);
 
   const Model &model() const { return *model_; }
+  /// This executor's device in the model's mesh (0 without one).
+  int64_t rank() const { return rank_; }
 
 private:
+  void runCollective(const StepSpec &step, Communicator &group,
+                     const void *source, void *target, char *scratch,
+                     char *scratch2);
+
   struct Impl;
   std::shared_ptr<const Model> model_;
+  int64_t rank_ = 0;
   std::unique_ptr<Impl> impl_;
+};
+
+/// Device `rank`'s block of a whole input or output tensor `spec` of
+/// `manifest` (a copy; the tensor itself when nothing is split).
+HostTensor sliceBlock(const HostTensor &whole, const TensorSpec &spec,
+                      const Manifest &manifest, int64_t rank);
+/// Writes device `rank`'s `block` of `spec` into its place in `whole`.
+void placeBlock(const HostTensor &block, HostTensor &whole,
+                const TensorSpec &spec, const Manifest &manifest, int64_t rank);
+
+/// Runs one device's part of a sharded model on whole tensors: slices its
+/// blocks of the inputs, runs, and gathers every device's output blocks
+/// (through the communicator) into whole outputs on `root` (other ranks
+/// return empty outputs). All ranks call it together.
+std::vector<HostTensor> runOnMesh(Executor &executor,
+                                  Communicator &communicator,
+                                  const std::vector<const HostTensor *> &inputs,
+                                  int root = 0);
+
+struct MeshExecutorOptions {
+  /// Worker threads in all, split evenly between the devices (at least one
+  /// each); 0 means one per hardware thread.
+  unsigned threads = 0;
+  /// The number of devices; must be the model's mesh size (0: that size).
+  int64_t devices = 0;
+  /// How long a device waits in a collective for the others.
+  std::chrono::milliseconds timeout = std::chrono::seconds(60);
+};
+
+/// Runs a model on every device of its mesh inside this process: one
+/// executor and thread per CPU device, collectives between threads
+/// (createInProcessCommunicators). Takes and returns whole tensors. A model
+/// without a mesh runs on one device.
+class MeshExecutor {
+public:
+  MeshExecutor(std::shared_ptr<const Model> model,
+               MeshExecutorOptions options = {});
+  ~MeshExecutor();
+  std::vector<HostTensor> run(const std::vector<const HostTensor *> &inputs);
+  int64_t devices() const { return static_cast<int64_t>(executors_.size()); }
+  const Model &model() const { return *model_; }
+
+private:
+  /// Runs `work(rank)` on one thread per device; when one fails, the others
+  /// are released from their collectives and the first error is thrown.
+  void onEveryDevice(const std::function<void(int64_t)> &work);
+
+  std::shared_ptr<const Model> model_;
+  std::vector<std::unique_ptr<Communicator>> communicators_;
+  std::vector<std::unique_ptr<Executor>> executors_;
 };
 
 /// "f32 [1, 3, 224, 224]".
