@@ -3,7 +3,7 @@
 // Reads what exec-build-schedule recorded on each exec.dispatch (the graph
 // ops of its kernel and their arithmetic) plus the buffers it binds, and
 // what exec-plan-memory recorded on the host function (the arenas), with the
-// buffers' lifetimes. The collectives section belongs to sharding.
+// buffers' lifetimes; and the collective steps of a sharded program.
 //
 //===----------------------------------------------------------------------===//
 
@@ -78,6 +78,69 @@ llvm::json::Object memorySection(ModuleOp module) {
   return memory;
 }
 
+/// Each collective step: its kind, the bytes each device sends and
+/// receives, its mesh axes (by name) and group size, what wrote its source.
+llvm::json::Object collectivesSection(ModuleOp module) {
+  llvm::json::Array steps;
+  int64_t total = 0;
+  llvm::json::Object mesh;
+  for (auto host : module.getOps<func::FuncOp>()) {
+    auto shape = host->getAttrOfType<DenseI64ArrayAttr>(kiln::exec::kMeshAttr);
+    if (!shape)
+      continue;
+    auto names = host->getAttrOfType<ArrayAttr>(kiln::exec::kMeshAxesAttr);
+    auto axisName = [&](int64_t axis) {
+      auto name = names && axis < static_cast<int64_t>(names.size())
+                      ? dyn_cast<StringAttr>(names[axis])
+                      : StringAttr();
+      return name ? name.str() : "axis" + std::to_string(axis);
+    };
+    for (auto [axis, size] : llvm::enumerate(shape.asArrayRef()))
+      mesh[axisName(axis)] = size;
+    FailureOr<kiln::exec::ScheduleLifetimes> lifetimes =
+        kiln::exec::analyzeLifetimes(host);
+    host.walk([&](Operation *op) {
+      if (!isa<kiln::exec::AllReduceOp, kiln::exec::AllGatherOp,
+               kiln::exec::ReduceScatterOp, kiln::exec::AllToAllOp,
+               kiln::exec::AllSliceOp>(op))
+        return;
+      Value source = op->getOperand(0), target = op->getOperand(1);
+      llvm::json::Array axes;
+      int64_t group = 1;
+      for (int16_t axis :
+           op->getAttrOfType<DenseI16ArrayAttr>("axes").asArrayRef()) {
+        axes.push_back(axisName(axis));
+        group *= shape[axis];
+      }
+      int64_t sent = bytesOf(source);
+      // A slice keeps part of what the device has: nothing moves.
+      if (isa<kiln::exec::AllSliceOp>(op))
+        sent = 0;
+      total += sent;
+      std::string producer;
+      if (kiln::exec::AllocOp alloc = kiln::exec::rootAlloc(source);
+          alloc && succeeded(lifetimes))
+        for (const kiln::exec::BufferLifetime &buffer : lifetimes->buffers)
+          if (kiln::exec::AllocOp candidate = buffer.alloc; candidate == alloc)
+            producer = kiln::exec::describeStep(buffer.producer);
+      steps.push_back(llvm::json::Object{
+          {"kind", op->getName().stripDialect().str()},
+          {"axes", std::move(axes)},
+          {"group", group},
+          {"bytes", sent},
+          {"result_bytes", bytesOf(target)},
+          {"type",
+           kiln::exec::describeBuffer(cast<MemRefType>(source.getType()))},
+          {"producer", producer}});
+    });
+  }
+  int64_t count = steps.size();
+  return llvm::json::Object{{"mesh", std::move(mesh)},
+                            {"steps", std::move(steps)},
+                            {"count", count},
+                            {"bytes", total}};
+}
+
 } // namespace
 
 std::string kiln::buildReport(ModuleOp module) {
@@ -118,7 +181,7 @@ std::string kiln::buildReport(ModuleOp module) {
                                     {"bytes_read", bytesRead},
                                     {"bytes_written", bytesWritten}}},
       {"memory", memorySection(module)},
-      {"collectives", llvm::json::Array{}}};
+      {"collectives", collectivesSection(module)}};
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(report)));

@@ -191,8 +191,11 @@ PYBIND11_MODULE(_kiln, m) {
          const std::string &entry, const std::string &dumpIrDir, bool timing,
          const py::dict &weights, const std::string &format,
          const InputShapes &inputShapes, bool fusion, int64_t deviceMemoryLimit,
-         const std::string &memoryPlot) {
+         const std::string &memoryPlot, const std::string &mesh,
+         const std::vector<std::string> &shardings) {
         kiln::CompileOptions options;
+        options.mesh = mesh;
+        options.shardings = shardings;
         options.fusion = fusion;
         options.deviceMemoryLimit = deviceMemoryLimit;
         options.memoryPlot = memoryPlot;
@@ -211,7 +214,8 @@ PYBIND11_MODULE(_kiln, m) {
       py::arg("timing"), py::arg("weights") = py::dict(),
       py::arg("format") = "auto", py::arg("input_shapes") = InputShapes(),
       py::arg("fusion") = true, py::arg("device_memory_limit") = 0,
-      py::arg("memory_plot") = "");
+      py::arg("memory_plot") = "", py::arg("mesh") = "",
+      py::arg("shardings") = std::vector<std::string>());
 
   py::class_<rt::Model, std::shared_ptr<rt::Model>>(m, "Model")
       .def_static(
@@ -236,6 +240,14 @@ PYBIND11_MODULE(_kiln, m) {
       .def_property_readonly(
           "entry",
           [](const rt::Model &model) { return model.manifest().entry; })
+      .def_property_readonly("mesh",
+                             [](const rt::Model &model) {
+                               py::dict mesh;
+                               const rt::Manifest &m = model.manifest();
+                               for (size_t i = 0; i < m.mesh.size(); ++i)
+                                 mesh[py::str(m.meshAxes[i])] = m.mesh[i];
+                               return mesh;
+                             })
       .def_property_readonly("inputs",
                              [](const rt::Model &model) {
                                py::list specs;
@@ -248,6 +260,35 @@ PYBIND11_MODULE(_kiln, m) {
         for (const rt::TensorSpec &spec : model.outputs())
           specs.append(describeSpec(spec));
         return specs;
+      });
+
+  py::class_<rt::MeshExecutor>(m, "MeshExecutor")
+      .def(py::init([](std::shared_ptr<rt::Model> model, unsigned threads,
+                       int64_t devices) {
+             rt::MeshExecutorOptions options;
+             options.threads = threads;
+             options.devices = devices;
+             py::gil_scoped_release release;
+             return std::make_unique<rt::MeshExecutor>(model, options);
+           }),
+           py::arg("model"), py::arg("threads") = 0, py::arg("devices") = 0)
+      .def_property_readonly("devices", &rt::MeshExecutor::devices)
+      .def("run", [](rt::MeshExecutor &executor,
+                     const std::vector<py::array> &arrays) {
+        std::vector<rt::HostTensor> inputs =
+            fromNumpy(executor.model(), arrays);
+        std::vector<const rt::HostTensor *> pointers;
+        for (const rt::HostTensor &input : inputs)
+          pointers.push_back(&input);
+        std::vector<rt::HostTensor> outputs;
+        {
+          py::gil_scoped_release release;
+          outputs = executor.run(pointers);
+        }
+        py::list result;
+        for (rt::HostTensor &output : outputs)
+          result.append(toNumpy(std::move(output)));
+        return result;
       });
 
   py::class_<rt::Executor>(m, "Executor")

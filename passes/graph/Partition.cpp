@@ -102,6 +102,27 @@ void padShardings(func::FuncOp function) {
   });
 }
 
+/// Annotates each constant no sharding names as whole on every device, so
+/// an op split across devices slices it (upstream leaves constants without
+/// annotations whole, beside local operands).
+void annotateConstants(func::FuncOp function, shard::GridOp grid) {
+  function.walk([&](ConstantOp constant) {
+    auto type = cast<RankedTensorType>(constant.getType());
+    if (type.getRank() == 0 ||
+        llvm::any_of(constant->getUsers(), llvm::IsaPred<shard::ShardOp>))
+      return;
+    OpBuilder builder(constant->getContext());
+    builder.setInsertionPointAfter(constant);
+    auto whole =
+        shard::ShardingOp::create(builder, constant.getLoc(),
+                                  FlatSymbolRefAttr::get(grid.getSymNameAttr()),
+                                  ArrayRef<shard::GridAxesAttr>{});
+    auto annotated =
+        shard::ShardOp::create(builder, constant.getLoc(), constant, whole);
+    constant.getResult().replaceAllUsesExcept(annotated, annotated);
+  });
+}
+
 /// Whether `value` is a weight, or a slice of one.
 bool isWeightSlice(Value value) {
   while (auto slice = value.getDefiningOp<shard::AllSliceOp>())
@@ -161,8 +182,10 @@ struct GraphPartition : kiln::impl::GraphPartitionBase<GraphPartition> {
     OpPassManager fold("func.func");
     fold.addPass(kiln::createGraphFoldConstants());
     fold.addPass(createCanonicalizerPass());
+    shard::GridOp grid = *module.getOps<shard::GridOp>().begin();
     for (func::FuncOp function :
          llvm::to_vector(module.getOps<func::FuncOp>())) {
+      annotateConstants(function, grid);
       if (failed(runPipeline(propagate, function)) ||
           failed(recordShardings(function)) ||
           (padShardings(function), failed(runPipeline(partition, function))))

@@ -61,7 +61,7 @@ def run_pipeline(source, pipeline="graph-canonicalize"):
 def compile(model, example_inputs=None, target="cpu", *, cpu=None,
             entry=None, input_shape=None, dump_ir_after_all=None,
             timing=False, threads=0, fusion=True, device_memory_limit=None,
-            memory_plot=None):
+            memory_plot=None, mesh=None, shardings=None):
     """Compiles a model into a CompiledModule.
 
     model: a ``torch.nn.Module`` (captured with ``example_inputs`` through
@@ -89,6 +89,17 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
             buffers live at the peak (kiln-compile --device-memory-limit).
         memory_plot: a path ending in ``.svg`` or ``.html`` that receives a
             drawing of the memory plan (kiln-compile --memory-plot).
+        mesh: shard the model across a mesh of devices: named axes and
+            their device counts, ``{"dp": 2, "tp": 2}`` (kiln-compile
+            --mesh). The compiled module runs on that many CPU devices, one
+            thread each, and takes and returns whole tensors.
+        shardings: which tensors to split along which mesh axes, per tensor
+            one entry per dim: an axis name, a tuple of them, or None for a
+            dim not split. Keys are weight names from ``state_dict()``,
+            input names, or input positions (ints):
+            ``{"0.weight": ("tp", None), 0: ("dp", None)}`` (kiln-compile
+            --shard). Kiln propagates them to every op and adds the
+            collectives the split computation needs; see docs/sharding.md.
 
     Raises CompileError (the compiler's diagnostics), or
     UnsupportedOperatorError for a model op Kiln cannot compile.
@@ -119,11 +130,12 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
     if device_memory_limit is not None and limit <= 0:
         raise ValueError("device_memory_limit must be a positive number of "
                          f"bytes, got {device_memory_limit!r}")
+    mesh_text, sharding_texts = _sharding_options(mesh, shardings)
     result = _kiln.compile(
         src.data, src.name, target, backend_options, entry or "",
         os.fspath(dump_ir_after_all) if dump_ir_after_all else "",
         bool(timing), src.weights, src.format, src.input_shapes,
-        bool(fusion), limit, plot_format)
+        bool(fusion), limit, plot_format, mesh_text, sharding_texts)
     if not result.succeeded:
         raise CompileError(result.diagnostics.rstrip())
     if memory_plot is not None:
@@ -134,6 +146,40 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
                           source=(src, target, entry or "", bool(fusion)),
                           input_names=input_names, out_spec=out_spec,
                           report=json.loads(result.report))
+
+
+def _sharding_options(mesh, shardings):
+    """mesh= and shardings= as kiln-compile's --mesh and --shard texts."""
+    if mesh is None:
+        if shardings:
+            raise ValueError("shardings need a mesh: pass mesh={axis: size}")
+        return "", []
+    if isinstance(mesh, str):
+        mesh_text = mesh
+    else:
+        items = list(dict(mesh).items())
+        for name, size in items:
+            if (not isinstance(name, str) or not name
+                    or not isinstance(size, int) or size < 1):
+                raise ValueError("mesh maps axis names to device counts "
+                                 f"(>= 1), e.g. {{'tp': 2}}; got {mesh!r}")
+        mesh_text = ",".join(f"{name}={size}" for name, size in items)
+    texts = []
+    for key, spec in dict(shardings or {}).items():
+        tensor = f"input{key}" if isinstance(key, int) else str(key)
+        if isinstance(spec, str):
+            texts.append(f"{tensor}={spec}")
+            continue
+        dims = []
+        for axes in spec:
+            if axes is None:
+                dims.append("_")
+            elif isinstance(axes, str):
+                dims.append(axes)
+            else:
+                dims.append("+".join(axes))
+        texts.append(f"{tensor}={','.join(dims)}")
+    return mesh_text, texts
 
 
 def load(path, threads=0):
@@ -191,7 +237,11 @@ class CompiledModule:
                                  f"{list(array.shape)}")
             arrays.append(array)
         if self._executor is None:
-            self._executor = _kiln.Executor(self._model, self._threads)
+            if self._model.mesh:  # sharded: every device of the mesh
+                self._executor = _kiln.MeshExecutor(self._model,
+                                                    self._threads)
+            else:
+                self._executor = _kiln.Executor(self._model, self._threads)
         outputs = self._executor.run(arrays)
         if torch_in:
             import torch

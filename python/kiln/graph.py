@@ -182,15 +182,19 @@ class Graph:
         array = np.asarray(array, dtype=dtype)
         mlir_type = element_type(array.dtype)
         ttype = tensor_type(array.shape, mlir_type)
+        # exec.name: the weight's own name, which shardings refer to.
+        named = f' {{exec.name = "{_escape(name)}"}}' if name else ""
         flat = array.reshape(-1)
         if flat.size and (flat == flat[0]).all() or flat.size == 0:
             literal = _scalar_literal(flat[0] if flat.size else 0, mlir_type)
-            return self._emit(f"graph.constant dense<{literal}> : {ttype}",
-                              array.shape, mlir_type, loc)
+            return self._emit(
+                f"graph.constant{named} dense<{literal}> : {ttype}",
+                array.shape, mlir_type, loc)
         key = self._resource_name(name or "weight")
         self._weights[key] = np.ascontiguousarray(array)
-        return self._emit(f"graph.constant dense_resource<{key}> : {ttype}",
-                          array.shape, mlir_type, loc)
+        return self._emit(
+            f"graph.constant{named} dense_resource<{key}> : {ttype}",
+            array.shape, mlir_type, loc)
 
     def scalar(self, value, dtype, loc=None):
         """A rank-0 constant of element type ``dtype``."""

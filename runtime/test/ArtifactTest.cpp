@@ -106,7 +106,7 @@ TEST(Artifact, RejectsTruncationAndVersion) {
   bytes[8] = 1;
   EXPECT_EQ(decodeError(bytes),
             "'m.kiln' has artifact format version 1; this runtime reads "
-            "version 2 (recompile the model)");
+            "version 3 (recompile the model)");
 }
 
 TEST(Artifact, RejectsInconsistentManifests) {

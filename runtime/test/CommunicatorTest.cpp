@@ -157,3 +157,27 @@ TEST(Communicator, ReductionsNeedANumericDType) {
                        "i32 or i64");
   EXPECT_THROW(createInProcessCommunicators(0), Error);
 }
+
+TEST(Communicator, SplitMakesDeviceGroups) {
+  // A 2x2 mesh: color by row, key by column; each row sums on its own.
+  std::vector<float> sums(4);
+  std::vector<int> ranks(4), sizes(4);
+  auto errors = onRanks(4, [&](int rank, Communicator &world) {
+    std::unique_ptr<Communicator> row = world.split(rank / 2, rank % 2);
+    ranks[rank] = row->rank();
+    sizes[rank] = row->size();
+    float value = static_cast<float>(rank + 1);
+    row->allReduce(&value, &sums[rank], 1, DType::f32, ReduceOp::sum);
+    // A second split (by column, keys reversed) is a group of its own.
+    std::unique_ptr<Communicator> column = world.split(rank % 2, -rank);
+    int32_t mine = rank, gathered[2];
+    column->allGather(&mine, gathered, sizeof mine);
+    EXPECT_EQ(gathered[0], rank % 2 + 2);
+    EXPECT_EQ(gathered[1], rank % 2);
+  });
+  for (const std::string &error : errors)
+    EXPECT_EQ(error, "");
+  EXPECT_EQ(ranks, (std::vector<int>{0, 1, 0, 1}));
+  EXPECT_EQ(sizes, (std::vector<int>{2, 2, 2, 2}));
+  EXPECT_EQ(sums, (std::vector<float>{3, 3, 7, 7}));
+}

@@ -215,7 +215,7 @@ def test_run_wrong_version(tmp_path, good_artifact):
     future.write_bytes(bytes(data))
     result = run_cli(BIN / "kiln-run", future, check=False)
     assert_user_error(result, "has artifact format version 99; this runtime "
-                      "reads version 2")
+                      "reads version 3")
 
 
 @pytest.mark.parametrize("args", [[], ["m.kiln", "--threads", "0"],
