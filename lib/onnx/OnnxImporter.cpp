@@ -1960,9 +1960,13 @@ OwningOpRef<ModuleOp> Importer::run(const onnx::ModelProto &model) {
   builder.setInsertionPointToEnd(body);
   for (auto [name, argument] : llvm::zip(argumentNames, body->getArguments()))
     values[name] = argument;
-  for (const onnx::TensorProto &tensor : graph.initializer())
+  for (const onnx::TensorProto &tensor : graph.initializer()) {
     if (failed(importTensor(tensor, tensor.name())))
       return nullptr;
+    // Weights keep their names: shardings refer to them.
+    values[tensor.name()].getDefiningOp()->setAttr(
+        "exec.name", builder.getStringAttr(tensor.name()));
+  }
   for (auto [index, proto] : llvm::enumerate(graph.node()))
     if (failed(importNode(proto, index)))
       return nullptr;
