@@ -18,6 +18,7 @@ PACKAGES=(
   python3 python3-venv python3-dev  # lit; the project virtualenv; extension headers
   libgtest-dev                    # the runtime's C++ unit tests
   libonnx-dev libprotobuf-dev     # the ONNX importer (ModelProto classes)
+  libopenmpi-dev openmpi-bin      # sharded runs under mpirun (libkiln-mpi.so)
 )
 
 missing=()

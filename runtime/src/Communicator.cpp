@@ -15,9 +15,12 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
 #include <map>
 #include <mutex>
+#include <unistd.h>
 
 namespace kiln::rt {
 
@@ -314,6 +317,51 @@ private:
 };
 
 } // namespace
+
+bool launchedByMpi() {
+  for (const char *variable :
+       {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"})
+    if (std::getenv(variable))
+      return true;
+  return false;
+}
+
+std::unique_ptr<Communicator>
+loadMpiCommunicator(int *argc, char ***argv,
+                    std::chrono::milliseconds timeout) {
+  std::vector<std::string> candidates;
+  if (const char *path = std::getenv("KILN_MPI_LIBRARY"))
+    candidates.push_back(path);
+  char self[4096];
+  ssize_t length = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (length > 0) {
+    std::string directory(self, static_cast<size_t>(length));
+    directory.resize(directory.rfind('/') + 1);
+    candidates.push_back(directory + "libkiln-mpi.so");
+    candidates.push_back(directory + "../lib/libkiln-mpi.so");
+  }
+  candidates.push_back("libkiln-mpi.so");
+  std::string tried;
+  for (const std::string &candidate : candidates) {
+    void *library = ::dlopen(candidate.c_str(), RTLD_NOW | RTLD_GLOBAL);
+    if (!library) {
+      tried += std::string("\n  ") + ::dlerror();
+      continue;
+    }
+    using Create = Communicator *(*)(int *, char ***, long);
+    auto create =
+        reinterpret_cast<Create>(::dlsym(library, "kilnCreateMpiCommunicator"));
+    if (!create)
+      throw Error("'" + candidate +
+                  "' has no kilnCreateMpiCommunicator: not Kiln's MPI library");
+    return std::unique_ptr<Communicator>(
+        create(argc, argv, static_cast<long>(timeout.count())));
+  }
+  throw Error("this process runs under mpirun, but Kiln's MPI library "
+              "(libkiln-mpi.so, built when MPI is installed: Debian's "
+              "libopenmpi-dev) cannot be loaded:" +
+              tried);
+}
 
 std::vector<std::unique_ptr<Communicator>>
 createInProcessCommunicators(int size, std::chrono::milliseconds timeout) {

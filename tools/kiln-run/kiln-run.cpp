@@ -2,6 +2,7 @@
 //
 //   kiln-run MODEL.kiln --input a.npy [--input b.npy ...] [--output-dir DIR]
 //            [--print] [--benchmark N] [--threads N] [--devices N]
+//            [--collective-timeout MS]
 //
 // A sharded model runs on every device of its mesh: in this process (one
 // thread per CPU device), or, started by mpirun, one MPI rank per device
@@ -35,7 +36,8 @@ namespace {
 
 constexpr const char *kUsage =
     "usage: kiln-run MODEL.kiln [--input FILE.npy]... [--output-dir DIR]\n"
-    "                [--print] [--benchmark N] [--threads N]\n"
+    "                [--print] [--benchmark N] [--threads N] [--devices N]\n"
+    "                [--collective-timeout MS]\n"
     "\n"
     "Runs a model compiled by kiln-compile on the inputs, in order.\n"
     "  --input FILE.npy  the next input (numpy .npy)\n"
@@ -48,7 +50,10 @@ constexpr const char *kUsage =
     "  --devices N       devices to run a sharded model on, a count or a\n"
     "                    list (cpu:0,cpu:1); must be its mesh's size\n"
     "                    (default: that size). Under mpirun, one device per\n"
-    "                    rank instead.\n";
+    "                    rank instead.\n"
+    "  --collective-timeout MS  how long a device waits in a collective for\n"
+    "                    the others before the run stops with an error\n"
+    "                    (default 60000)\n";
 
 struct Options {
   std::string model;
@@ -58,6 +63,7 @@ struct Options {
   long benchmark = 0;
   long threads = 0;
   long devices = 0;
+  long collectiveTimeout = 60000;
 };
 
 /// "--devices 4" or "--devices cpu:0,cpu:1": the number of CPU devices.
@@ -100,6 +106,8 @@ Options parse(int argc, char **argv) {
       options.benchmark = parseCount(arg, value(), 1);
     } else if (arg == "--threads") {
       options.threads = parseCount(arg, value(), 1);
+    } else if (arg == "--collective-timeout") {
+      options.collectiveTimeout = parseCount(arg, value(), 1);
     } else if (arg == "--devices") {
       options.devices = parseDevices(arg, value());
     } else if (!arg.empty() && arg[0] == '-') {
@@ -187,7 +195,7 @@ void printTensor(const std::string &name, const HostTensor &tensor) {
   std::cout << os.str() << "]\n";
 }
 
-int run(const Options &options) {
+int run(const Options &options, Communicator *communicator) {
   std::shared_ptr<const Model> model = Model::load(options.model);
   if (options.inputs.size() != model->inputs().size())
     throw Error("'" + options.model + "' takes " +
@@ -218,13 +226,21 @@ int run(const Options &options) {
   for (const HostTensor &input : inputs)
     inputPointers.push_back(&input);
 
-  // One device: the executor itself; a mesh: one executor per device.
+  // One device: the executor itself; a mesh: one executor per device, in
+  // this process or one per MPI rank.
   std::unique_ptr<Executor> executor;
   std::unique_ptr<MeshExecutor> mesh;
-  if (meshSize(model->manifest().mesh) > 1 || options.devices > 1) {
+  bool writes = !communicator || communicator->rank() == 0;
+  if (communicator) {
+    ExecutorOptions executorOptions;
+    executorOptions.threads = static_cast<unsigned>(options.threads);
+    executorOptions.communicator = communicator;
+    executor = std::make_unique<Executor>(model, executorOptions);
+  } else if (meshSize(model->manifest().mesh) > 1 || options.devices > 1) {
     MeshExecutorOptions meshOptions;
     meshOptions.threads = static_cast<unsigned>(options.threads);
     meshOptions.devices = options.devices;
+    meshOptions.timeout = std::chrono::milliseconds(options.collectiveTimeout);
     mesh = std::make_unique<MeshExecutor>(model, meshOptions);
   } else {
     ExecutorOptions executorOptions;
@@ -232,6 +248,8 @@ int run(const Options &options) {
     executor = std::make_unique<Executor>(model, executorOptions);
   }
   auto runOnce = [&] {
+    if (communicator)
+      return runOnMesh(*executor, *communicator, inputPointers, 0);
     return mesh ? mesh->run(inputPointers) : executor->run(inputPointers);
   };
   std::vector<HostTensor> outputs = runOnce();
@@ -246,10 +264,12 @@ int run(const Options &options) {
                           .count());
     }
     std::sort(times.begin(), times.end());
-    std::printf("benchmark: %ld runs, min %.6f ms, median %.6f ms\n",
-                options.benchmark, times.front(), times[times.size() / 2]);
+    if (writes)
+      std::printf("benchmark: %ld runs, min %.6f ms, median %.6f ms\n",
+                  options.benchmark, times.front(), times[times.size() / 2]);
   }
-  for (size_t i = 0; i < outputs.size(); ++i) {
+  // Under MPI only rank 0 holds the whole outputs.
+  for (size_t i = 0; writes && i < outputs.size(); ++i) {
     std::string name = model->outputs()[i].name;
     if (options.print)
       printTensor(name, outputs[i]);
@@ -264,13 +284,27 @@ int run(const Options &options) {
 
 int main(int argc, char **argv) {
   Options options = parse(argc, argv);
+  // Under mpirun each rank is one device of the model's mesh.
+  std::unique_ptr<Communicator> communicator;
+  std::string failure;
   try {
-    return run(options);
+    if (launchedByMpi()) {
+      if (options.devices)
+        usage("--devices is for runs in one process; under mpirun each rank "
+              "is a device (mpirun -np N)");
+      communicator = loadMpiCommunicator(
+          &argc, &argv, std::chrono::milliseconds(options.collectiveTimeout));
+    }
+    return run(options, communicator.get());
   } catch (const Error &error) {
-    std::cerr << "kiln-run: error: " << error.what() << "\n";
-    return 1;
+    failure = error.what();
   } catch (const std::bad_alloc &) {
-    std::cerr << "kiln-run: error: out of memory\n";
-    return 1;
+    failure = "out of memory";
   }
+  // The other ranks must not wait for this one: stop the job (which says
+  // why, naming this rank).
+  if (communicator && communicator->size() > 1)
+    communicator->abort(failure);
+  std::cerr << "kiln-run: error: " << failure << "\n";
+  return 1;
 }

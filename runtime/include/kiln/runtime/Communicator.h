@@ -69,6 +69,19 @@ public:
 std::vector<std::unique_ptr<Communicator>> createInProcessCommunicators(
     int size, std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+/// Whether this process is one rank of a job mpirun started (Open MPI or
+/// MPICH's environment).
+bool launchedByMpi();
+
+/// The MPI world communicator, from libkiln-mpi.so (next to the executable,
+/// or $KILN_MPI_LIBRARY), which initializes MPI with argc/argv: only a
+/// program started by mpirun needs MPI at all. A collective waits at most
+/// `timeout`, then stops the job. Throws Error when the library or MPI is
+/// missing.
+std::unique_ptr<Communicator> loadMpiCommunicator(
+    int *argc, char ***argv,
+    std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
 } // namespace kiln::rt
 
 #endif // KILN_RUNTIME_COMMUNICATOR_H
