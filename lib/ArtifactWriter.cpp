@@ -101,13 +101,14 @@ FailureOr<rt::StepSpec> collectiveStep(Operation &op,
                                         : rt::ReduceOp::sum);
   if (auto dim = op.getAttrOfType<IntegerAttr>("dim"))
     step.dim = dim.getInt();
+  bool reduces = isa<exec::AllReduceOp, exec::ReduceScatterOp>(op);
+  if (reduces && step.dtype != rt::DType::f32 && step.dtype != rt::DType::f64 &&
+      step.dtype != rt::DType::i32 && step.dtype != rt::DType::i64)
+    return op.emitOpError("reduces ")
+           << type.getElementType()
+           << " elements; collectives reduce f32, f64, i32 and i64";
   if (isa<exec::AllReduceOp>(op)) {
     step.kind = rt::StepKind::allReduce;
-    if (step.dtype != rt::DType::f32 && step.dtype != rt::DType::f64 &&
-        step.dtype != rt::DType::i32 && step.dtype != rt::DType::i64)
-      return op.emitOpError("reduces ")
-             << type.getElementType()
-             << " elements; collectives reduce f32, f64, i32 and i64";
   } else if (isa<exec::AllGatherOp>(op)) {
     step.kind = rt::StepKind::allGather;
   } else if (isa<exec::ReduceScatterOp>(op)) {
@@ -229,9 +230,11 @@ FailureOr<std::string> writeArtifact(ModuleOp module,
   DenseMap<Value, uint32_t> bufferIds;
   auto addBuffer = [&](Value value, rt::BufferKind kind, uint32_t index) {
     bufferIds[value] = manifest.buffers.size();
-    manifest.buffers.push_back({kind, index,
-                                static_cast<uint64_t>(graph::byteSize(
-                                    cast<MemRefType>(value.getType())))});
+    rt::BufferSpec &buffer = manifest.buffers.emplace_back();
+    buffer.kind = kind;
+    buffer.index = index;
+    buffer.bytes = static_cast<uint64_t>(
+        graph::byteSize(cast<MemRefType>(value.getType())));
     return bufferIds[value];
   };
   for (BlockArgument arg : entry.getArguments()) {
@@ -304,10 +307,10 @@ FailureOr<std::string> writeArtifact(ModuleOp module,
     } else if (auto view = dyn_cast<exec::ViewOp>(op)) {
       addBuffer(view, rt::BufferKind::view, bufferIds.lookup(view.getSource()));
     } else if (auto copy = dyn_cast<exec::CopyOp>(op)) {
-      manifest.steps.push_back({rt::StepKind::copy,
-                                0,
-                                {bufferIds.lookup(copy.getSource()),
-                                 bufferIds.lookup(copy.getTarget())}});
+      rt::StepSpec &step = manifest.steps.emplace_back();
+      step.kind = rt::StepKind::copy;
+      step.bindings = {bufferIds.lookup(copy.getSource()),
+                       bufferIds.lookup(copy.getTarget())};
     } else if (auto dispatch = dyn_cast<exec::DispatchOp>(op)) {
       SymbolRefAttr kernel = dispatch.getKernel();
       std::string key = (kernel.getRootReference().getValue() +
@@ -317,7 +320,9 @@ FailureOr<std::string> writeArtifact(ModuleOp module,
       if (it == kernelIndex.end())
         return dispatch.emitOpError("launches kernel ")
                << kernel << ", which no backend compiled";
-      rt::StepSpec step{rt::StepKind::dispatch, it->second, {}};
+      rt::StepSpec step;
+      step.kind = rt::StepKind::dispatch;
+      step.kernel = it->second;
       for (Value buffer :
            llvm::concat<Value>(dispatch.getInputs(), dispatch.getOutputs()))
         step.bindings.push_back(bufferIds.lookup(buffer));

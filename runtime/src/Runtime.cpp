@@ -253,8 +253,11 @@ void checkTensors(const std::string &model, const char *what,
     if (!given)
       throw Error(std::string(what) + " '" + spec.name + "' (#" +
                   std::to_string(i) + ") is missing");
-    std::vector<int64_t> shape =
-        blockShape(spec.shape, spec.split, manifest.mesh);
+    // The block's shape only when split: checking allocates nothing then.
+    std::vector<int64_t> block;
+    if (!spec.split.empty() && !manifest.mesh.empty())
+      block = blockShape(spec.shape, spec.split, manifest.mesh);
+    const std::vector<int64_t> &shape = block.empty() ? spec.shape : block;
     if (given->dtype() != spec.dtype || given->shape() != shape)
       throw Error(std::string(what) + " '" + spec.name + "' (#" +
                   std::to_string(i) + "): expected " +
