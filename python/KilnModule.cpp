@@ -121,6 +121,25 @@ std::vector<rt::HostTensor> fromNumpy(const rt::Model &model,
   return tensors;
 }
 
+/// Runs an executor (one device's, or a mesh's) on numpy arrays, without
+/// the GIL, and returns its outputs as numpy arrays.
+template <typename Executor>
+py::list runOnArrays(Executor &executor, const std::vector<py::array> &arrays) {
+  std::vector<rt::HostTensor> inputs = fromNumpy(executor.model(), arrays);
+  std::vector<const rt::HostTensor *> pointers;
+  for (const rt::HostTensor &input : inputs)
+    pointers.push_back(&input);
+  std::vector<rt::HostTensor> outputs;
+  {
+    py::gil_scoped_release release;
+    outputs = executor.run(pointers);
+  }
+  py::list result;
+  for (rt::HostTensor &output : outputs)
+    result.append(toNumpy(std::move(output)));
+  return result;
+}
+
 py::dict describeSpec(const rt::TensorSpec &spec) {
   py::dict result;
   result["name"] = spec.name;
@@ -273,23 +292,7 @@ PYBIND11_MODULE(_kiln, m) {
            }),
            py::arg("model"), py::arg("threads") = 0, py::arg("devices") = 0)
       .def_property_readonly("devices", &rt::MeshExecutor::devices)
-      .def("run", [](rt::MeshExecutor &executor,
-                     const std::vector<py::array> &arrays) {
-        std::vector<rt::HostTensor> inputs =
-            fromNumpy(executor.model(), arrays);
-        std::vector<const rt::HostTensor *> pointers;
-        for (const rt::HostTensor &input : inputs)
-          pointers.push_back(&input);
-        std::vector<rt::HostTensor> outputs;
-        {
-          py::gil_scoped_release release;
-          outputs = executor.run(pointers);
-        }
-        py::list result;
-        for (rt::HostTensor &output : outputs)
-          result.append(toNumpy(std::move(output)));
-        return result;
-      });
+      .def("run", &runOnArrays<rt::MeshExecutor>);
 
   py::class_<rt::Executor>(m, "Executor")
       .def(py::init([](std::shared_ptr<rt::Model> model, unsigned threads) {
@@ -297,21 +300,5 @@ PYBIND11_MODULE(_kiln, m) {
                  model, rt::ExecutorOptions{threads});
            }),
            py::arg("model"), py::arg("threads") = 0)
-      .def("run",
-           [](rt::Executor &executor, const std::vector<py::array> &arrays) {
-             std::vector<rt::HostTensor> inputs =
-                 fromNumpy(executor.model(), arrays);
-             std::vector<const rt::HostTensor *> pointers;
-             for (const rt::HostTensor &input : inputs)
-               pointers.push_back(&input);
-             std::vector<rt::HostTensor> outputs;
-             {
-               py::gil_scoped_release release;
-               outputs = executor.run(pointers);
-             }
-             py::list result;
-             for (rt::HostTensor &output : outputs)
-               result.append(toNumpy(std::move(output)));
-             return result;
-           });
+      .def("run", &runOnArrays<rt::Executor>);
 }

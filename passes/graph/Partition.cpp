@@ -51,32 +51,35 @@ FailureOr<Attribute> splitAxesOf(Value sharding, Location loc) {
 /// Records on `function` the sharding each argument enters with and each
 /// result leaves with, as propagation decided them.
 LogicalResult recordShardings(func::FuncOp function) {
-  for (BlockArgument arg : function.getArguments()) {
-    for (Operation *user : arg.getUsers()) {
-      auto shardOp = dyn_cast<shard::ShardOp>(user);
-      if (!shardOp)
-        continue;
-      FailureOr<Attribute> axes =
-          splitAxesOf(shardOp.getSharding(), shardOp.getLoc());
-      if (failed(axes))
-        return failure();
-      if (*axes)
-        function.setArgAttr(arg.getArgNumber(), kSplitAxesAttr, *axes);
-      break;
-    }
-  }
-  auto returnOp = cast<func::ReturnOp>(function.getBody().front().back());
-  for (auto [index, value] : llvm::enumerate(returnOp.getOperands())) {
-    auto shardOp = value.getDefiningOp<shard::ShardOp>();
+  // `set(axes)` for the split axes of `shardOp`'s sharding, when it splits.
+  auto record = [](shard::ShardOp shardOp, auto set) {
     if (!shardOp)
-      continue;
+      return success();
     FailureOr<Attribute> axes =
         splitAxesOf(shardOp.getSharding(), shardOp.getLoc());
     if (failed(axes))
       return failure();
     if (*axes)
-      function.setResultAttr(index, kSplitAxesAttr, *axes);
+      set(*axes);
+    return success();
+  };
+  for (BlockArgument arg : function.getArguments()) {
+    auto users =
+        llvm::make_filter_range(arg.getUsers(), llvm::IsaPred<shard::ShardOp>);
+    shard::ShardOp first =
+        users.empty() ? nullptr : cast<shard::ShardOp>(*users.begin());
+    if (failed(record(first, [&](Attribute axes) {
+          function.setArgAttr(arg.getArgNumber(), kSplitAxesAttr, axes);
+        })))
+      return failure();
   }
+  auto returnOp = cast<func::ReturnOp>(function.getBody().front().back());
+  for (auto [index, value] : llvm::enumerate(returnOp.getOperands()))
+    if (failed(record(value.getDefiningOp<shard::ShardOp>(),
+                      [&, index = index](Attribute axes) {
+                        function.setResultAttr(index, kSplitAxesAttr, axes);
+                      })))
+      return failure();
   return success();
 }
 

@@ -7,6 +7,8 @@
 #include "kiln/runtime/Error.h"
 #include "kiln/runtime/Runtime.h"
 
+#include "ErrorOf.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -29,15 +31,6 @@ std::shared_ptr<const Model> copyThroughArena() {
   m.outputs = {{"y", DType::f32, {4}, 1}};
   m.steps = {{StepKind::copy, 0, {0, 2}}, {StepKind::copy, 0, {2, 1}}};
   return Model::fromBytes(encodeArtifact(contents), "m.kiln");
-}
-
-std::string errorOf(const std::function<void()> &body) {
-  try {
-    body();
-  } catch (const Error &error) {
-    return error.what();
-  }
-  return "";
 }
 
 } // namespace

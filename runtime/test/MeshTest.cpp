@@ -8,6 +8,8 @@
 #include "kiln/runtime/Error.h"
 #include "kiln/runtime/Runtime.h"
 
+#include "ErrorOf.h"
+
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -76,15 +78,6 @@ std::vector<float> runMesh(const std::shared_ptr<const Model> &model,
   EXPECT_EQ(outputs.size(), 1u);
   EXPECT_EQ(outputs[0].shape(), model->outputs()[0].shape);
   return values(outputs[0]);
-}
-
-std::string errorOf(const std::function<void()> &body) {
-  try {
-    body();
-  } catch (const Error &error) {
-    return error.what();
-  }
-  return "";
 }
 
 } // namespace

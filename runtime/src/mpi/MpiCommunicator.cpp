@@ -148,33 +148,6 @@ private:
 
 } // namespace
 
-// dtypeName without linking the runtime: the plugin is self-contained.
-std::string_view kiln::rt::dtypeName(DType dtype) {
-  switch (dtype) {
-  case DType::f16:
-    return "f16";
-  case DType::bf16:
-    return "bf16";
-  case DType::f32:
-    return "f32";
-  case DType::f64:
-    return "f64";
-  case DType::i1:
-    return "i1";
-  case DType::i8:
-    return "i8";
-  case DType::i16:
-    return "i16";
-  case DType::i32:
-    return "i32";
-  case DType::i64:
-    return "i64";
-  case DType::ui8:
-    return "ui8";
-  }
-  return "?";
-}
-
 /// The plugin's one entry point: the world communicator, MPI initialized.
 extern "C" Communicator *kilnCreateMpiCommunicator(int *argc, char ***argv,
                                                    long timeoutMs) {
