@@ -270,7 +270,16 @@ Loops loopsOf(Operation *op) {
           return pad.getLow()[dim] == 0 && pad.getHigh()[dim] == 0;
         });
       })
-      .Case<BatchNormOp, GatherOp, ArangeOp>([&](Operation *other) {
+      .Case([&](BatchNormOp norm) {
+        // Per element, its channel's parameters: [C] operands are indexed
+        // by loop 1.
+        loops.addIdentity(result);
+        loops.dims.push_back(loops.identity(rank));
+        for (size_t i = 1; i < norm->getNumOperands(); ++i)
+          loops.dims.push_back({1});
+        loops.dims.push_back(loops.identity(rank));
+      })
+      .Case<GatherOp, ArangeOp>([&](Operation *other) {
         // Replicated: no loop of the result is shared with an operand.
         perDim([](int64_t) { return false; });
       })

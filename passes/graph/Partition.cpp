@@ -185,6 +185,8 @@ struct GraphPartition : kiln::impl::GraphPartitionBase<GraphPartition> {
     OpPassManager fold("func.func");
     fold.addPass(kiln::createGraphFoldConstants());
     fold.addPass(createCanonicalizerPass());
+    // Users resharding one value alike share one collective.
+    fold.addPass(createCSEPass());
     shard::GridOp grid = *module.getOps<shard::GridOp>().begin();
     for (func::FuncOp function :
          llvm::to_vector(module.getOps<func::FuncOp>())) {

@@ -114,6 +114,21 @@ def test_transformer_encoder_layer_on_two_by_two():
     assert step["axes"] == ["tp"]
 
 
+def test_data_parallel_cnn():
+    # Convolutions, batch norm (kept unfused), pooling and the classifier
+    # all split the batch: no collective.
+    torch.manual_seed(8)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.BatchNorm2d(8),
+        torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(8, 16, 3, padding=1), torch.nn.ReLU(),
+        torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(),
+        torch.nn.Linear(16, 10)).eval()
+    collectives = check(model, torch.randn(4, 3, 16, 16), {"dp": 2},
+                        {0: ("dp", None, None, None)})
+    assert collectives["steps"] == []
+
+
 def test_softmax_over_a_split_dim_gathers_it_first():
     # x split along the softmax axis: the rows are gathered, the result is
     # still exact.
