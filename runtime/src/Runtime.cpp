@@ -195,7 +195,9 @@ Executor::Executor(std::shared_ptr<const Model> model, ExecutorOptions options)
           color = color * manifest.mesh[axis] + coordinates[axis];
       for (uint16_t axis : step.axes)
         key = key * manifest.mesh[axis] + coordinates[axis];
-      group = communicator->split(color, key);
+      // A one-device mesh (tp=1) may still have collectives: over itself.
+      group = communicator ? communicator->split(color, key)
+                           : std::move(createInProcessCommunicators(1).front());
     }
     impl_->stepGroups[i] = group.get();
     scratchBytes = std::max<size_t>(

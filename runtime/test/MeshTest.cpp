@@ -191,3 +191,14 @@ TEST(Mesh, InputsAreCheckedAgainstTheirBlocks) {
   EXPECT_EQ(errorOf([&] { mesh.run({&wrong}); }),
             "input 'x' (#0): expected f32 [2, 4], got f32 [2, 2]");
 }
+
+TEST(Mesh, OneDeviceMeshRunsItsCollectivesAlone) {
+  // tp=1: a plain executor, no communicator given, runs the all_reduce
+  // over the one device.
+  HostTensor x = iota({2, 3});
+  StepSpec step = collective(StepKind::allReduce, {0});
+  auto model = oneStep({1}, {2, 3}, {}, {2, 3}, {}, step);
+  Executor executor(model);
+  std::vector<HostTensor> outputs = executor.run({&x});
+  EXPECT_EQ(values(outputs[0]), values(x));
+}
