@@ -132,12 +132,13 @@ struct GraphAnnotateShardings
       }
       tensors.try_emplace(position, arg);
     }
-    function.walk([&](graph::ConstantOp constant) {
+    for (auto constant :
+         function.getBody().front().getOps<graph::ConstantOp>()) {
       std::string name = weightName(constant);
       if (name.empty() || !tensors.try_emplace(name, constant).second)
-        return;
+        continue;
       weightNames += (weightNames.empty() ? "" : ", ") + name;
-    });
+    }
 
     SmallVector<StringRef> entries;
     StringRef(shardings).split(entries, ';', -1, /*KeepEmpty=*/false);

@@ -109,11 +109,12 @@ void padShardings(func::FuncOp function) {
 /// an op split across devices slices it (upstream leaves constants without
 /// annotations whole, beside local operands).
 void annotateConstants(func::FuncOp function, shard::GridOp grid) {
-  function.walk([&](ConstantOp constant) {
+  for (ConstantOp constant : llvm::make_early_inc_range(
+           function.getBody().front().getOps<ConstantOp>())) {
     auto type = cast<RankedTensorType>(constant.getType());
     if (type.getRank() == 0 ||
         llvm::any_of(constant->getUsers(), llvm::IsaPred<shard::ShardOp>))
-      return;
+      continue;
     OpBuilder builder(constant->getContext());
     builder.setInsertionPointAfter(constant);
     auto whole =
@@ -123,7 +124,7 @@ void annotateConstants(func::FuncOp function, shard::GridOp grid) {
     auto annotated =
         shard::ShardOp::create(builder, constant.getLoc(), constant, whole);
     constant.getResult().replaceAllUsesExcept(annotated, annotated);
-  });
+  }
 }
 
 /// Whether `value` is a weight, or a slice of one.
