@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -600,6 +601,63 @@ std::vector<HostTensor> runOnMesh(Executor &executor,
 // MeshExecutor
 //===----------------------------------------------------------------------===//
 
+/// Threads for devices 1..N-1, each waiting for the next piece of work.
+struct MeshExecutor::Workers {
+  explicit Workers(int64_t devices) {
+    for (int64_t rank = 1; rank < devices; ++rank)
+      threads.emplace_back([this, rank] { serve(rank); });
+  }
+  ~Workers() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      stopping = true;
+    }
+    started.notify_all();
+    for (std::thread &thread : threads)
+      thread.join();
+  }
+  /// Runs `work` on every worker and returns when all are done.
+  void run(const std::function<void(int64_t)> &job) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      work = &job;
+      pending = static_cast<int64_t>(threads.size());
+      ++generation;
+    }
+    started.notify_all();
+  }
+  void wait() {
+    std::unique_lock<std::mutex> lock(mutex);
+    finished.wait(lock, [&] { return pending == 0; });
+  }
+  void serve(int64_t rank) {
+    uint64_t seen = 0;
+    while (true) {
+      const std::function<void(int64_t)> *job;
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        started.wait(lock, [&] { return stopping || generation != seen; });
+        if (stopping)
+          return;
+        seen = generation;
+        job = work;
+      }
+      (*job)(rank);
+      std::lock_guard<std::mutex> lock(mutex);
+      if (--pending == 0)
+        finished.notify_all();
+    }
+  }
+
+  std::mutex mutex;
+  std::condition_variable started, finished;
+  const std::function<void(int64_t)> *work = nullptr;
+  uint64_t generation = 0;
+  int64_t pending = 0;
+  bool stopping = false;
+  std::vector<std::thread> threads;
+};
+
 MeshExecutor::MeshExecutor(std::shared_ptr<const Model> model,
                            MeshExecutorOptions options)
     : model_(std::move(model)) {
@@ -621,6 +679,7 @@ MeshExecutor::MeshExecutor(std::shared_ptr<const Model> model,
   communicators_ =
       createInProcessCommunicators(static_cast<int>(devices), options.timeout);
   executors_.resize(devices);
+  workers_ = std::make_unique<Workers>(devices);
   // Executors of a mesh are created together: their groups are collective.
   onEveryDevice([&](int64_t rank) {
     ExecutorOptions executorOptions;
@@ -647,15 +706,10 @@ void MeshExecutor::onEveryDevice(const std::function<void(int64_t)> &work) {
       communicators_[rank]->abort(error.what());
     }
   };
-  if (communicators_.size() == 1) {
-    guarded(0);
-  } else {
-    std::vector<std::thread> threads;
-    for (size_t rank = 0; rank < communicators_.size(); ++rank)
-      threads.emplace_back(guarded, static_cast<int64_t>(rank));
-    for (std::thread &thread : threads)
-      thread.join();
-  }
+  std::function<void(int64_t)> job = guarded;
+  workers_->run(job);
+  guarded(0);
+  workers_->wait();
   if (!firstError.empty())
     throw Error(firstError);
 }

@@ -152,13 +152,17 @@ public:
   const Model &model() const { return *model_; }
 
 private:
-  /// Runs `work(rank)` on one thread per device; when one fails, the others
-  /// are released from their collectives and the first error is thrown.
+  /// Runs `work(rank)` on every device at once (device 0 on the calling
+  /// thread, the others on threads kept for the executor's life); when one
+  /// fails, the others are released from their collectives and the first
+  /// error is thrown.
   void onEveryDevice(const std::function<void(int64_t)> &work);
 
+  struct Workers;
   std::shared_ptr<const Model> model_;
   std::vector<std::unique_ptr<Communicator>> communicators_;
   std::vector<std::unique_ptr<Executor>> executors_;
+  std::unique_ptr<Workers> workers_;
 };
 
 /// "f32 [1, 3, 224, 224]".
