@@ -279,7 +279,25 @@ Loops loopsOf(Operation *op) {
           loops.dims.push_back({1});
         loops.dims.push_back(loops.identity(rank));
       })
-      .Case<GatherOp, ArangeOp>([&](Operation *other) {
+      .Case([&](GatherOp gather) {
+        // result = data[:axis] + indices.shape + data[axis + 1:]: each of
+        // those dims a loop; the gathered data dim has its own, never split.
+        int64_t axis = gather.getAxis();
+        int64_t indexRank = shapeOf(gather.getIndices()).size();
+        loops.addIdentity(result);
+        SmallVector<int64_t> data;
+        for (auto [dim, size] : llvm::enumerate(shapeOf(gather.getData()))) {
+          int64_t d = dim;
+          data.push_back(d < axis    ? d
+                         : d == axis ? loops.add(size, false)
+                                     : d - 1 + indexRank);
+        }
+        SmallVector<int64_t> indices;
+        for (int64_t dim = 0; dim < indexRank; ++dim)
+          indices.push_back(axis + dim);
+        loops.dims = {data, indices, loops.identity(rank)};
+      })
+      .Case<ArangeOp>([&](Operation *other) {
         // Replicated: no loop of the result is shared with an operand.
         perDim([](int64_t) { return false; });
       })

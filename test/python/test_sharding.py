@@ -129,6 +129,30 @@ def test_data_parallel_cnn():
     assert collectives["steps"] == []
 
 
+class Embedder(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = torch.nn.Embedding(50, 16)
+        self.proj = torch.nn.Linear(16, 8)
+
+    def forward(self, ids):
+        return self.proj(self.embed(ids))
+
+
+@pytest.mark.parametrize("mesh,shardings", [
+    ({"dp": 2}, {0: ("dp", None)}),
+    ({"tp": 2}, {"embed.weight": (None, "tp"), "proj.weight": (None, "tp")}),
+])
+def test_embedding_lookups(mesh, shardings):
+    # Split ids: local lookups. A table split by embedding dim, followed by
+    # a row-parallel projection: one all_reduce.
+    torch.manual_seed(9)
+    ids = torch.randint(0, 50, (4, 6))
+    collectives = check(Embedder().eval(), ids, mesh, shardings)
+    kinds = [step["kind"] for step in collectives["steps"]]
+    assert kinds == ([] if "dp" in mesh else ["all_reduce"])
+
+
 def test_softmax_over_a_split_dim_gathers_it_first():
     # x split along the softmax axis: the rows are gathered, the result is
     # still exact.
