@@ -14,8 +14,9 @@
 // dims that merge or split. Such loops are marked, and the sharding an op
 // takes never splits them (nor a loop whose extent the split does not
 // divide): partitioning then reshards the operand (an all_gather) instead of
-// computing a wrong local result. Ops without a model of their own keep
-// their batch dim splittable (convolutions, pools) or run replicated.
+// computing a wrong local result. Convolutions and pools split only their
+// batch dim. Ops without a model (arange, constants) are whole on every
+// device; partitioning slices them where a split op needs it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -296,10 +297,6 @@ Loops loopsOf(Operation *op) {
         for (int64_t dim = 0; dim < indexRank; ++dim)
           indices.push_back(axis + dim);
         loops.dims = {data, indices, loops.identity(rank)};
-      })
-      .Case<ArangeOp>([&](Operation *other) {
-        // Replicated: no loop of the result is shared with an operand.
-        perDim([](int64_t) { return false; });
       })
       .Default([&](Operation *) { elementwise(); });
   return loops;
