@@ -326,41 +326,73 @@ bool launchedByMpi() {
   return false;
 }
 
-std::unique_ptr<Communicator>
-loadMpiCommunicator(int *argc, char ***argv,
-                    std::chrono::milliseconds timeout) {
+namespace {
+/// Opens the communicator plugin `file`: $`variable` if set, else beside
+/// the executable (or in ../lib), else on the library path. Throws Error
+/// saying `what` needs it and what each place said.
+void *openPlugin(const std::string &file, const char *variable,
+                 const std::string &what) {
   std::vector<std::string> candidates;
-  if (const char *path = std::getenv("KILN_MPI_LIBRARY"))
+  if (const char *path = std::getenv(variable))
     candidates.push_back(path);
   char self[4096];
   ssize_t length = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
   if (length > 0) {
     std::string directory(self, static_cast<size_t>(length));
     directory.resize(directory.rfind('/') + 1);
-    candidates.push_back(directory + "libkiln-mpi.so");
-    candidates.push_back(directory + "../lib/libkiln-mpi.so");
+    candidates.push_back(directory + file);
+    candidates.push_back(directory + "../lib/" + file);
   }
-  candidates.push_back("libkiln-mpi.so");
+  candidates.push_back(file);
   std::string tried;
   for (const std::string &candidate : candidates) {
-    void *library = ::dlopen(candidate.c_str(), RTLD_NOW | RTLD_GLOBAL);
-    if (!library) {
-      tried += std::string("\n  ") + ::dlerror();
-      continue;
-    }
-    using Create = Communicator *(*)(int *, char ***, long);
-    auto create =
-        reinterpret_cast<Create>(::dlsym(library, "kilnCreateMpiCommunicator"));
-    if (!create)
-      throw Error("'" + candidate +
-                  "' has no kilnCreateMpiCommunicator: not Kiln's MPI library");
-    return std::unique_ptr<Communicator>(
-        create(argc, argv, static_cast<long>(timeout.count())));
+    if (void *library = ::dlopen(candidate.c_str(), RTLD_NOW | RTLD_GLOBAL))
+      return library;
+    tried += std::string("\n  ") + ::dlerror();
   }
-  throw Error("this process runs under mpirun, but Kiln's MPI library "
-              "(libkiln-mpi.so, built when MPI is installed: Debian's "
-              "libopenmpi-dev) cannot be loaded:" +
-              tried);
+  throw Error(what + " (" + file + "), which cannot be loaded:" + tried);
+}
+
+template <typename Function>
+Function entryPoint(void *library, const char *name, const std::string &file) {
+  auto entry = reinterpret_cast<Function>(::dlsym(library, name));
+  if (!entry)
+    throw Error("'" + file + "' has no " + name + ": not Kiln's library");
+  return entry;
+}
+} // namespace
+
+std::unique_ptr<Communicator>
+loadMpiCommunicator(int *argc, char ***argv,
+                    std::chrono::milliseconds timeout) {
+  void *library =
+      openPlugin("libkiln-mpi.so", "KILN_MPI_LIBRARY",
+                 "this process runs under mpirun, but needs Kiln's MPI "
+                 "library, built when MPI is installed (Debian's "
+                 "libopenmpi-dev)");
+  auto create = entryPoint<Communicator *(*)(int *, char ***, long)>(
+      library, "kilnCreateMpiCommunicator", "libkiln-mpi.so");
+  return std::unique_ptr<Communicator>(
+      create(argc, argv, static_cast<long>(timeout.count())));
+}
+
+std::vector<std::unique_ptr<Communicator>>
+loadNcclCommunicators(int size, std::chrono::milliseconds timeout) {
+  void *library = openPlugin(
+      "libkiln-nccl.so", "KILN_NCCL_LIBRARY",
+      "NCCL collectives need Kiln's NCCL library, built when the CUDA toolkit "
+      "has NCCL (/usr/local/cuda), and NCCL and CUDA at run time");
+  auto create = entryPoint<int (*)(int, long, Communicator **, char *, size_t)>(
+      library, "kilnCreateNcclCommunicators", "libkiln-nccl.so");
+  std::vector<Communicator *> raw(size, nullptr);
+  char error[1024] = {0};
+  if (create(size, static_cast<long>(timeout.count()), raw.data(), error,
+             sizeof(error)) != 0)
+    throw Error(std::string("NCCL is not available: ") + error);
+  std::vector<std::unique_ptr<Communicator>> ranks;
+  for (Communicator *rank : raw)
+    ranks.emplace_back(rank);
+  return ranks;
 }
 
 std::vector<std::unique_ptr<Communicator>>

@@ -676,8 +676,15 @@ MeshExecutor::MeshExecutor(std::shared_ptr<const Model> model,
                          : std::max(1u, std::thread::hardware_concurrency());
   unsigned perDevice =
       std::max<unsigned>(1, threads / static_cast<unsigned>(devices));
-  communicators_ =
-      createInProcessCommunicators(static_cast<int>(devices), options.timeout);
+  if (options.communicator == "nccl")
+    communicators_ =
+        loadNcclCommunicators(static_cast<int>(devices), options.timeout);
+  else if (options.communicator == "in-process")
+    communicators_ = createInProcessCommunicators(static_cast<int>(devices),
+                                                  options.timeout);
+  else
+    throw Error("unknown communicator '" + options.communicator +
+                "' (in-process, nccl)");
   executors_.resize(devices);
   workers_ = std::make_unique<Workers>(devices);
   // Executors of a mesh are created together: their groups are collective.

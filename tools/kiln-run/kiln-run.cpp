@@ -2,7 +2,7 @@
 //
 //   kiln-run MODEL.kiln --input a.npy [--input b.npy ...] [--output-dir DIR]
 //            [--print] [--benchmark N] [--threads N] [--devices N]
-//            [--collective-timeout MS]
+//            [--collective-timeout MS] [--communicator in-process|nccl]
 //
 // A sharded model runs on every device of its mesh: in this process (one
 // thread per CPU device), or, started by mpirun, one MPI rank per device
@@ -37,7 +37,8 @@ namespace {
 constexpr const char *kUsage =
     "usage: kiln-run MODEL.kiln [--input FILE.npy]... [--output-dir DIR]\n"
     "                [--print] [--benchmark N] [--threads N] [--devices N]\n"
-    "                [--collective-timeout MS]\n"
+    "                [--collective-timeout MS] [--communicator "
+    "in-process|nccl]\n"
     "\n"
     "Runs a model compiled by kiln-compile on the inputs, in order.\n"
     "  --input FILE.npy  the next input (numpy .npy)\n"
@@ -51,6 +52,9 @@ constexpr const char *kUsage =
     "                    list (cpu:0,cpu:1); must be its mesh's size\n"
     "                    (default: that size). Under mpirun, one device per\n"
     "                    rank instead.\n"
+    "  --communicator in-process|nccl  how devices in this process exchange\n"
+    "                    data: between threads (default), or over NCCL, one\n"
+    "                    GPU per device\n"
     "  --collective-timeout MS  how long a device waits in a collective for\n"
     "                    the others before the run stops with an error\n"
     "                    (default 60000)\n";
@@ -64,6 +68,7 @@ struct Options {
   long threads = 0;
   long devices = 0;
   long collectiveTimeout = 60000;
+  std::string communicator = "in-process";
 };
 
 /// "--devices 4" or "--devices cpu:0,cpu:1": the number of CPU devices.
@@ -106,6 +111,12 @@ Options parse(int argc, char **argv) {
       options.benchmark = parseCount(arg, value(), 1);
     } else if (arg == "--threads") {
       options.threads = parseCount(arg, value(), 1);
+    } else if (arg == "--communicator") {
+      options.communicator = value();
+      if (options.communicator != "in-process" &&
+          options.communicator != "nccl")
+        usage("--communicator is in-process or nccl, got '" +
+              options.communicator + "'");
     } else if (arg == "--collective-timeout") {
       options.collectiveTimeout = parseCount(arg, value(), 1);
     } else if (arg == "--devices") {
@@ -241,6 +252,7 @@ int run(const Options &options, Communicator *communicator) {
     meshOptions.threads = static_cast<unsigned>(options.threads);
     meshOptions.devices = options.devices;
     meshOptions.timeout = std::chrono::milliseconds(options.collectiveTimeout);
+    meshOptions.communicator = options.communicator;
     mesh = std::make_unique<MeshExecutor>(model, meshOptions);
   } else {
     ExecutorOptions executorOptions;

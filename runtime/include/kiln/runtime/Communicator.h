@@ -82,6 +82,14 @@ std::unique_ptr<Communicator> loadMpiCommunicator(
     int *argc, char ***argv,
     std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+/// `size` communicators over NCCL in this process, rank r on GPU r, from
+/// libkiln-nccl.so (next to the executable, or $KILN_NCCL_LIBRARY), used
+/// from one thread each. Buffers stay host memory: each collective stages
+/// through the rank's GPU. Throws Error when the library, CUDA, NCCL or
+/// enough GPUs are missing.
+std::vector<std::unique_ptr<Communicator>> loadNcclCommunicators(
+    int size, std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
 } // namespace kiln::rt
 
 #endif // KILN_RUNTIME_COMMUNICATOR_H

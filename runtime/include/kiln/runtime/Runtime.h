@@ -136,6 +136,9 @@ struct MeshExecutorOptions {
   int64_t devices = 0;
   /// How long a device waits in a collective for the others.
   std::chrono::milliseconds timeout = std::chrono::seconds(60);
+  /// Collectives between threads ("in-process") or over NCCL ("nccl": one
+  /// GPU per device, loadNcclCommunicators).
+  std::string communicator = "in-process";
 };
 
 /// Runs a model on every device of its mesh inside this process: one
