@@ -20,8 +20,9 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
-#include <cstring>
+#include <functional>
 #include <map>
+#include <numeric>
 
 using namespace mlir;
 
@@ -140,22 +141,19 @@ rt::SplitAxes splitAxes(ArrayAttr split) {
 
 /// Device `rank`'s block of a constant's bytes, split as `split` says.
 std::string constantBlock(const std::string &whole, ArrayRef<int64_t> shape,
-                          size_t elementBytes, const rt::SplitAxes &split,
+                          rt::DType dtype, const rt::SplitAxes &split,
                           const std::vector<int64_t> &mesh, int64_t rank) {
-  rt::Manifest manifest;
-  manifest.mesh = mesh;
   rt::TensorSpec spec;
+  spec.dtype = dtype;
   spec.shape.assign(shape.begin(), shape.end());
   spec.split = split;
-  // The runtime's block copy works on host tensors of any element size;
-  // bytes are bytes, so view the constant as ui8 with a widened last dim.
-  spec.dtype = rt::DType::ui8;
-  if (!spec.shape.empty())
-    spec.shape.back() *= elementBytes;
-  rt::HostTensor wholeTensor(rt::DType::ui8, spec.shape);
-  std::memcpy(wholeTensor.data(), whole.data(), whole.size());
-  rt::HostTensor block = rt::sliceBlock(wholeTensor, spec, manifest, rank);
-  return std::string(static_cast<const char *>(block.data()), block.byteSize());
+  std::vector<int64_t> block = rt::blockShape(spec.shape, split, mesh);
+  std::string bytes(rt::dtypeSize(dtype) *
+                        std::accumulate(block.begin(), block.end(), int64_t(1),
+                                        std::multiplies<int64_t>()),
+                    '\0');
+  rt::readBlock(spec, mesh, rank, whole.data(), bytes.data());
+  return bytes;
 }
 
 } // namespace
@@ -216,14 +214,7 @@ FailureOr<std::string> writeArtifact(ModuleOp module,
 
   if (auto mesh = entry->getAttrOfType<DenseI64ArrayAttr>(exec::kMeshAttr)) {
     manifest.mesh.assign(mesh.asArrayRef().begin(), mesh.asArrayRef().end());
-    auto names = entry->getAttrOfType<ArrayAttr>(exec::kMeshAxesAttr);
-    for (size_t axis = 0; axis < manifest.mesh.size(); ++axis) {
-      auto name = names && axis < names.size()
-                      ? dyn_cast<StringAttr>(names[axis])
-                      : StringAttr();
-      manifest.meshAxes.push_back(name ? name.str()
-                                       : "axis" + std::to_string(axis));
-    }
+    manifest.meshAxes = exec::meshAxisNames(entry);
   }
   int64_t devices = rt::meshSize(manifest.mesh);
 
@@ -279,7 +270,10 @@ FailureOr<std::string> writeArtifact(ModuleOp module,
       }
       // Each device's block, stored once however many devices hold it.
       auto valueType = cast<ShapedType>(constant.getValue().getType());
-      size_t elementBytes = bytes->size() / valueType.getNumElements();
+      FailureOr<rt::DType> dtype =
+          dtypeOf(constant.getLoc(), valueType.getElementType());
+      if (failed(dtype))
+        return failure();
       std::map<std::vector<int64_t>, uint32_t> stored;
       std::vector<uint32_t> shards;
       for (int64_t rank = 0; rank < devices; ++rank) {
@@ -288,7 +282,7 @@ FailureOr<std::string> writeArtifact(ModuleOp module,
         if (inserted) {
           it->second = contents.constants.size();
           contents.constants.push_back(
-              constantBlock(*bytes, valueType.getShape(), elementBytes, split,
+              constantBlock(*bytes, valueType.getShape(), *dtype, split,
                             manifest.mesh, rank));
           manifest.constants.push_back({0, contents.constants.back().size()});
         }
@@ -327,8 +321,7 @@ FailureOr<std::string> writeArtifact(ModuleOp module,
            llvm::concat<Value>(dispatch.getInputs(), dispatch.getOutputs()))
         step.bindings.push_back(bufferIds.lookup(buffer));
       manifest.steps.push_back(std::move(step));
-    } else if (isa<exec::AllReduceOp, exec::AllGatherOp, exec::ReduceScatterOp,
-                   exec::AllToAllOp, exec::AllSliceOp>(op)) {
+    } else if (exec::isCollective(&op)) {
       FailureOr<rt::StepSpec> step = collectiveStep(op, bufferIds);
       if (failed(step))
         return failure();

@@ -88,28 +88,20 @@ llvm::json::Object collectivesSection(ModuleOp module) {
     auto shape = host->getAttrOfType<DenseI64ArrayAttr>(kiln::exec::kMeshAttr);
     if (!shape)
       continue;
-    auto names = host->getAttrOfType<ArrayAttr>(kiln::exec::kMeshAxesAttr);
-    auto axisName = [&](int64_t axis) {
-      auto name = names && axis < static_cast<int64_t>(names.size())
-                      ? dyn_cast<StringAttr>(names[axis])
-                      : StringAttr();
-      return name ? name.str() : "axis" + std::to_string(axis);
-    };
+    std::vector<std::string> names = kiln::exec::meshAxisNames(host);
     for (auto [axis, size] : llvm::enumerate(shape.asArrayRef()))
-      mesh[axisName(axis)] = size;
+      mesh[names[axis]] = size;
     FailureOr<kiln::exec::ScheduleLifetimes> lifetimes =
         kiln::exec::analyzeLifetimes(host);
     host.walk([&](Operation *op) {
-      if (!isa<kiln::exec::AllReduceOp, kiln::exec::AllGatherOp,
-               kiln::exec::ReduceScatterOp, kiln::exec::AllToAllOp,
-               kiln::exec::AllSliceOp>(op))
+      if (!kiln::exec::isCollective(op))
         return;
       Value source = op->getOperand(0), target = op->getOperand(1);
       llvm::json::Array axes;
       int64_t group = 1;
       for (int16_t axis :
            op->getAttrOfType<DenseI16ArrayAttr>("axes").asArrayRef()) {
-        axes.push_back(axisName(axis));
+        axes.push_back(names[axis]);
         group *= shape[axis];
       }
       int64_t sent = bytesOf(source);

@@ -72,6 +72,24 @@ LogicalResult AllocOp::verify() {
   return success();
 }
 
+bool kiln::exec::isCollective(Operation *op) {
+  return isa<AllReduceOp, AllGatherOp, ReduceScatterOp, AllToAllOp,
+             AllSliceOp>(op);
+}
+
+std::vector<std::string> kiln::exec::meshAxisNames(Operation *host) {
+  auto mesh = host->getAttrOfType<DenseI64ArrayAttr>(kMeshAttr);
+  auto names = host->getAttrOfType<ArrayAttr>(kMeshAxesAttr);
+  std::vector<std::string> result;
+  for (int64_t axis = 0; mesh && axis < mesh.size(); ++axis) {
+    auto name = names && axis < static_cast<int64_t>(names.size())
+                    ? dyn_cast<StringAttr>(names[axis])
+                    : StringAttr();
+    result.push_back(name ? name.str() : "axis" + std::to_string(axis));
+  }
+  return result;
+}
+
 FailureOr<SmallVector<int64_t>> kiln::exec::blockShape(Operation *op,
                                                        ArrayRef<int64_t> whole,
                                                        ArrayAttr split) {

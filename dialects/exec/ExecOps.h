@@ -11,6 +11,9 @@
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <string>
+#include <vector>
+
 #include "dialects/exec/ExecDialect.h.inc"
 
 #define GET_OP_CLASSES
@@ -48,6 +51,14 @@ inline constexpr llvm::StringLiteral kMeshAxesAttr = "exec.mesh_axes";
 /// On host function arguments of a sharded program: per dim, the mesh axes
 /// the caller's tensor is split along (absent: the same on every device).
 inline constexpr llvm::StringLiteral kSplitAttr = "exec.split";
+
+/// Whether `op` is one of the exec collectives (all_reduce, all_gather,
+/// reduce_scatter, all_to_all, all_slice).
+bool isCollective(mlir::Operation *op);
+
+/// The names of the mesh axes of `host` (exec.mesh_axes), "axisN" for an
+/// axis without one; one per exec.mesh axis.
+std::vector<std::string> meshAxisNames(mlir::Operation *host);
 
 /// The shape of one device's block of a `whole` tensor split as `split`
 /// says (per dim an array<i16> of axes of the mesh on `op`'s function);

@@ -105,14 +105,11 @@ struct ExecBuildSchedule
   /// A collective of the partitioned graph (shard dialect, on tensors)
   /// becomes the exec collective on buffers; its grid becomes the host
   /// function's mesh.
-  LogicalResult scheduleCollective(Operation &op, ModuleOp top,
-                                   func::FuncOp host, OpBuilder &builder,
+  LogicalResult scheduleCollective(Operation &op, OpBuilder &builder,
                                    IRMapping &buffers,
                                    const DenseMap<Value, Value> &outputFor) {
-    auto gridName = op.getAttrOfType<FlatSymbolRefAttr>("grid");
-    if (!gridName || gridName.getValue() != meshGrid)
-      return op.emitOpError("runs on grid ")
-             << gridName << ", not the program's mesh @" << meshGrid;
+    // Its grid is the program's one (the verifier resolved it, setMesh
+    // allows one).
     Location loc = op.getLoc();
     Value source = buffers.lookup(op.getOperand(0));
     Value target = outputFor.lookup(op.getResult(0));
@@ -205,15 +202,12 @@ struct ExecBuildSchedule
       return grids[1].emitOpError("is a second grid; a program runs on one "
                                   "device mesh");
     shard::GridOp grid = grids.front();
-    meshGrid = grid.getSymName().str();
     host->setAttr(exec::kMeshAttr,
                   builder.getDenseI64ArrayAttr(grid.getShape()));
     if (auto names = grid->getAttrOfType<ArrayAttr>("kiln.axes"))
       host->setAttr(exec::kMeshAxesAttr, names);
     return success();
   }
-
-  std::string meshGrid;
 
   LogicalResult schedule(ModuleOp top, func::FuncOp graphFn) {
     MLIRContext *context = top.getContext();
@@ -335,18 +329,17 @@ struct ExecBuildSchedule
         });
         launch->setAttr(exec::kOpsAttr, builder.getArrayAttr(names));
         launch->setAttr(exec::kFlopsAttr, builder.getI64IntegerAttr(flops));
-      } else if (auto slice = dyn_cast<shard::AllSliceOp>(op);
-                 slice && !outputFor.contains(slice.getResult())) {
-        if (Value constant = sliceConstant(slice, builder, buffers))
-          buffers.map(slice.getResult(), constant);
-        else if (failed(scheduleCollective(op, top, host, builder, buffers,
-                                           outputFor)))
-          return failure();
       } else if (isa<shard::AllReduceOp, shard::AllGatherOp,
                      shard::ReduceScatterOp, shard::AllToAllOp,
                      shard::AllSliceOp>(op)) {
-        if (failed(
-                scheduleCollective(op, top, host, builder, buffers, outputFor)))
+        // A slice of a weight (not returned as it is) is a weight.
+        auto slice = dyn_cast<shard::AllSliceOp>(op);
+        Value constant = slice && !outputFor.contains(slice.getResult())
+                             ? sliceConstant(slice, builder, buffers)
+                             : Value();
+        if (constant)
+          buffers.map(slice.getResult(), constant);
+        else if (failed(scheduleCollective(op, builder, buffers, outputFor)))
           return failure();
       } else {
         return op.emitOpError("cannot run on the host; expected only "

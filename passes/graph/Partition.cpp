@@ -193,8 +193,10 @@ struct GraphPartition : kiln::impl::GraphPartitionBase<GraphPartition> {
          llvm::to_vector(module.getOps<func::FuncOp>())) {
       annotateConstants(function, grid);
       if (failed(runPipeline(propagate, function)) ||
-          failed(recordShardings(function)) ||
-          (padShardings(function), failed(runPipeline(partition, function))))
+          failed(recordShardings(function)))
+        return signalPassFailure();
+      padShardings(function);
+      if (failed(runPipeline(partition, function)))
         return signalPassFailure();
       moveWeightOpsBeforeSlices(function);
       if (failed(runPipeline(fold, function)))

@@ -241,10 +241,11 @@ const ArenaSpec *findArena(const Manifest &manifest, const std::string &target,
 }
 
 /// Checks the caller's tensors (inputs or outputs) against the model's:
-/// device `rank`'s blocks of a sharded model's.
+/// device `rank`'s blocks of a sharded model's on `mesh` (none: the whole
+/// tensors).
 template <typename TensorPointer>
 void checkTensors(const std::string &model, const char *what,
-                  const Manifest &manifest, int64_t rank,
+                  const std::vector<int64_t> &mesh, int64_t rank,
                   const std::vector<TensorSpec> &specs,
                   const std::vector<TensorPointer> &tensors) {
   if (tensors.size() != specs.size())
@@ -258,8 +259,8 @@ void checkTensors(const std::string &model, const char *what,
                   std::to_string(i) + ") is missing");
     // The block's shape only when split: checking allocates nothing then.
     std::vector<int64_t> block;
-    if (!spec.split.empty() && !manifest.mesh.empty())
-      block = blockShape(spec.shape, spec.split, manifest.mesh);
+    if (!spec.split.empty() && !mesh.empty())
+      block = blockShape(spec.shape, spec.split, mesh);
     const std::vector<int64_t> &shape = block.empty() ? spec.shape : block;
     if (given->dtype() != spec.dtype || given->shape() != shape)
       throw Error(std::string(what) + " '" + spec.name + "' (#" +
@@ -323,10 +324,10 @@ Executor::run(const std::vector<const HostTensor *> &inputs) {
 void Executor::run(const std::vector<const HostTensor *> &inputs,
                    const std::vector<HostTensor *> &outputs) {
   const Manifest &manifest = model_->manifest();
-  checkTensors(model_->name(), "input", manifest, rank_, manifest.inputs,
+  checkTensors(model_->name(), "input", manifest.mesh, rank_, manifest.inputs,
                inputs);
-  checkTensors(model_->name(), "output", manifest, rank_, manifest.outputs,
-               outputs);
+  checkTensors(model_->name(), "output", manifest.mesh, rank_,
+               manifest.outputs, outputs);
 
   // Arenas not given by the caller are allocated by their device once.
   for (size_t i = 0; i < manifest.arenas.size(); ++i) {
@@ -489,28 +490,29 @@ void Executor::runCollective(const StepSpec &step, Communicator &group,
 
 namespace {
 
-/// Copies device `rank`'s block of `spec` between a whole tensor and the
-/// block: to the block when `toBlock`, else back.
-void copyBlock(const TensorSpec &spec, const Manifest &manifest, int64_t rank,
-               char *whole, char *block, bool toBlock) {
+/// Calls `copy(wholeOffset, blockOffset, bytes)` for each contiguous run of
+/// device `rank`'s block of `spec` (byte offsets into the whole tensor and
+/// into the block, in the block's order).
+template <typename Copy>
+void forEachBlockRun(const TensorSpec &spec, const std::vector<int64_t> &mesh,
+                     int64_t rank, Copy copy) {
   const std::vector<int64_t> &shape = spec.shape;
-  std::vector<int64_t> blockDims = blockShape(shape, spec.split, manifest.mesh);
-  std::vector<int64_t> index = blockIndex(spec.split, manifest.mesh, rank);
+  std::vector<int64_t> blockDims = blockShape(shape, spec.split, mesh);
+  std::vector<int64_t> index = blockIndex(spec.split, mesh, rank);
   index.resize(shape.size(), 0);
-  size_t rank0 = shape.size();
+  size_t dims = shape.size();
   // Trailing dims the block spans whole are one contiguous run.
-  size_t tail = rank0;
+  size_t tail = dims;
   while (tail > 0 && blockDims[tail - 1] == shape[tail - 1])
     --tail;
   size_t elementBytes = dtypeSize(spec.dtype);
   if (tail == 0) {
-    size_t bytes = product(shape, 0, rank0) * elementBytes;
-    toBlock ? std::memcpy(block, whole, bytes)
-            : std::memcpy(whole, block, bytes);
+    copy(0, 0, product(shape, 0, dims) * elementBytes);
     return;
   }
   // The run: dims tail-1 .. end of the block, inside the whole tensor.
-  size_t run = blockDims[tail - 1] * product(shape, tail, rank0) * elementBytes;
+  size_t rowBytes = product(shape, tail, dims) * elementBytes;
+  size_t run = blockDims[tail - 1] * rowBytes;
   std::vector<int64_t> at(tail - 1, 0);
   size_t blockOffset = 0;
   while (true) {
@@ -520,9 +522,7 @@ void copyBlock(const TensorSpec &spec, const Manifest &manifest, int64_t rank,
           index[dim] * blockDims[dim] + (dim + 1 < tail ? at[dim] : 0);
       wholeOffset = wholeOffset * shape[dim] + position;
     }
-    wholeOffset *= product(shape, tail, rank0) * elementBytes;
-    toBlock ? std::memcpy(block + blockOffset, whole + wholeOffset, run)
-            : std::memcpy(whole + wholeOffset, block + blockOffset, run);
+    copy(wholeOffset * rowBytes, blockOffset, run);
     blockOffset += run;
     size_t dim = tail - 1;
     while (dim > 0) {
@@ -538,22 +538,38 @@ void copyBlock(const TensorSpec &spec, const Manifest &manifest, int64_t rank,
 
 } // namespace
 
+void readBlock(const TensorSpec &spec, const std::vector<int64_t> &mesh,
+               int64_t rank, const void *whole, void *block) {
+  forEachBlockRun(spec, mesh, rank,
+                  [&](size_t wholeOffset, size_t blockOffset, size_t bytes) {
+                    std::memcpy(static_cast<char *>(block) + blockOffset,
+                                static_cast<const char *>(whole) + wholeOffset,
+                                bytes);
+                  });
+}
+
+void writeBlock(const TensorSpec &spec, const std::vector<int64_t> &mesh,
+                int64_t rank, const void *block, void *whole) {
+  forEachBlockRun(spec, mesh, rank,
+                  [&](size_t wholeOffset, size_t blockOffset, size_t bytes) {
+                    std::memcpy(static_cast<char *>(whole) + wholeOffset,
+                                static_cast<const char *>(block) + blockOffset,
+                                bytes);
+                  });
+}
+
 HostTensor sliceBlock(const HostTensor &whole, const TensorSpec &spec,
                       const Manifest &manifest, int64_t rank) {
   HostTensor block(spec.dtype,
                    blockShape(spec.shape, spec.split, manifest.mesh));
-  copyBlock(spec, manifest, rank,
-            const_cast<char *>(static_cast<const char *>(whole.data())),
-            static_cast<char *>(block.data()), /*toBlock=*/true);
+  readBlock(spec, manifest.mesh, rank, whole.data(), block.data());
   return block;
 }
 
 void placeBlock(const HostTensor &block, HostTensor &whole,
                 const TensorSpec &spec, const Manifest &manifest,
                 int64_t rank) {
-  copyBlock(spec, manifest, rank, static_cast<char *>(whole.data()),
-            const_cast<char *>(static_cast<const char *>(block.data())),
-            /*toBlock=*/false);
+  writeBlock(spec, manifest.mesh, rank, block.data(), whole.data());
 }
 
 std::vector<HostTensor> runOnMesh(Executor &executor,
@@ -561,16 +577,17 @@ std::vector<HostTensor> runOnMesh(Executor &executor,
                                   const std::vector<const HostTensor *> &inputs,
                                   int root) {
   const Manifest &manifest = executor.model().manifest();
-  checkTensors(executor.model().name(), "input", Manifest{}, 0, manifest.inputs,
+  // The caller's tensors are whole: checked against the whole shapes.
+  checkTensors(executor.model().name(), "input", {}, 0, manifest.inputs,
                inputs);
+  // Each device reads an input split along no dim in place.
   std::vector<HostTensor> blocks;
-  std::vector<const HostTensor *> blockPointers;
+  std::vector<const HostTensor *> blockPointers(inputs);
   blocks.reserve(inputs.size());
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    blocks.push_back(
-        sliceBlock(*inputs[i], manifest.inputs[i], manifest, executor.rank()));
-    blockPointers.push_back(&blocks.back());
-  }
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (!manifest.inputs[i].split.empty())
+      blockPointers[i] = &blocks.emplace_back(sliceBlock(
+          *inputs[i], manifest.inputs[i], manifest, executor.rank()));
   std::vector<HostTensor> outputs = executor.run(blockPointers);
   std::vector<HostTensor> whole;
   bool isRoot = communicator.rank() == root;
@@ -588,11 +605,9 @@ std::vector<HostTensor> runOnMesh(Executor &executor,
     if (!isRoot)
       continue;
     HostTensor &result = whole.emplace_back(spec.dtype, spec.shape);
-    HostTensor block(spec.dtype, outputs[i].shape());
-    for (int peer = 0; peer < communicator.size(); ++peer) {
-      std::memcpy(block.data(), gathered.data() + peer * bytes, bytes);
-      placeBlock(block, result, spec, manifest, peer);
-    }
+    for (int peer = 0; peer < communicator.size(); ++peer)
+      writeBlock(spec, manifest.mesh, peer, gathered.data() + peer * bytes,
+                 result.data());
   }
   return whole;
 }

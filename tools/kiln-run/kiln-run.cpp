@@ -242,12 +242,8 @@ int run(const Options &options, Communicator *communicator) {
   std::unique_ptr<Executor> executor;
   std::unique_ptr<MeshExecutor> mesh;
   bool writes = !communicator || communicator->rank() == 0;
-  if (communicator) {
-    ExecutorOptions executorOptions;
-    executorOptions.threads = static_cast<unsigned>(options.threads);
-    executorOptions.communicator = communicator;
-    executor = std::make_unique<Executor>(model, executorOptions);
-  } else if (meshSize(model->manifest().mesh) > 1 || options.devices > 1) {
+  if (!communicator &&
+      (meshSize(model->manifest().mesh) > 1 || options.devices > 1)) {
     MeshExecutorOptions meshOptions;
     meshOptions.threads = static_cast<unsigned>(options.threads);
     meshOptions.devices = options.devices;
@@ -257,6 +253,7 @@ int run(const Options &options, Communicator *communicator) {
   } else {
     ExecutorOptions executorOptions;
     executorOptions.threads = static_cast<unsigned>(options.threads);
+    executorOptions.communicator = communicator;
     executor = std::make_unique<Executor>(model, executorOptions);
   }
   auto runOnce = [&] {

@@ -111,8 +111,15 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 
+/// Copies device `rank`'s block of the tensor `spec` describes (split over
+/// `mesh`) out of the whole tensor's bytes into the block's, or back.
+void readBlock(const TensorSpec &spec, const std::vector<int64_t> &mesh,
+               int64_t rank, const void *whole, void *block);
+void writeBlock(const TensorSpec &spec, const std::vector<int64_t> &mesh,
+                int64_t rank, const void *block, void *whole);
+
 /// Device `rank`'s block of a whole input or output tensor `spec` of
-/// `manifest` (a copy; the tensor itself when nothing is split).
+/// `manifest`, as a new tensor.
 HostTensor sliceBlock(const HostTensor &whole, const TensorSpec &spec,
                       const Manifest &manifest, int64_t rank);
 /// Writes device `rank`'s `block` of `spec` into its place in `whole`.
