@@ -237,7 +237,8 @@ Manifest decodeManifest(std::string_view bytes, const std::string &name) {
 template <typename Fail, typename CheckAxes>
 void validateCollective(const Manifest &m, const StepSpec &s, Fail fail,
                         CheckAxes checkAxes) {
-  std::string what = std::string("a ") + stepKindName(s.kind) + " step";
+  std::string kind = stepKindName(s.kind);
+  std::string what = (kind[0] == 'a' ? "an " : "a ") + kind + " step";
   if (s.bindings.size() != 2)
     fail(what + " does not have a source and a target");
   if (s.reduction > static_cast<uint8_t>(ReduceOp::min))

@@ -147,3 +147,76 @@ TEST(Artifact, RejectsInconsistentManifests) {
               "artifact 'm.kiln' is inconsistent: " + c.message);
   }
 }
+
+TEST(Artifact, RejectsInconsistentShardings) {
+  // A tp=2 program: x split in two, a per-device constant, an all_reduce.
+  auto sharded = [] {
+    ArtifactContents contents = sample();
+    Manifest &m = contents.manifest;
+    m.mesh = {2};
+    m.meshAxes = {"tp"};
+    m.inputs[0].shape = {8};
+    m.inputs[0].split = {{0}};
+    m.buffers[1].shards = {0, 0};
+    StepSpec reduce;
+    reduce.kind = StepKind::allReduce;
+    reduce.bindings = {3, 3};
+    reduce.shape = {4};
+    reduce.axes = {0};
+    m.steps.push_back(reduce);
+    return contents;
+  };
+  EXPECT_EQ(decodeError(encodeArtifact(sharded())), "");
+  struct Case {
+    std::function<void(Manifest &)> breakIt;
+    std::string message;
+  };
+  std::vector<Case> cases = {
+      {[](Manifest &m) { m.meshAxes.clear(); },
+       "the mesh has 1 axes but 0 names"},
+      {[](Manifest &m) { m.mesh = {0}; }, "the mesh has an axis of 0 devices"},
+      {[](Manifest &m) { m.inputs[0].split = {{1}}; },
+       "tensor 'x' names mesh axis 1 of 1"},
+      {[](Manifest &m) {
+         m.inputs[0].split = {{0, 0}};
+       },
+       "tensor 'x' names mesh axis 0 twice"},
+      {[](Manifest &m) {
+         m.inputs[0].split = {{0}, {}};
+       },
+       "tensor 'x' splits more dims than it has"},
+      {[](Manifest &m) { m.inputs[0].shape = {9}; },
+       "tensor 'x' splits a dim of 9 2 ways"},
+      {[](Manifest &m) { m.buffers[1].shards = {0}; },
+       "buffer 1 has 1 shards for 2 devices"},
+      {[](Manifest &m) {
+         m.buffers[1].shards = {0, 5};
+       },
+       "buffer 1 has a missing shard"},
+      {[](Manifest &m) { m.steps[2].reduction = 9; },
+       "an all_reduce step has unknown reduction 9"},
+      {[](Manifest &m) { m.steps[2].bindings = {3}; },
+       "an all_reduce step does not have a source and a target"},
+      {[](Manifest &m) { m.steps[2].shape = {8}; },
+       "an all_reduce step has buffers of 16 and 16 bytes, expected 32 and "
+       "32"},
+      {[](Manifest &m) { m.steps[2].axes = {1}; },
+       "an all_reduce step names mesh axis 1 of 1"},
+      {[](Manifest &m) {
+         m.steps[2].kind = StepKind::allGather;
+         m.steps[2].dim = 3;
+       },
+       "an all_gather step names dim 3 of a rank-1 tensor"},
+      {[](Manifest &m) {
+         m.steps[2].kind = StepKind::reduceScatter;
+         m.steps[2].shape = {3};
+       },
+       "a reduce_scatter step splits dim 0 of 3 2 ways"},
+  };
+  for (Case &c : cases) {
+    ArtifactContents contents = sharded();
+    c.breakIt(contents.manifest);
+    EXPECT_EQ(decodeError(encodeArtifact(contents)),
+              "artifact 'm.kiln' is inconsistent: " + c.message);
+  }
+}

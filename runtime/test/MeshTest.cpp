@@ -175,6 +175,10 @@ TEST(Mesh, MismatchedMeshesAreErrors) {
   EXPECT_EQ(errorOf([&] { Executor executor(model, options); }),
             "'mesh.kiln' is sharded over the mesh dp=2, tp=2 (4 devices), but "
             "it was given 2 ranks");
+  MeshExecutorOptions gpu;
+  gpu.communicator = "gpu";
+  EXPECT_EQ(errorOf([&] { MeshExecutor executor(model, gpu); }),
+            "unknown communicator 'gpu' (in-process, nccl)");
   MeshExecutorOptions three;
   three.devices = 3;
   EXPECT_EQ(errorOf([&] { MeshExecutor executor(model, three); }),

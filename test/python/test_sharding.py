@@ -4,6 +4,9 @@ programs run on in-process devices, numerically equal to the unsharded run
 named; the command-line flags. Under MPI: test_mpi.py."""
 
 import json
+import os
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -239,3 +242,83 @@ def test_command_line(tmp_path):
                       check=False)
     assert unknown.returncode == 1
     assert "no input or weight named 'fc9.weight'" in unknown.stderr
+    semicolon = run_cli(BIN / "kiln-compile", onnx_path, "-o", artifact,
+                        "--mesh", "tp=2", "--shard", "fc1.weight=tp,_;x=_,_",
+                        check=False)
+    assert semicolon.returncode == 1
+    assert ("bad sharding 'fc1.weight=tp,_;x=_,_': one tensor per sharding "
+            "(no ';')" in semicolon.stderr)
+    usage = run_cli(BIN / "kiln-run", artifact, "--communicator", "gpu",
+                    check=False)
+    assert usage.returncode == 2
+    assert "--communicator is in-process or nccl, got 'gpu'" in usage.stderr
+
+
+def test_reductions_the_runtime_cannot_sum_are_errors():
+    # A split sum of i8 would need an all_reduce of i8, which no
+    # communicator has: the compile says so (i32 compiles and runs).
+    for dtype, ok in (("i32", True), ("i8", False)):
+        graph = kiln.Graph()
+        x = graph.input("x", (4, 6), dtype)
+        graph.output(graph.reduce("sum", x, axes=[0]))
+        if ok:
+            compiled = kiln.compile(graph, mesh={"dp": 2},
+                                    shardings={"x": "dp,_"})
+            data = np.arange(24, dtype=np.int32).reshape(4, 6)
+            np.testing.assert_array_equal(compiled(data), data.sum(0))
+            continue
+        with pytest.raises(kiln.CompileError,
+                           match="'exec.all_reduce' op reduces 'i8' "
+                                 "elements; collectives reduce f32, f64, "
+                                 "i32 and i64"):
+            kiln.compile(graph, mesh={"dp": 2}, shardings={"x": "dp,_"})
+
+
+@pytest.fixture
+def tp2_artifact(tmp_path):
+    torch.manual_seed(10)
+    model, x = MLP().eval(), torch.randn(4, 32)
+    kiln.compile(model, (x,), mesh={"tp": 2}, shardings=MEGATRON).save(
+        tmp_path / "tp2.kiln")
+    np.save(tmp_path / "x.npy", x.numpy())
+    return tmp_path / "tp2.kiln", tmp_path / "x.npy"
+
+
+def test_nccl_without_gpus_says_so(tp2_artifact):
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is here: NCCL may run (runtime/test/NcclTest.cpp)")
+    artifact, x = tp2_artifact
+    result = run_cli(BIN / "kiln-run", artifact, "--input", x,
+                     "--communicator", "nccl", check=False)
+    assert result.returncode == 1
+    assert ("kiln-run: error: NCCL" in result.stderr
+            and ("is not available" in result.stderr
+                 or "cannot be loaded" in result.stderr)), result.stderr
+
+
+def test_missing_communicator_plugins_are_named(tp2_artifact, tmp_path):
+    # kiln-run without its plugins beside it: under mpirun (as its
+    # environment says) and with NCCL asked for, the error names the
+    # library and where it looked.
+    artifact, x = tp2_artifact
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(BIN / "kiln-run", alone / "kiln-run")
+    env = dict(os.environ, OMPI_COMM_WORLD_SIZE="2")
+    env.pop("KILN_MPI_LIBRARY", None)
+    mpi = subprocess.run([alone / "kiln-run", artifact, "--input", x],
+                         capture_output=True, text=True, env=env)
+    assert mpi.returncode == 1
+    assert ("this process runs under mpirun, but needs Kiln's MPI library, "
+            "built when MPI is installed (Debian's libopenmpi-dev) "
+            "(libkiln-mpi.so), which cannot be loaded:" in mpi.stderr)
+    assert str(alone / "libkiln-mpi.so") in mpi.stderr
+    env = dict(os.environ)
+    env.pop("KILN_NCCL_LIBRARY", None)
+    nccl = subprocess.run([alone / "kiln-run", artifact, "--input", x,
+                           "--communicator", "nccl"],
+                          capture_output=True, text=True, env=env)
+    assert nccl.returncode == 1
+    assert ("NCCL collectives need Kiln's NCCL library" in nccl.stderr
+            and "(libkiln-nccl.so), which cannot be loaded:" in nccl.stderr)
+
