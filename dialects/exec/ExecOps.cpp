@@ -73,8 +73,8 @@ LogicalResult AllocOp::verify() {
 }
 
 bool kiln::exec::isCollective(Operation *op) {
-  return isa<AllReduceOp, AllGatherOp, ReduceScatterOp, AllToAllOp,
-             AllSliceOp>(op);
+  return isa<AllReduceOp, AllGatherOp, ReduceScatterOp, AllToAllOp, AllSliceOp>(
+      op);
 }
 
 std::vector<std::string> kiln::exec::meshAxisNames(Operation *host) {

@@ -326,8 +326,8 @@ void Executor::run(const std::vector<const HostTensor *> &inputs,
   const Manifest &manifest = model_->manifest();
   checkTensors(model_->name(), "input", manifest.mesh, rank_, manifest.inputs,
                inputs);
-  checkTensors(model_->name(), "output", manifest.mesh, rank_,
-               manifest.outputs, outputs);
+  checkTensors(model_->name(), "output", manifest.mesh, rank_, manifest.outputs,
+               outputs);
 
   // Arenas not given by the caller are allocated by their device once.
   for (size_t i = 0; i < manifest.arenas.size(); ++i) {
