@@ -158,23 +158,26 @@ std::string constantBlock(const std::string &whole, ArrayRef<int64_t> shape,
 
 } // namespace
 
-FailureOr<std::string> writeArtifact(ModuleOp module,
-                                     const BackendOptions &backendOptions) {
+FailureOr<std::string> writeArtifact(ModuleOp module) {
   rt::ArtifactContents contents;
   rt::Manifest &manifest = contents.manifest;
 
   // Kernels, per target module.
   llvm::StringMap<uint32_t> kernelIndex; // "module::kernel" -> index
   for (auto kernels : module.getOps<ModuleOp>()) {
-    auto target = kernels->getAttrOfType<StringAttr>(exec::kTargetAttr);
+    exec::TargetAttr target = exec::targetOf(kernels);
     if (!target)
       continue;
-    const Backend *backend = lookupBackend(target.getValue());
+    const Backend *backend = lookupBackend(target.getName());
     if (!backend)
       return kernels.emitError("no backend for target '")
-             << target.getValue() << "'";
-    FailureOr<CompiledKernels> compiled =
-        backend->serialize(kernels, backendOptions);
+             << target.getName() << "'";
+    BackendOptions options;
+    if (DictionaryAttr entries = target.getOptions())
+      for (NamedAttribute entry : entries)
+        if (auto value = dyn_cast<StringAttr>(entry.getValue()))
+          options[entry.getName().str()] = value.str();
+    FailureOr<CompiledKernels> compiled = backend->serialize(kernels, options);
     if (failed(compiled))
       return failure();
     uint32_t library = manifest.libraries.size();

@@ -14,9 +14,9 @@ namespace kiln {
 
 /// The bytes of the .kiln file for a module compiled by the kiln-compile
 /// pipeline (an exec.entry host function plus lowered kernel modules).
-/// Errors are reported on the module's ops.
-mlir::FailureOr<std::string> writeArtifact(mlir::ModuleOp module,
-                                           const BackendOptions &options);
+/// Each kernel module is serialized by the backend its #exec.target names,
+/// with the options recorded there. Errors are reported on the module's ops.
+mlir::FailureOr<std::string> writeArtifact(mlir::ModuleOp module);
 
 } // namespace kiln
 

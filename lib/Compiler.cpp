@@ -238,6 +238,7 @@ kiln::CompileResult kiln::compile(std::string_view source,
 
   CompilePipelineOptions pipeline;
   pipeline.target = options.target;
+  pipeline.targetOptions = printBackendOptions(options.backendOptions);
   pipeline.entry = options.entry;
   pipeline.fusion = options.fusion;
   pipeline.deviceMemoryLimit = options.deviceMemoryLimit;
@@ -258,14 +259,9 @@ kiln::CompileResult kiln::compile(std::string_view source,
         << options.memoryPlot << "' (svg or html)";
     return result;
   }
-  const Backend *backend = lookupBackend(options.target);
-  if (!backend) {
+  OpPassManager probe(ModuleOp::getOperationName());
+  if (failed(buildCompilePipeline(probe, pipeline))) {
     emitError(module.getLoc(), describeCompilePipelineError(pipeline));
-    return result;
-  }
-  std::string optionError;
-  if (failed(backend->checkOptions(options.backendOptions, optionError))) {
-    emitError(module.getLoc(), optionError);
     return result;
   }
 
@@ -300,7 +296,7 @@ kiln::CompileResult kiln::compile(std::string_view source,
   if (failed(compiled))
     return result;
   FailureOr<std::string> artifact =
-      writeArtifact(module, options.backendOptions);
+      writeArtifact(module);
   if (failed(artifact))
     return result;
   result.timing = std::move(timingText);

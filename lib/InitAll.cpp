@@ -15,6 +15,17 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 
+#include <mutex>
+
+namespace kiln::cpu {
+std::unique_ptr<Backend> createCpuBackend();
+} // namespace kiln::cpu
+
+void kiln::registerAllBackends() {
+  static std::once_flag once;
+  std::call_once(once, [] { registerBackend(cpu::createCpuBackend()); });
+}
+
 void kiln::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<kiln::graph::GraphDialect, kiln::exec::ExecDialect>();
   kiln::graph::registerGraphShardingInterfaces(registry);

@@ -146,12 +146,7 @@ std::string kiln::buildReport(ModuleOp module) {
     int64_t dispatchFlops = 0;
     if (auto attr = dispatch->getAttrOfType<IntegerAttr>(exec::kFlopsAttr))
       dispatchFlops = attr.getInt();
-    std::string target;
-    if (auto kernels = SymbolTable::lookupNearestSymbolFrom<ModuleOp>(
-            dispatch,
-            FlatSymbolRefAttr::get(dispatch.getKernel().getRootReference())))
-      if (auto attr = kernels->getAttrOfType<StringAttr>(exec::kTargetAttr))
-        target = attr.getValue().str();
+    std::string target = exec::dispatchTarget(dispatch);
     int64_t read = bytesOf(dispatch.getInputs());
     int64_t written = bytesOf(dispatch.getOutputs());
     flops += dispatchFlops;

@@ -176,6 +176,10 @@ def ExecBuildSchedule : Pass<"exec-build-schedule", "::mlir::ModuleOp"> {
            "Function to schedule (default: the module's only function)">,
     Option<"target", "target", "std::string", /*default=*/"\"cpu\"",
            "Backend the kernels are compiled for">,
+    Option<"targetOptions", "target-options", "std::string",
+           /*default=*/"\"\"",
+           "The backend's options, name=value separated by ',' (recorded "
+           "in the kernel module's #exec.target)">,
     Option<"alignment", "alignment", "int64_t", /*default=*/"64",
            "Byte alignment the target's device needs for buffers (recorded "
            "on the kernel module as exec.alignment)">,

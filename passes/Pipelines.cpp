@@ -26,10 +26,34 @@ ArrayRef<StringLiteral> kiln::compileStages() {
   return stages;
 }
 
+namespace kiln {
+/// The target's backend and its checked options; `error` says why not.
+static const Backend *checkTarget(const CompilePipelineOptions &options,
+                                  BackendOptions &backendOptions,
+                                  std::string &error) {
+  const Backend *backend = lookupBackend(options.target);
+  if (!backend) {
+    std::string known;
+    for (const std::string &name : registeredBackends())
+      known += (known.empty() ? "" : ", ") + name;
+    error = "unknown target '" + options.target.getValue() +
+            "' (available: " + known + ")";
+    return nullptr;
+  }
+  if (failed(parseBackendOptions(options.targetOptions, backendOptions,
+                                 error)) ||
+      failed(backend->checkOptions(backendOptions, error)))
+    return nullptr;
+  return backend;
+}
+} // namespace kiln
+
 LogicalResult
 kiln::buildCompilePipeline(OpPassManager &pm,
                            const CompilePipelineOptions &options) {
-  const Backend *backend = lookupBackend(options.target);
+  BackendOptions backendOptions;
+  std::string error;
+  const Backend *backend = checkTarget(options, backendOptions, error);
   ArrayRef<StringLiteral> stages = compileStages();
   const StringLiteral *last = llvm::find(stages, options.stopAfter.getValue());
   if (!backend || last == stages.end())
@@ -61,6 +85,7 @@ kiln::buildCompilePipeline(OpPassManager &pm,
   ExecBuildScheduleOptions schedule;
   schedule.entry = options.entry;
   schedule.target = options.target;
+  schedule.targetOptions = printBackendOptions(backendOptions);
   schedule.alignment = backend->bufferAlignment();
   pm.addPass(createExecBuildSchedule(schedule));
   ExecPlanMemoryOptions memory;
@@ -69,19 +94,16 @@ kiln::buildCompilePipeline(OpPassManager &pm,
   if (stageCount == 3)
     return success();
   // The kernel module is the one nested module the schedule created.
-  backend->buildKernelPipeline(pm.nest<ModuleOp>(), {});
+  backend->buildKernelPipeline(pm.nest<ModuleOp>(), backendOptions);
   return success();
 }
 
 std::string
 kiln::describeCompilePipelineError(const CompilePipelineOptions &options) {
-  if (!lookupBackend(options.target)) {
-    std::string known;
-    for (const std::string &name : registeredBackends())
-      known += (known.empty() ? "" : ", ") + name;
-    return "unknown target '" + options.target.getValue() +
-           "' (available: " + known + ")";
-  }
+  BackendOptions backendOptions;
+  std::string error;
+  if (!checkTarget(options, backendOptions, error))
+    return error;
   std::string known;
   for (StringLiteral stage : compileStages())
     known += (known.empty() ? "" : ", ") + stage.str();

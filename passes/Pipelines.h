@@ -37,6 +37,11 @@ struct CompilePipelineOptions
   Option<std::string> target{*this, "target",
                              llvm::cl::desc("Backend to compile kernels for"),
                              llvm::cl::init("cpu")};
+  Option<std::string> targetOptions{
+      *this, "target-options",
+      llvm::cl::desc("The backend's options, name=value separated by ',' "
+                     "(kiln-compile --cpu=host gives cpu=host)"),
+      llvm::cl::init("")};
   Option<std::string> entry{
       *this, "entry",
       llvm::cl::desc("Function to compile (default: the only function)"),
@@ -78,12 +83,13 @@ llvm::ArrayRef<llvm::StringLiteral> compileStages();
 /// kiln-compile: model graph → host schedule (exec) plus a kernel module the
 /// backend of `target` has lowered, ready for the artifact writer. With
 /// `stop-after`, only the stages up to that one. Fails to build (returns
-/// failure) for an unknown target or stage.
+/// failure) for an unknown target or stage, or options the target rejects.
 llvm::LogicalResult buildCompilePipeline(mlir::OpPassManager &pm,
                                          const CompilePipelineOptions &options);
 
 /// Why buildCompilePipeline failed for `options`: the unknown target (with
-/// the available ones) or stage (with the stage names).
+/// the available ones), its bad options, or the unknown stage (with the
+/// stage names).
 std::string describeCompilePipelineError(const CompilePipelineOptions &options);
 
 /// Registers every Kiln pipeline with the pass registry (`--<name>` in

@@ -19,6 +19,9 @@ PACKAGES=(
   libgtest-dev                    # the runtime's C++ unit tests
   libonnx-dev libprotobuf-dev     # the ONNX importer (ModelProto classes)
   libopenmpi-dev openmpi-bin      # sharded runs under mpirun (libkiln-mpi.so)
+  pocl-opencl-icd ocl-icd-libopencl1 ocl-icd-opencl-dev opencl-headers clinfo
+                                  # the opencl target: PoCL runs GPU-style kernels on the CPU
+  llvm-spirv-15 spirv-tools       # SPIR-V -> SPIR 1.2 bitcode PoCL 3.1 loads; spirv-dis
 )
 
 missing=()

@@ -73,8 +73,8 @@ static ModuleOp kernelModuleOf(DispatchOp dispatch) {
 
 std::string dispatchTarget(DispatchOp dispatch) {
   if (ModuleOp kernels = kernelModuleOf(dispatch))
-    if (auto target = kernels->getAttrOfType<StringAttr>(kTargetAttr))
-      return target.str();
+    if (TargetAttr target = targetOf(kernels))
+      return target.getName().str();
   return "";
 }
 

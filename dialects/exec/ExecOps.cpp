@@ -6,17 +6,38 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectImplementation.h"
+
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 using namespace kiln::exec;
 
 #include "dialects/exec/ExecDialect.cpp.inc"
 
+#define GET_ATTRDEF_CLASSES
+#include "dialects/exec/ExecAttrs.cpp.inc"
+
 void ExecDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
 #include "dialects/exec/ExecOps.cpp.inc"
       >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dialects/exec/ExecAttrs.cpp.inc"
+      >();
+}
+
+std::string TargetAttr::option(StringRef key, StringRef fallback) const {
+  if (DictionaryAttr options = getOptions())
+    if (auto value = options.getAs<StringAttr>(key))
+      return value.str();
+  return fallback.str();
+}
+
+TargetAttr kiln::exec::targetOf(ModuleOp kernels) {
+  return kernels->getAttrOfType<TargetAttr>(kTargetAttr);
 }
 
 #define GET_OP_CLASSES

@@ -4,6 +4,7 @@
 #define KILN_DIALECTS_EXEC_EXECOPS_H
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Dialect.h"
 #include "mlir/IR/OpDefinition.h"
@@ -16,13 +17,17 @@
 
 #include "dialects/exec/ExecDialect.h.inc"
 
+#define GET_ATTRDEF_CLASSES
+#include "dialects/exec/ExecAttrs.h.inc"
+
 #define GET_OP_CLASSES
 #include "dialects/exec/ExecOps.h.inc"
 
 namespace kiln::exec {
 
 /// Attribute names of the schedule's structure.
-/// On a kernel module: the target its kernels are compiled for ("cpu").
+/// On a kernel module: the target its kernels are compiled for, a
+/// #exec.target<"cpu", {options}>.
 inline constexpr llvm::StringLiteral kTargetAttr = "exec.target";
 /// On the host function: the entry point the runtime calls.
 inline constexpr llvm::StringLiteral kEntryAttr = "exec.entry";
@@ -51,6 +56,9 @@ inline constexpr llvm::StringLiteral kMeshAxesAttr = "exec.mesh_axes";
 /// On host function arguments of a sharded program: per dim, the mesh axes
 /// the caller's tensor is split along (absent: the same on every device).
 inline constexpr llvm::StringLiteral kSplitAttr = "exec.split";
+
+/// The target of a kernel module (its exec.target), or null.
+TargetAttr targetOf(mlir::ModuleOp kernels);
 
 /// Whether `op` is one of the exec collectives (all_reduce, all_gather,
 /// reduce_scatter, all_to_all, all_slice).

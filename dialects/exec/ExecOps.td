@@ -11,6 +11,7 @@
 #ifndef KILN_EXEC_OPS
 #define KILN_EXEC_OPS
 
+include "mlir/IR/AttrTypeBase.td"
 include "mlir/IR/OpBase.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -19,6 +20,28 @@ def Exec_Dialect : Dialect {
   let name = "exec";
   let cppNamespace = "::kiln::exec";
   let summary = "The host schedule: buffers, kernel launches, copies";
+  let useDefaultAttributePrinterParser = 1;
+}
+
+def Exec_TargetAttr : AttrDef<Exec_Dialect, "Target"> {
+  let mnemonic = "target";
+  let summary = "the backend a kernel module is compiled for, with its options";
+  let description = [{
+    On each kernel module (`exec.target`), as MLIR's GPU target attributes
+    are: the backend's name and the options the compile gave it, so the
+    kernel pipeline and the serializer read them from the IR and `kiln-opt`
+    replays a compile exactly.
+    ```mlir
+    module @kernels_cpu attributes {exec.target = #exec.target<"cpu", {cpu = "host"}>}
+    ```
+  }];
+  let parameters = (ins StringRefParameter<"the backend's name">:$name,
+                        OptionalParameter<"::mlir::DictionaryAttr">:$options);
+  let assemblyFormat = "`<` $name (`,` $options^)? `>`";
+  let extraClassDeclaration = [{
+    /// The option `key`, or `fallback` when it is not set.
+    std::string option(llvm::StringRef key, llvm::StringRef fallback = "") const;
+  }];
 }
 
 class Exec_Op<string mnemonic, list<Trait> traits = []>

@@ -2,7 +2,9 @@
 //
 // A backend turns a target's kernel module (functions from tensors to
 // tensors, one per dispatch) into the binary its runtime device loads. It is
-// registered by name ("cpu"); nothing outside its folder names it.
+// registered by name ("cpu"); nothing outside its folder names it. The
+// registry (lib/backends/Registry.cpp) sits below the passes, which look
+// backends up; backends register themselves from registerAllBackends.
 //
 //===----------------------------------------------------------------------===//
 
@@ -50,13 +52,23 @@ public:
   /// planning aligns every arena offset to it.
   virtual int64_t bufferAlignment() const { return 64; }
   /// Passes taking a kernel module from tensors (graph or linalg ops) to the
-  /// form `serialize` accepts. `pm` runs on the kernel module.
+  /// form `serialize` accepts. `pm` runs on the kernel module; `options`
+  /// are the checked ones its #exec.target records.
   virtual void buildKernelPipeline(mlir::OpPassManager &pm,
                                    const BackendOptions &options) const = 0;
-  /// The binary of a kernel module the pipeline has run on.
+  /// The binary of a kernel module the pipeline has run on; `options` are
+  /// those of its #exec.target.
   virtual mlir::FailureOr<CompiledKernels>
   serialize(mlir::ModuleOp kernels, const BackendOptions &options) const = 0;
 };
+
+/// "cpu=host,x=y" to options; fails, with `error` set, on an entry that is
+/// not name=value.
+llvm::LogicalResult parseBackendOptions(llvm::StringRef text,
+                                        BackendOptions &options,
+                                        std::string &error);
+/// The options as parseBackendOptions reads them.
+std::string printBackendOptions(const BackendOptions &options);
 
 /// Registers a backend under its name (done once per process by
 /// registerAllBackends).
@@ -65,7 +77,8 @@ void registerBackend(std::unique_ptr<Backend> backend);
 const Backend *lookupBackend(llvm::StringRef name);
 /// Names of all registered backends, sorted.
 std::vector<std::string> registeredBackends();
-/// Registers every backend built into this compiler.
+/// Registers every backend built into this compiler (InitAll.cpp: the one
+/// place that names them).
 void registerAllBackends();
 
 } // namespace kiln

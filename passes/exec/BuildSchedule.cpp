@@ -14,6 +14,7 @@
 #include "dialects/exec/ExecOps.h"
 #include "dialects/graph/GraphCost.h"
 #include "dialects/graph/GraphOps.h"
+#include "kiln/Backend.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -38,13 +39,14 @@ MemRefType bufferType(Type tensor) {
 }
 
 /// The module holding the kernels of `target`, created on first use.
-ModuleOp kernelModule(ModuleOp top, StringRef target, int64_t alignment) {
-  std::string name = ("kernels_" + target).str();
+ModuleOp kernelModule(ModuleOp top, exec::TargetAttr target,
+                      int64_t alignment) {
+  std::string name = ("kernels_" + target.getName()).str();
   if (auto existing = top.lookupSymbol<ModuleOp>(name))
     return existing;
   OpBuilder builder = OpBuilder::atBlockBegin(top.getBody());
   auto module = ModuleOp::create(builder, top.getLoc(), name);
-  module->setAttr(exec::kTargetAttr, builder.getStringAttr(target));
+  module->setAttr(exec::kTargetAttr, target);
   module->setAttr(exec::kAlignmentAttr, builder.getI64IntegerAttr(alignment));
   return module;
 }
@@ -71,6 +73,7 @@ func::FuncOp outline(graph::DispatchOp dispatch, ModuleOp kernels,
 struct ExecBuildSchedule
     : kiln::impl::ExecBuildScheduleBase<ExecBuildSchedule> {
   using ExecBuildScheduleBase::ExecBuildScheduleBase;
+  exec::TargetAttr targetAttr;
 
   void runOnOperation() override {
     ModuleOp top = getOperation();
@@ -79,6 +82,19 @@ struct ExecBuildSchedule
       top.emitError("buffer alignment must be a power of two, got ") << bytes;
       return signalPassFailure();
     }
+    BackendOptions options;
+    std::string error;
+    if (failed(parseBackendOptions(targetOptions, options, error))) {
+      top.emitError(error);
+      return signalPassFailure();
+    }
+    SmallVector<NamedAttribute> entries;
+    OpBuilder builder(top.getContext());
+    for (const auto &[key, value] : options)
+      entries.push_back(builder.getNamedAttr(key, builder.getStringAttr(value)));
+    targetAttr = exec::TargetAttr::get(
+        top.getContext(), target,
+        entries.empty() ? DictionaryAttr() : builder.getDictionaryAttr(entries));
     func::FuncOp entry = findEntry(top);
     if (!entry)
       return signalPassFailure();
@@ -212,7 +228,7 @@ struct ExecBuildSchedule
   LogicalResult schedule(ModuleOp top, func::FuncOp graphFn) {
     MLIRContext *context = top.getContext();
     FunctionType graphType = graphFn.getFunctionType();
-    ModuleOp kernels = kernelModule(top, target, alignment);
+    ModuleOp kernels = kernelModule(top, targetAttr, alignment);
     SymbolTable kernelSymbols(kernels);
 
     // The host function: inputs, then outputs, all buffers.

@@ -3,6 +3,14 @@
 // RUN: kiln-opt %s --kiln-compile | FileCheck %s
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{fusion=false})" | FileCheck %s --check-prefix=NOFUSION
 // RUN: not kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{target=tpu})" 2>&1 | FileCheck %s --check-prefix=TARGET
+// The target's options reach the kernel module's #exec.target (and from
+// there the kernel pipeline and the serializer); bad ones are refused:
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{target-options=cpu=x86-64-v3})" | FileCheck %s --check-prefix=OPTIONS
+// RUN: not kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{target-options=cpux=host})" 2>&1 | FileCheck %s --check-prefix=BADOPTION
+// RUN: not kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{target-options=cpu})" 2>&1 | FileCheck %s --check-prefix=BADOPTION2
+// OPTIONS: module @kernels_cpu attributes {{{.*}}exec.target = #exec.target<"cpu", {cpu = "x86-64-v3"}>
+// BADOPTION: error: kiln-compile: the cpu backend has no option 'cpux' (it has: cpu)
+// BADOPTION2: error: kiln-compile: bad target option 'cpu': expected name=value (e.g. cpu=host)
 // Each stage can be stopped after, to see the IR there (kiln's ir(stage)):
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{stop-after=graph})" | FileCheck %s --check-prefix=GRAPH
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{stop-after=dispatch})" | FileCheck %s --check-prefix=DISPATCH
@@ -11,7 +19,7 @@
 
 // Fused: add and tanh are one kernel (the reshape between them sinks below
 // tanh), written through a view of the output: no copy.
-// CHECK-LABEL: module @kernels_cpu attributes {exec.alignment = 64 : i64, exec.target = "cpu", exec.workgroups = {dispatch_0 = 1 : i64}
+// CHECK-LABEL: module @kernels_cpu attributes {exec.alignment = 64 : i64, exec.target = #exec.target<"cpu">, exec.workgroups = {dispatch_0 = 1 : i64}
 // CHECK: llvm.func internal @dispatch_0(
 // CHECK: llvm.func @kiln_dispatch_0(%{{.*}}: !llvm.ptr, %{{.*}}: i64)
 // CHECK-NOT: @kiln_dispatch_1
@@ -22,7 +30,7 @@
 // CHECK: exec.dispatch @kernels_cpu::@dispatch_0 ins({{.*}}) outs(%[[VIEW]] : memref<2x8xf32>) {exec.flops = 32 : i64, exec.ops = ["graph.add", "graph.tanh"]}
 // CHECK-NOT: exec.copy
 // Without fusion: one kernel per op, the reshape a view between them.
-// NOFUSION-LABEL: module @kernels_cpu attributes {exec.alignment = 64 : i64, exec.target = "cpu", exec.workgroups = {dispatch_0 = 1 : i64, dispatch_1 = 1 : i64}
+// NOFUSION-LABEL: module @kernels_cpu attributes {exec.alignment = 64 : i64, exec.target = #exec.target<"cpu">, exec.workgroups = {dispatch_0 = 1 : i64, dispatch_1 = 1 : i64}
 // NOFUSION-LABEL: func.func @main
 // NOFUSION-SAME: exec.arenas = {cpu = {alignment = 64 : i64, buffers = 1 : i64, bytes = 64 : i64, in_place = 0 : i64, lower_bound_bytes = 64 : i64, naive_bytes = 64 : i64}}
 // NOFUSION: exec.alloc in "cpu" at 0 : memref<2x8xf32>

@@ -113,7 +113,7 @@ func.func @dispatch_unknown(%a: memref<4xf32>) {
 
 // -----
 
-module @kernels attributes {exec.target = "cpu"} {
+module @kernels attributes {exec.target = #exec.target<"cpu">} {
   func.func @neg(%a: tensor<4xf32>) -> tensor<4xf32> {
     %0 = graph.neg %a : tensor<4xf32>
     return %0 : tensor<4xf32>

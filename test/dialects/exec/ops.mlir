@@ -5,7 +5,7 @@
 
 // A whole schedule: constants, a transient buffer, a view, two launches and
 // a copy into the output.
-// CHECK-LABEL: module @kernels_cpu attributes {exec.target = "cpu"}
+// CHECK-LABEL: module @kernels_cpu attributes {exec.target = #exec.target<"cpu">}
 // CHECK-LABEL: func.func @main
 // CHECK-SAME: (%[[X:.*]]: memref<2x8xf32> {exec.name = "x"}, %[[Y:.*]]: memref<16xf32> {exec.name = "y"}, %[[Z:.*]]: memref<2x8xf32> {exec.name = "z"})
 // CHECK-SAME: attributes {exec.entry, exec.num_inputs = 1 : i64}
@@ -29,7 +29,7 @@
 // CHECK: exec.all_slice %{{.*}}, %{{.*}} axes = [1] dim = 1 : memref<2x8xf32>, memref<2x4xf32>
 // CHECK: exec.constant dense<2.000000e+00> : tensor<4x8xf32> split = [array<i16: 0>, array<i16: 1>] : memref<2x4xf32>
 module {
-  module @kernels_cpu attributes {exec.target = "cpu"} {
+  module @kernels_cpu attributes {exec.target = #exec.target<"cpu">} {
     func.func @add(%a: tensor<2x8xf32>, %b: tensor<8xf32>) -> tensor<2x8xf32> {
       %0 = graph.add %a, %b : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x8xf32>
       return %0 : tensor<2x8xf32>

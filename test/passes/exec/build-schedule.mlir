@@ -3,7 +3,7 @@
 // RUN: kiln-opt %s -split-input-file -exec-build-schedule | FileCheck %s
 
 // A chain with a weight, a view and an output written in place.
-// CHECK-LABEL: module @kernels_cpu attributes {exec.alignment = 64 : i64, exec.target = "cpu"}
+// CHECK-LABEL: module @kernels_cpu attributes {exec.alignment = 64 : i64, exec.target = #exec.target<"cpu">}
 // CHECK: func.func @dispatch_0(%[[A:.*]]: tensor<2x8xf32>, %[[B:.*]]: tensor<8xf32>) -> tensor<2x8xf32> {
 // CHECK-NEXT: %[[S:.*]] = graph.add %[[A]], %[[B]]
 // CHECK-NEXT: return %[[S]] : tensor<2x8xf32>

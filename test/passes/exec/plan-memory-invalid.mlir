@@ -4,7 +4,7 @@
 // A plan over the limit names the total and its parts, the step where the
 // arena peaks and the buffers live there, each at the dispatch writing it.
 module {
-  module @kernels_cpu attributes {exec.target = "cpu"} {
+  module @kernels_cpu attributes {exec.target = #exec.target<"cpu">} {
     func.func private @k(tensor<256xf32>) -> tensor<256xf32>
     func.func private @k2(tensor<256xf32>, tensor<256xf32>) -> tensor<256xf32>
   }
@@ -25,7 +25,7 @@ module {
 // -----
 
 module {
-  module @kernels_cpu attributes {exec.target = "cpu"} {
+  module @kernels_cpu attributes {exec.target = #exec.target<"cpu">} {
     func.func private @k(tensor<4xf32>) -> tensor<4xf32>
   }
   // expected-error @+1 {{@mixed has 1 of 2 buffers placed in an arena; plan all or none}}
@@ -43,7 +43,7 @@ module {
 
 // A plan given by hand is checked: two buffers live at step 1 share bytes.
 module {
-  module @kernels_cpu attributes {exec.target = "cpu"} {
+  module @kernels_cpu attributes {exec.target = #exec.target<"cpu">} {
     func.func private @k(tensor<4xf32>) -> tensor<4xf32>
   }
   func.func @overlap(%x: memref<4xf32>, %y: memref<4xf32>) attributes {exec.entry, exec.num_inputs = 1 : i64, exec.arenas = {cpu = {alignment = 64 : i64, bytes = 128 : i64}}} {
@@ -61,10 +61,10 @@ module {
 // -----
 
 module {
-  module @kernels_cpu attributes {exec.target = "cpu"} {
+  module @kernels_cpu attributes {exec.target = #exec.target<"cpu">} {
     func.func private @k(tensor<4xf32>) -> tensor<4xf32>
   }
-  module @kernels_gpu attributes {exec.target = "gpu"} {
+  module @kernels_gpu attributes {exec.target = #exec.target<"gpu">} {
     func.func private @k(tensor<4xf32>) -> tensor<4xf32>
   }
   func.func @two_devices(%x: memref<4xf32>, %y: memref<4xf32>) attributes {exec.entry, exec.num_inputs = 1 : i64} {

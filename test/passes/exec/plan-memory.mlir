@@ -15,7 +15,7 @@
 // CHECK: %[[D:.*]] = exec.alloc in "cpu" at 2048 : memref<64xf32>
 // CHECK: %[[C:.*]] = exec.alloc in "cpu" at 0 : memref<128xf32>
 module {
-  module @kernels_cpu attributes {exec.target = "cpu"} {
+  module @kernels_cpu attributes {exec.target = #exec.target<"cpu">} {
     func.func private @split(tensor<4xf32>) -> (tensor<256xf32>, tensor<256xf32>)
     func.func private @shrink(tensor<256xf32>) -> tensor<64xf32>
     func.func private @grow(tensor<64xf32>) -> tensor<128xf32>
@@ -45,7 +45,7 @@ module {
 // CHECK: exec.alloc in "gpu" at 256 : memref<25xf32>
 // CHECK: exec.alloc in "gpu" at 0 : memref<25xf32>
 module {
-  module @kernels_gpu attributes {exec.target = "gpu", exec.alignment = 256 : i64} {
+  module @kernels_gpu attributes {exec.target = #exec.target<"gpu">, exec.alignment = 256 : i64} {
     func.func private @k(tensor<25xf32>) -> tensor<25xf32>
     func.func private @k5x5(tensor<5x5xf32>) -> tensor<25xf32>
   }
@@ -88,7 +88,7 @@ module {
 // CHECK-LABEL: func.func @in_place
 // CHECK-SAME: exec.arenas = {cpu = {alignment = 64 : i64, buffers = 6 : i64, bytes = 192 : i64, in_place = 0 : i64, lower_bound_bytes = 192 : i64, naive_bytes = 384 : i64}}
 module {
-  module @kernels_cpu attributes {exec.target = "cpu"} {
+  module @kernels_cpu attributes {exec.target = #exec.target<"cpu">} {
     func.func @neg(%a: tensor<16xf32>) -> tensor<16xf32> {
       %0 = graph.neg %a : tensor<16xf32>
       return %0 : tensor<16xf32>

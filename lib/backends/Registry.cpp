@@ -1,0 +1,65 @@
+//===- Registry.cpp - the backend registry --------------------------------===//
+//
+// Below the passes: the compile pipeline looks backends up here, and each
+// backend library registers itself (registerAllBackends, in InitAll.cpp,
+// names them), so no arrow points from passes/ up to a backend.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Backend.h"
+
+#include "llvm/ADT/StringExtras.h"
+
+namespace kiln {
+
+namespace {
+std::map<std::string, std::unique_ptr<Backend>> &registry() {
+  static std::map<std::string, std::unique_ptr<Backend>> backends;
+  return backends;
+}
+} // namespace
+
+void registerBackend(std::unique_ptr<Backend> backend) {
+  std::string name = backend->name().str();
+  registry()[name] = std::move(backend);
+}
+
+const Backend *lookupBackend(llvm::StringRef name) {
+  auto it = registry().find(name.str());
+  return it == registry().end() ? nullptr : it->second.get();
+}
+
+std::vector<std::string> registeredBackends() {
+  std::vector<std::string> names;
+  for (const auto &[name, backend] : registry())
+    names.push_back(name);
+  return names;
+}
+
+llvm::LogicalResult parseBackendOptions(llvm::StringRef text,
+                                        BackendOptions &options,
+                                        std::string &error) {
+  llvm::SmallVector<llvm::StringRef> entries;
+  text.split(entries, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  for (llvm::StringRef entry : entries) {
+    auto [key, value] = entry.split('=');
+    key = key.trim();
+    if (key.empty() || !entry.contains('=')) {
+      error = ("bad target option '" + entry +
+               "': expected name=value (e.g. cpu=host)")
+                  .str();
+      return llvm::failure();
+    }
+    options[key.str()] = value.trim().str();
+  }
+  return llvm::success();
+}
+
+std::string printBackendOptions(const BackendOptions &options) {
+  std::string text;
+  for (const auto &[key, value] : options)
+    text += (text.empty() ? "" : ",") + key + "=" + value;
+  return text;
+}
+
+} // namespace kiln
