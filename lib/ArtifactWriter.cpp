@@ -186,8 +186,14 @@ FailureOr<std::string> writeArtifact(ModuleOp module) {
     for (const CompiledKernel &kernel : compiled->kernels) {
       kernelIndex[(kernels.getName().value_or("") + "::" + kernel.name).str()] =
           manifest.kernels.size();
-      manifest.kernels.push_back(
-          {library, kernel.symbol, static_cast<uint64_t>(kernel.workgroups)});
+      rt::KernelSpec &spec = manifest.kernels.emplace_back();
+      spec.library = library;
+      spec.symbol = kernel.symbol;
+      for (int i = 0; i < 3; ++i) {
+        spec.launch.grid[i] = static_cast<uint32_t>(kernel.grid[i]);
+        spec.launch.workgroup[i] = static_cast<uint32_t>(kernel.workgroup[i]);
+      }
+      spec.launch.sharedBytes = static_cast<uint32_t>(kernel.sharedBytes);
     }
   }
 
@@ -208,10 +214,19 @@ FailureOr<std::string> writeArtifact(ModuleOp module) {
   FailureOr<SmallVector<exec::ArenaPlan>> arenas = exec::readArenas(entry);
   if (failed(arenas))
     return failure();
+  // Memory 0 is the host's; devices' are numbered as they first appear.
+  auto memoryIndex = [&](StringRef memory) {
+    auto it = llvm::find(manifest.memories, memory.str());
+    if (it != manifest.memories.end())
+      return static_cast<uint32_t>(it - manifest.memories.begin());
+    manifest.memories.push_back(memory.str());
+    return static_cast<uint32_t>(manifest.memories.size() - 1);
+  };
   llvm::StringMap<uint32_t> arenaIndex;
   for (const exec::ArenaPlan &arena : *arenas) {
     arenaIndex[arena.name] = manifest.arenas.size();
-    manifest.arenas.push_back({arena.name, static_cast<uint64_t>(arena.bytes),
+    manifest.arenas.push_back({memoryIndex(arena.name),
+                               static_cast<uint64_t>(arena.bytes),
                                static_cast<uint64_t>(arena.alignment)});
   }
 
@@ -229,6 +244,7 @@ FailureOr<std::string> writeArtifact(ModuleOp module) {
     buffer.index = index;
     buffer.bytes = static_cast<uint64_t>(
         graph::byteSize(cast<MemRefType>(value.getType())));
+    buffer.memory = memoryIndex(exec::memoryOf(value.getType()));
     return bufferIds[value];
   };
   for (BlockArgument arg : entry.getArguments()) {
@@ -303,11 +319,12 @@ FailureOr<std::string> writeArtifact(ModuleOp module) {
       manifest.buffers[id].offset = static_cast<uint64_t>(*alloc.getOffset());
     } else if (auto view = dyn_cast<exec::ViewOp>(op)) {
       addBuffer(view, rt::BufferKind::view, bufferIds.lookup(view.getSource()));
-    } else if (auto copy = dyn_cast<exec::CopyOp>(op)) {
+    } else if (isa<exec::CopyOp, exec::TransferOp>(op)) {
       rt::StepSpec &step = manifest.steps.emplace_back();
-      step.kind = rt::StepKind::copy;
-      step.bindings = {bufferIds.lookup(copy.getSource()),
-                       bufferIds.lookup(copy.getTarget())};
+      step.kind = isa<exec::CopyOp>(op) ? rt::StepKind::copy
+                                        : rt::StepKind::transfer;
+      step.bindings = {bufferIds.lookup(op.getOperand(0)),
+                       bufferIds.lookup(op.getOperand(1))};
     } else if (auto dispatch = dyn_cast<exec::DispatchOp>(op)) {
       SymbolRefAttr kernel = dispatch.getKernel();
       std::string key = (kernel.getRootReference().getValue() +

@@ -170,6 +170,12 @@ def ExecBuildSchedule : Pass<"exec-build-schedule", "::mlir::ModuleOp"> {
     partitioned graph (`shard.all_reduce`, `all_gather`, `reduce_scatter`,
     `all_to_all`) become the `exec` collectives over buffers, their grid the
     function's `exec.mesh`.
+
+    With `memory` a device's, the kernels' buffers are in that memory
+    (`memref<..., "opencl">`): weights are constants there, each input the
+    kernels read is transferred in once (`exec.transfer`), every dispatch
+    writes device buffers, and results are transferred into the output
+    buffers, which stay in host memory like the inputs.
   }];
   let options = [
     Option<"entry", "entry", "std::string", /*default=*/"\"\"",
@@ -183,6 +189,10 @@ def ExecBuildSchedule : Pass<"exec-build-schedule", "::mlir::ModuleOp"> {
     Option<"alignment", "alignment", "int64_t", /*default=*/"64",
            "Byte alignment the target's device needs for buffers (recorded "
            "on the kernel module as exec.alignment)">,
+    Option<"memory", "memory", "std::string", /*default=*/"\"host\"",
+           "The memory the kernels bind: host (a target working on host "
+           "memory, the CPU) or the device's own (the target's name); then "
+           "weights live there, inputs are transferred in and results out">,
   ];
   let dependentDialects = ["::kiln::exec::ExecDialect"];
 }

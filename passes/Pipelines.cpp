@@ -87,6 +87,8 @@ kiln::buildCompilePipeline(OpPassManager &pm,
   schedule.target = options.target;
   schedule.targetOptions = printBackendOptions(backendOptions);
   schedule.alignment = backend->bufferAlignment();
+  schedule.memory = backend->usesHostMemory() ? std::string("host")
+                                              : backend->name().str();
   pm.addPass(createExecBuildSchedule(schedule));
   ExecPlanMemoryOptions memory;
   memory.deviceMemoryLimit = options.deviceMemoryLimit;

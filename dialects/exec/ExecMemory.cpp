@@ -96,15 +96,13 @@ FailureOr<ScheduleLifetimes> analyzeLifetimes(func::FuncOp host) {
       BufferLifetime &buffer = lifetimes.buffers.emplace_back();
       buffer.alloc = alloc;
       buffer.bytes = graph::byteSize(alloc.getType());
+      buffer.arena = memoryOf(alloc.getType()).str();
       continue;
     }
     if (isa<ConstantOp, ViewOp>(op))
       continue;
     int64_t step = lifetimes.steps.size();
     lifetimes.steps.push_back(&op);
-    std::string target;
-    if (auto dispatch = dyn_cast<DispatchOp>(op))
-      target = dispatchTarget(dispatch);
     for (Value operand : op.getOperands()) {
       AllocOp alloc = rootAlloc(operand);
       if (!alloc)
@@ -116,20 +114,8 @@ FailureOr<ScheduleLifetimes> analyzeLifetimes(func::FuncOp host) {
         buffer.producer = &op;
       }
       buffer.last = step;
-      if (target.empty())
-        continue;
-      if (buffer.arena.empty())
-        buffer.arena = target;
-      else if (buffer.arena != target)
-        return alloc.emitOpError("is bound by kernels of targets '")
-               << buffer.arena << "' and '" << target
-               << "'; moving a buffer between devices is not supported";
     }
   }
-  // Buffers only copied live on the host, like the copies.
-  for (BufferLifetime &buffer : lifetimes.buffers)
-    if (buffer.arena.empty())
-      buffer.arena = "cpu";
   return lifetimes;
 }
 

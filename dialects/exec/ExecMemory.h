@@ -25,7 +25,7 @@ namespace kiln::exec {
 struct BufferLifetime {
   AllocOp alloc;
   int64_t bytes = 0;
-  /// The device target whose kernels bind it ("cpu"): its arena.
+  /// The memory it is in ("host" or a device's): its arena.
   std::string arena;
   /// Steps it is live at, [first, last]; both -1 when no step uses it.
   int64_t first = -1, last = -1;
@@ -72,7 +72,7 @@ AllocOp rootAlloc(mlir::Value buffer);
 /// One device arena as exec-plan-memory records it in the host function's
 /// exec.arenas: its size and alignment, and the planner's figures.
 struct ArenaPlan {
-  std::string name; ///< the device target
+  std::string name; ///< the memory: "host" or a device's
   int64_t alignment = kDefaultAlignment, bytes = 0, lowerBound = 0, naive = 0,
           buffers = 0, inPlace = 0;
 
@@ -93,8 +93,7 @@ std::string dispatchTarget(DispatchOp dispatch);
 /// (exec.alignment, else kDefaultAlignment).
 int64_t dispatchAlignment(DispatchOp dispatch);
 
-/// Lifetimes of `host`'s buffers. Fails, with an error on the buffer, when a
-/// buffer is bound by kernels of two targets (that needs a transfer).
+/// Lifetimes of `host`'s buffers, each in the arena of its memory.
 mlir::FailureOr<ScheduleLifetimes> analyzeLifetimes(mlir::func::FuncOp host);
 
 /// A short name for what a step computes: "dispatch_3 (graph.conv2d,

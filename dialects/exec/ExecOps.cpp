@@ -36,6 +36,22 @@ std::string TargetAttr::option(StringRef key, StringRef fallback) const {
   return fallback.str();
 }
 
+StringRef kiln::exec::memoryOf(Type buffer) {
+  auto type = dyn_cast<MemRefType>(buffer);
+  if (auto space = type ? dyn_cast_or_null<StringAttr>(type.getMemorySpace())
+                        : StringAttr())
+    return space.getValue();
+  return kHostMemory;
+}
+
+MemRefType kiln::exec::inMemory(MemRefType type, StringRef memory) {
+  Attribute space;
+  if (memory != kHostMemory)
+    space = StringAttr::get(type.getContext(), memory);
+  return MemRefType::get(type.getShape(), type.getElementType(),
+                         MemRefLayoutAttrInterface(), space);
+}
+
 TargetAttr kiln::exec::targetOf(ModuleOp kernels) {
   return kernels->getAttrOfType<TargetAttr>(kTargetAttr);
 }
@@ -45,12 +61,18 @@ TargetAttr kiln::exec::targetOf(ModuleOp kernels) {
 
 namespace {
 
-/// Buffers are plain arrays: static shape, identity layout, default space.
+/// Buffers are plain arrays: static shape, identity layout, in the host's
+/// memory (no memory space) or a device's (its name).
 LogicalResult verifyBuffer(Operation *op, MemRefType type, StringRef what) {
+  auto space = dyn_cast_or_null<StringAttr>(type.getMemorySpace());
   if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
-      type.getMemorySpace())
+      (type.getMemorySpace() && !space))
     return op->emitOpError()
            << what << " must be a static, identity-layout memref, got " << type;
+  if (space && (space.getValue().empty() || space.getValue() == kHostMemory))
+    return op->emitOpError()
+           << what << " names memory '" << space.getValue()
+           << "'; host memory is written without a memory space";
   return success();
 }
 
@@ -63,6 +85,10 @@ LogicalResult AllocOp::verify() {
     return success();
   if (!getArena() || !getOffset())
     return emitOpError("needs both an arena and an offset, or neither");
+  if (*getArena() != memoryOf(getType()))
+    return emitOpError("is in arena '")
+           << *getArena() << "', but its buffer is in memory '"
+           << memoryOf(getType()) << "'";
   int64_t offset = *getOffset();
   if (offset < 0)
     return emitOpError("offset ") << offset << " is negative";
@@ -169,10 +195,27 @@ LogicalResult ViewOp::verify() {
       failed(verifyBuffer(*this, result, "the result")))
     return failure();
   if (source.getElementType() != result.getElementType() ||
-      source.getNumElements() != result.getNumElements())
+      source.getNumElements() != result.getNumElements() ||
+      memoryOf(source) != memoryOf(result))
     return emitOpError("cannot view ")
            << source << " as " << result
-           << ": element type and count must stay the same";
+           << ": element type, count and memory must stay the same";
+  return success();
+}
+
+LogicalResult TransferOp::verify() {
+  MemRefType source = getSource().getType(), target = getTarget().getType();
+  if (failed(verifyBuffer(*this, source, "the source")) ||
+      failed(verifyBuffer(*this, target, "the target")))
+    return failure();
+  if (source.getShape() != target.getShape() ||
+      source.getElementType() != target.getElementType())
+    return emitOpError("moves ")
+           << source << " into " << target
+           << ": shape and element type must be the same";
+  if (memoryOf(source) == memoryOf(target))
+    return emitOpError("moves bytes within memory '")
+           << memoryOf(source) << "'; that is an exec.copy";
   return success();
 }
 
@@ -190,6 +233,13 @@ LogicalResult DispatchOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
     return emitOpError("kernel ") << getKernelAttr() << " does not exist";
   // Until its backend lowers it, a kernel maps tensors like the input buffers
   // to tensors like the output buffers; lowered kernels are the backend's.
+  StringRef memory = getNumOperands() ? memoryOf(getOperand(0).getType())
+                                      : StringRef(kHostMemory);
+  for (Value buffer : getOperands())
+    if (memoryOf(buffer.getType()) != memory)
+      return emitOpError("binds buffers in memories '")
+             << memory << "' and '" << memoryOf(buffer.getType())
+             << "'; a kernel reads one memory (transfer the others)";
   auto kernel = dyn_cast<func::FuncOp>(symbol);
   if (!kernel ||
       !llvm::all_of(kernel.getArgumentTypes(),
@@ -234,6 +284,10 @@ FailureOr<int64_t> verifyCollective(Operation *op, Value source, Value target,
     return op->emitOpError("source ")
            << sourceType << " and target " << targetType
            << " must have one element type and rank";
+  if (memoryOf(sourceType) != kHostMemory ||
+      memoryOf(targetType) != kHostMemory)
+    return op->emitOpError("runs on host memory; transfer device buffers to "
+                           "the host first");
   auto host = op->getParentOfType<func::FuncOp>();
   auto mesh = host ? host->getAttrOfType<DenseI64ArrayAttr>(kMeshAttr)
                    : DenseI64ArrayAttr();

@@ -57,6 +57,13 @@ inline constexpr llvm::StringLiteral kMeshAxesAttr = "exec.mesh_axes";
 /// the caller's tensor is split along (absent: the same on every device).
 inline constexpr llvm::StringLiteral kSplitAttr = "exec.split";
 
+/// The memory a buffer type's bytes are in: "host" (no memory space) or the
+/// device its string memory space names.
+llvm::StringRef memoryOf(mlir::Type buffer);
+inline constexpr llvm::StringLiteral kHostMemory = "host";
+/// `type` in `memory` ("host": without a memory space).
+mlir::MemRefType inMemory(mlir::MemRefType type, llvm::StringRef memory);
+
 /// The target of a kernel module (its exec.target), or null.
 TargetAttr targetOf(mlir::ModuleOp kernels);
 

@@ -1,10 +1,13 @@
 //===- ExecOps.td - the Kiln host schedule dialect ---------*- tablegen -*-===//
 //
 // `exec` is what the runtime runs: a host function over buffers that
-// allocates, views and copies them and launches kernels on them. Buffers are
-// static, identity-layout memrefs; kernels are functions in a nested module
-// per target (`module @kernels_cpu attributes {exec.target = "cpu"}`).
-// Device transfers and collectives join as further ops of the same shape.
+// allocates, views, copies and transfers them and launches kernels on them.
+// Buffers are static, identity-layout memrefs whose memory space says where
+// their bytes are: none for the host's memory, a string naming the device
+// otherwise (`memref<4x8xf32, "opencl">`). Kernels are functions in a nested
+// module per target (`module @kernels_cpu attributes {exec.target =
+// #exec.target<"cpu">}`); a target whose kernels work on host memory (the
+// CPU) binds host buffers, any other binds buffers in its own memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -49,6 +52,24 @@ class Exec_Op<string mnemonic, list<Trait> traits = []>
 
 def Exec_Buffer : MemRefOf<[AnyType]>;
 
+def Exec_TransferOp : Exec_Op<"transfer"> {
+  let summary = "moves a buffer's bytes between memories (host and devices)";
+  let description = [{
+    Copies `source` into `target`, of the same shape and element type in
+    another memory: host to device, device to host, or device to device.
+    `exec-build-schedule` inserts them where data crosses into or out of a
+    device's memory.
+    ```mlir
+    exec.transfer %x, %x_d : memref<8x512xf32>, memref<8x512xf32, "opencl">
+    ```
+  }];
+  let arguments = (ins Arg<Exec_Buffer, "", [MemRead]>:$source,
+                       Arg<Exec_Buffer, "", [MemWrite]>:$target);
+  let assemblyFormat =
+      "$source `,` $target attr-dict `:` type($source) `,` type($target)";
+  let hasVerifier = 1;
+}
+
 def Exec_AllocOp : Exec_Op<"alloc", [
     MemoryEffects<[MemAlloc<DefaultResource>]>]> {
   let summary = "a transient buffer, live for one run";
@@ -57,10 +78,12 @@ def Exec_AllocOp : Exec_Op<"alloc", [
     (`exec-plan-memory`) places it in a device's arena, a byte range the
     runtime allocates once per executor:
     ```mlir
-    %t = exec.alloc in "cpu" at 4096 : memref<2x8xf32>
+    %t = exec.alloc in "host" at 4096 : memref<2x8xf32>
+    %d = exec.alloc in "opencl" at 0 : memref<2x8xf32, "opencl">
     ```
-    `in` names the arena (listed in the host function's `exec.arenas`), `at`
-    the byte offset, a multiple of the arena's alignment. Buffers whose live
+    `in` names the arena (listed in the host function's `exec.arenas`): the
+    memory of the buffer's type, "host" or the device's. `at` is the byte
+    offset, a multiple of the arena's alignment. Buffers whose live
     ranges overlap never overlap in the arena; others may share bytes.
   }];
   let arguments = (ins OptionalAttr<StrAttr>:$arena,
@@ -81,7 +104,9 @@ def Exec_ConstantOp : Exec_Op<"constant", [Pure]> {
   let description = [{
     With `split` (per dim, the mesh axes it is split along), `value` is the
     whole tensor and the buffer is this device's block of it, as a
-    sharding's split_axes say: the artifact stores each device's block.
+    sharding's split_axes say: the artifact stores each device's block. In a
+    device's memory (its type's memory space), the runtime uploads it there
+    once, when it loads the model.
     ```mlir
     %w = exec.constant dense_resource<fc1_weight> split = [[], [1]] : memref<16x4xf32>
     ```
@@ -94,7 +119,7 @@ def Exec_ConstantOp : Exec_Op<"constant", [Pure]> {
 }
 
 def Exec_ViewOp : Exec_Op<"view", [Pure]> {
-  let summary = "the same bytes seen with another shape (a reshape)";
+  let summary = "the same bytes seen with another shape (a reshape), in the same memory";
   let arguments = (ins Exec_Buffer:$source);
   let results = (outs Exec_Buffer:$result);
   let assemblyFormat =
@@ -103,7 +128,7 @@ def Exec_ViewOp : Exec_Op<"view", [Pure]> {
 }
 
 def Exec_CopyOp : Exec_Op<"copy"> {
-  let summary = "copies one buffer into another of the same type";
+  let summary = "copies one buffer into another of the same type (one memory)";
   let arguments = (ins Arg<Exec_Buffer, "", [MemRead]>:$source,
                        Arg<Exec_Buffer, "", [MemWrite]>:$target);
   let assemblyFormat =
@@ -118,7 +143,8 @@ def Exec_DispatchOp : Exec_Op<"dispatch", [AttrSizedOperandSegments,
     Runs `kernel` reading the `inputs` buffers and writing the `outputs`
     buffers (its bindings, in that order). The kernel is a function in a
     target's kernel module whose signature, seen as tensors, maps the inputs
-    to the outputs; its backend decides the workgroup grid.
+    to the outputs; its backend decides the workgroup grid. All bindings are
+    in one memory, one the target's kernels can read.
     ```mlir
     exec.dispatch @kernels_cpu::@dispatch_0 ins(%x, %w : memref<4x8xf32>, memref<8x16xf32>)
         outs(%y : memref<4x16xf32>)

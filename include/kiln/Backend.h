@@ -14,6 +14,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <array>
 #include <map>
 #include <memory>
 #include <string>
@@ -26,11 +27,14 @@ namespace kiln {
 using BackendOptions = std::map<std::string, std::string>;
 
 /// One compiled kernel: its name in the kernel module, the symbol the runtime
-/// calls, and the number of workgroups one dispatch runs.
+/// calls, and how one dispatch is launched: the grid of workgroups, the work
+/// items of one, the workgroup memory it needs.
 struct CompiledKernel {
   std::string name;
   std::string symbol;
-  int64_t workgroups = 1;
+  std::array<int64_t, 3> grid = {1, 1, 1};
+  std::array<int64_t, 3> workgroup = {1, 1, 1};
+  int64_t sharedBytes = 0;
 };
 
 /// What a backend produces for one kernel module.
@@ -51,6 +55,10 @@ public:
   /// The byte alignment buffers bound to this target's kernels need; memory
   /// planning aligns every arena offset to it.
   virtual int64_t bufferAlignment() const { return 64; }
+  /// Whether its kernels work on host memory (the CPU); if not, the
+  /// schedule keeps their buffers in the device's memory, named like the
+  /// target, and transfers inputs and results.
+  virtual bool usesHostMemory() const { return true; }
   /// Passes taking a kernel module from tensors (graph or linalg ops) to the
   /// form `serialize` accepts. `pm` runs on the kernel module; `options`
   /// are the checked ones its #exec.target records.

@@ -265,6 +265,17 @@ struct ExecBuildSchedule
     }
     if (failed(setMesh(top, host, builder)))
       return failure();
+    // Buffers the kernels bind are in their memory; the caller's stay on
+    // the host.
+    bool onDevice = memory != exec::kHostMemory;
+    if (onDevice && host->hasAttr(exec::kMeshAttr))
+      return top.emitError("a sharded program runs its collectives on host "
+                           "memory, and target '")
+             << target << "' has memory of its own; shard for a target "
+             << "working on host memory (cpu) for now";
+    auto kernelBuffer = [&](Type tensor) {
+      return exec::inMemory(bufferType(tensor), memory);
+    };
     Block *body = host.addEntryBlock();
     builder.setInsertionPointToEnd(body);
 
@@ -274,12 +285,14 @@ struct ExecBuildSchedule
         cast<func::ReturnOp>(graphFn.getBody().front().getTerminator());
     DenseMap<Value, Value> outputFor;
     for (auto [index, value] : llvm::enumerate(returnOp.getOperands()))
-      outputFor.try_emplace(value, body->getArgument(numInputs + index));
+      if (!onDevice) // A device writes its own memory, never the caller's.
+        outputFor.try_emplace(value, body->getArgument(numInputs + index));
     // A dispatch result returned through a reshape is written into a view of
     // the output, so the reshape needs no copy either.
     DenseMap<Value, Value> viewedOutputFor;
     for (Value value : returnOp.getOperands())
-      if (auto reshape = value.getDefiningOp<graph::ReshapeOp>()) {
+      if (auto reshape = onDevice ? graph::ReshapeOp()
+                                  : value.getDefiningOp<graph::ReshapeOp>()) {
         Value source = reshape.getInput();
         if (source.getDefiningOp<graph::DispatchOp>() &&
             !outputFor.contains(source))
@@ -287,6 +300,19 @@ struct ExecBuildSchedule
       }
 
     IRMapping buffers;
+    // Host buffers kernels in device memory read: their copy there.
+    DenseMap<Value, Value> transferred;
+    auto inKernelMemory = [&](Value buffer, Location loc) -> Value {
+      if (exec::memoryOf(buffer.getType()) == memory)
+        return buffer;
+      Value &copy = transferred[buffer];
+      if (!copy) {
+        auto type = cast<MemRefType>(buffer.getType());
+        copy = exec::AllocOp::create(builder, loc, exec::inMemory(type, memory));
+        exec::TransferOp::create(builder, loc, buffer, copy);
+      }
+      return copy;
+    };
     unsigned numKernels = 0;
     for (auto [tensor, buffer] :
          llvm::zip(graphFn.getArguments(), body->getArguments()))
@@ -297,7 +323,7 @@ struct ExecBuildSchedule
       if (auto constant = dyn_cast<graph::ConstantOp>(op)) {
         buffers.map(constant.getResult(),
                     exec::ConstantOp::create(builder, loc,
-                                             bufferType(constant.getType()),
+                                             kernelBuffer(constant.getType()),
                                              constant.getValue(), ArrayAttr()));
       } else if (auto reshape = dyn_cast<graph::ReshapeOp>(op)) {
         Value output = outputFor.lookup(reshape.getResult());
@@ -305,14 +331,18 @@ struct ExecBuildSchedule
         if (output && viewedOutputFor.lookup(source) == output)
           buffers.map(reshape.getResult(), output); // Written in place.
         else
-          buffers.map(reshape.getResult(),
-                      exec::ViewOp::create(builder, loc,
-                                           bufferType(reshape.getType()),
-                                           buffers.lookup(source)));
+          buffers.map(
+              reshape.getResult(),
+              exec::ViewOp::create(
+                  builder, loc,
+                  exec::inMemory(
+                      bufferType(reshape.getType()),
+                      exec::memoryOf(buffers.lookup(source).getType())),
+                  buffers.lookup(source)));
       } else if (auto dispatch = dyn_cast<graph::DispatchOp>(op)) {
         SmallVector<Value> inputs, outputs;
         for (Value input : dispatch.getInputs())
-          inputs.push_back(buffers.lookup(input));
+          inputs.push_back(inKernelMemory(buffers.lookup(input), loc));
         for (Value result : dispatch.getResults()) {
           Value output = outputFor.lookup(result);
           if (!output)
@@ -321,7 +351,7 @@ struct ExecBuildSchedule
                   builder, loc, bufferType(result.getType()), viewed);
           if (!output)
             output = exec::AllocOp::create(builder, loc,
-                                           bufferType(result.getType()));
+                                           kernelBuffer(result.getType()));
           buffers.map(result, output);
           outputs.push_back(output);
         }
@@ -366,12 +396,17 @@ struct ExecBuildSchedule
     }
 
     // Outputs not written in place (inputs, constants, views, a value
-    // returned twice) are copied into their output buffer.
+    // returned twice, anything in device memory) are copied or transferred
+    // into their output buffer.
     for (auto [index, value] : llvm::enumerate(returnOp.getOperands())) {
       Value output = body->getArgument(numInputs + index);
       Value buffer = buffers.lookup(value);
-      if (buffer != output)
+      if (buffer == output)
+        continue;
+      if (exec::memoryOf(buffer.getType()) == exec::kHostMemory)
         exec::CopyOp::create(builder, returnOp.getLoc(), buffer, output);
+      else
+        exec::TransferOp::create(builder, returnOp.getLoc(), buffer, output);
     }
     func::ReturnOp::create(builder, returnOp.getLoc());
     graphFn.erase();

@@ -140,7 +140,8 @@ struct ExecPlanMemory : kiln::impl::ExecPlanMemoryBase<ExecPlanMemory> {
     }
     for (Operation *step : before->steps)
       if (auto dispatch = dyn_cast<exec::DispatchOp>(step)) {
-        exec::ArenaPlan &arena = plans[exec::dispatchTarget(dispatch)];
+        exec::ArenaPlan &arena =
+            plans[exec::memoryOf(dispatch->getOperand(0).getType()).str()];
         arena.alignment =
             std::max(arena.alignment, exec::dispatchAlignment(dispatch));
       }
@@ -261,13 +262,10 @@ struct ExecPlanMemory : kiln::impl::ExecPlanMemoryBase<ExecPlanMemory> {
     // inputs and outputs and the weights its kernels bind.
     std::map<std::string, llvm::MapVector<Value, int64_t>> resident;
     for (Operation *step : lifetimes.steps) {
-      std::string target = "cpu";
-      if (auto dispatch = dyn_cast<exec::DispatchOp>(step))
-        target = exec::dispatchTarget(dispatch);
       for (Value operand : step->getOperands()) {
         Value root = exec::rootBuffer(operand);
         if (!root.getDefiningOp<exec::AllocOp>())
-          resident[target][root] =
+          resident[exec::memoryOf(root.getType()).str()][root] =
               graph::byteSize(cast<MemRefType>(root.getType()));
       }
     }
@@ -297,7 +295,7 @@ struct ExecPlanMemory : kiln::impl::ExecPlanMemoryBase<ExecPlanMemory> {
       InFlightDiagnostic error =
           emitError(host.getLoc(), "the memory plan of @");
       error << host.getSymName() << " needs " << exec::formatBytes(total)
-            << " on device '" << device << "', over the limit of "
+            << " in memory '" << device << "', over the limit of "
             << exec::formatBytes(deviceMemoryLimit) << ": arena "
             << exec::formatBytes(arena) << ", weights "
             << exec::formatBytes(weights) << ", inputs "

@@ -123,14 +123,16 @@ std::string encodeManifest(const Manifest &m) {
   w.list(m.meshAxes, [&](const std::string &a) { w.string(a); });
   w.list(m.inputs, [&](const TensorSpec &t) { writeTensor(w, t); });
   w.list(m.outputs, [&](const TensorSpec &t) { writeTensor(w, t); });
+  w.list(m.memories, [&](const std::string &memory) { w.string(memory); });
   w.list(m.arenas, [&](const ArenaSpec &a) {
-    w.string(a.target);
+    w.u32(a.memory);
     w.u64(a.bytes);
     w.u64(a.alignment);
   });
   w.list(m.buffers, [&](const BufferSpec &b) {
     w.u8(static_cast<uint8_t>(b.kind));
     w.u32(b.index);
+    w.u32(b.memory);
     w.u64(b.bytes);
     w.u64(b.offset);
     w.list(b.shards, [&](uint32_t c) { w.u32(c); });
@@ -146,7 +148,11 @@ std::string encodeManifest(const Manifest &m) {
   w.list(m.kernels, [&](const KernelSpec &k) {
     w.u32(k.library);
     w.string(k.symbol);
-    w.u64(k.workgroups);
+    for (int i = 0; i < 3; ++i)
+      w.u32(k.launch.grid[i]);
+    for (int i = 0; i < 3; ++i)
+      w.u32(k.launch.workgroup[i]);
+    w.u32(k.launch.sharedBytes);
   });
   w.list(m.steps, [&](const StepSpec &s) {
     w.u8(static_cast<uint8_t>(s.kind));
@@ -172,9 +178,10 @@ Manifest decodeManifest(std::string_view bytes, const std::string &name) {
   m.meshAxes = r.list<std::string>([&] { return r.string(); });
   m.inputs = r.list<TensorSpec>([&] { return readTensor(r); });
   m.outputs = r.list<TensorSpec>([&] { return readTensor(r); });
+  m.memories = r.list<std::string>([&] { return r.string(); });
   m.arenas = r.list<ArenaSpec>([&] {
     ArenaSpec a;
-    a.target = r.string();
+    a.memory = r.u32();
     a.bytes = r.u64();
     a.alignment = r.u64();
     return a;
@@ -186,6 +193,7 @@ Manifest decodeManifest(std::string_view bytes, const std::string &name) {
       r.fail("unknown buffer kind " + std::to_string(kind));
     b.kind = static_cast<BufferKind>(kind);
     b.index = r.u32();
+    b.memory = r.u32();
     b.bytes = r.u64();
     b.offset = r.u64();
     b.shards = r.list<uint32_t>([&] { return r.u32(); });
@@ -207,13 +215,17 @@ Manifest decodeManifest(std::string_view bytes, const std::string &name) {
     KernelSpec k;
     k.library = r.u32();
     k.symbol = r.string();
-    k.workgroups = r.u64();
+    for (int i = 0; i < 3; ++i)
+      k.launch.grid[i] = r.u32();
+    for (int i = 0; i < 3; ++i)
+      k.launch.workgroup[i] = r.u32();
+    k.launch.sharedBytes = r.u32();
     return k;
   });
   m.steps = r.list<StepSpec>([&] {
     StepSpec s;
     uint8_t kind = r.u8();
-    if (kind > static_cast<uint8_t>(StepKind::allSlice))
+    if (kind > static_cast<uint8_t>(StepKind::transfer))
       r.fail("unknown step kind " + std::to_string(kind));
     s.kind = static_cast<StepKind>(kind);
     s.kernel = r.u32();
@@ -344,20 +356,39 @@ void validate(const Manifest &m, size_t constantsSize,
       if (bytes != m.buffers[t.buffer].bytes)
         fail("tensor '" + t.name + "' does not fill its buffer");
     }
-  for (const ArenaSpec &a : m.arenas)
+  if (m.memories.empty() || m.memories[0] != kHostMemory)
+    fail("its first memory is not the host's");
+  for (size_t i = 0; i < m.memories.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (m.memories[i] == m.memories[j])
+        fail("memory '" + m.memories[i] + "' is listed twice");
+  for (const ArenaSpec &a : m.arenas) {
+    if (a.memory >= m.memories.size())
+      fail("an arena is in memory " + std::to_string(a.memory) + " of " +
+           std::to_string(m.memories.size()));
     if (a.alignment == 0 || (a.alignment & (a.alignment - 1)) != 0)
-      fail("the arena of '" + a.target + "' has alignment " +
+      fail("the arena of '" + m.memories[a.memory] + "' has alignment " +
            std::to_string(a.alignment) + ", not a power of two");
+  }
   for (size_t id = 0; id < m.buffers.size(); ++id) {
     const BufferSpec &b = m.buffers[id];
+    if (b.memory >= m.memories.size())
+      fail("buffer " + std::to_string(id) + " is in memory " +
+           std::to_string(b.memory) + " of " +
+           std::to_string(m.memories.size()));
     switch (b.kind) {
     case BufferKind::input:
       if (b.index >= m.inputs.size())
         fail("buffer " + std::to_string(id) + " is a missing input");
+      if (b.memory != 0)
+        fail("input buffer " + std::to_string(id) + " is not in host memory");
       break;
     case BufferKind::output:
       if (b.index >= m.outputs.size())
         fail("buffer " + std::to_string(id) + " is a missing output");
+      if (b.memory != 0)
+        fail("output buffer " + std::to_string(id) +
+             " is not in host memory");
       break;
     case BufferKind::constant:
       if (b.index >= m.constants.size() ||
@@ -374,7 +405,8 @@ void validate(const Manifest &m, size_t constantsSize,
       break;
     case BufferKind::view:
       // Views point backwards, so following them always ends.
-      if (b.index >= id || m.buffers[b.index].bytes != b.bytes)
+      if (b.index >= id || m.buffers[b.index].bytes != b.bytes ||
+          m.buffers[b.index].memory != b.memory)
         fail("buffer " + std::to_string(id) + " is a bad view");
       break;
     case BufferKind::transient: {
@@ -382,11 +414,11 @@ void validate(const Manifest &m, size_t constantsSize,
         fail("buffer " + std::to_string(id) + " is in a missing arena");
       const ArenaSpec &arena = m.arenas[b.index];
       if (b.offset % arena.alignment != 0 || b.offset > arena.bytes ||
-          b.bytes > arena.bytes - b.offset)
+          b.bytes > arena.bytes - b.offset || arena.memory != b.memory)
         fail("buffer " + std::to_string(id) + " at offset " +
              std::to_string(b.offset) + " does not lie aligned within the " +
-             std::to_string(arena.bytes) + "-byte arena of '" + arena.target +
-             "'");
+             std::to_string(arena.bytes) + "-byte arena of '" +
+             m.memories[arena.memory] + "'");
       break;
     }
     }
@@ -394,22 +426,49 @@ void validate(const Manifest &m, size_t constantsSize,
   for (const ConstantSpec &c : m.constants)
     if (c.offset > constantsSize || c.bytes > constantsSize - c.offset)
       fail("a constant lies outside the constants section");
-  for (const KernelSpec &k : m.kernels)
-    if (k.library >= m.libraries.size() || k.workgroups == 0)
-      fail("kernel '" + k.symbol + "' has no library or no workgroups");
+  for (const KernelSpec &k : m.kernels) {
+    if (k.library >= m.libraries.size() || k.launch.workgroups() == 0 ||
+        uint64_t(k.launch.workgroup[0]) * k.launch.workgroup[1] *
+                k.launch.workgroup[2] ==
+            0)
+      fail("kernel '" + k.symbol + "' has no library or an empty launch");
+  }
   for (const StepSpec &s : m.steps) {
     if (s.kind == StepKind::dispatch && s.kernel >= m.kernels.size())
       fail("a step dispatches a missing kernel");
-    if (s.kind == StepKind::copy &&
-        (s.bindings.size() != 2 ||
-         (s.bindings[0] < m.buffers.size() &&
-          s.bindings[1] < m.buffers.size() &&
-          m.buffers[s.bindings[0]].bytes != m.buffers[s.bindings[1]].bytes)))
-      fail("a copy step does not copy between two equal buffers");
     for (uint32_t binding : s.bindings)
       checkBuffer(binding, "a step");
-    if (isCollective(s.kind))
+    auto memoryOf = [&](size_t i) { return m.buffers[s.bindings[i]].memory; };
+    if (s.kind == StepKind::copy || s.kind == StepKind::transfer) {
+      const char *what = s.kind == StepKind::copy ? "a copy" : "a transfer";
+      if (s.bindings.size() != 2 ||
+          m.buffers[s.bindings[0]].bytes != m.buffers[s.bindings[1]].bytes)
+        fail(std::string(what) + " step does not copy between two equal "
+                                 "buffers");
+      if ((memoryOf(0) == memoryOf(1)) != (s.kind == StepKind::copy))
+        fail(std::string(what) +
+             (s.kind == StepKind::copy
+                  ? " step copies between memories (that is a transfer)"
+                  : " step does not move bytes between memories"));
+    }
+    if (s.kind == StepKind::dispatch) {
+      // A kernel binds buffers of one memory: its device's, or the host's
+      // for a device that works on host memory.
+      const std::string &target =
+          m.libraries[m.kernels[s.kernel].library].target;
+      for (size_t i = 0; i < s.bindings.size(); ++i)
+        if (memoryOf(i) != memoryOf(0) ||
+            (m.memories[memoryOf(i)] != kHostMemory &&
+             m.memories[memoryOf(i)] != target))
+          fail("a dispatch of '" + m.kernels[s.kernel].symbol +
+               "' binds buffers in memory '" + m.memories[memoryOf(i)] +
+               "', which its target '" + target + "' cannot read");
+    }
+    if (isCollective(s.kind)) {
       validateCollective(m, s, fail, checkAxes);
+      if (memoryOf(0) != 0 || memoryOf(1) != 0)
+        fail("a collective step is not over host memory");
+    }
   }
 }
 
@@ -462,6 +521,8 @@ const char *stepKindName(StepKind kind) {
     return "all_to_all";
   case StepKind::allSlice:
     return "all_slice";
+  case StepKind::transfer:
+    return "transfer";
   }
   return "?";
 }
@@ -588,6 +649,8 @@ ArtifactView decodeArtifact(std::string_view bytes, const std::string &name) {
   uint32_t version = getU32(bytes, kVersionAt);
   if (version != kArtifactVersion)
     throw fail("has artifact format version " + std::to_string(version) +
+               (version < kArtifactVersion ? ", from an older Kiln"
+                                           : ", from a newer Kiln") +
                "; this runtime reads version " +
                std::to_string(kArtifactVersion) + " (recompile the model)");
   uint64_t fileSize = getU64(bytes, kFileSizeAt);

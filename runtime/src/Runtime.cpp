@@ -119,15 +119,28 @@ struct Executor::Impl {
   std::map<std::string, std::unique_ptr<Device>> devices;
   std::vector<std::unique_ptr<KernelLibrary>> libraries;
   std::vector<std::unique_ptr<Kernel>> kernels;
-  /// Per manifest arena: its memory, and the device that allocated it (null
-  /// when the caller gave it).
+  /// Per kernel: the device it runs on.
+  std::vector<Device *> kernelDevices;
+  /// Per manifest memory: the device owning it (null for the host's).
+  std::vector<Device *> memoryDevices;
+  /// Per manifest arena: its memory, and who frees it (neither when the
+  /// caller gave it).
   struct Arena {
     void *memory = nullptr;
-    Device *owner = nullptr;
+    Device *owner = nullptr; ///< device memory from Device::allocate
+    bool hostOwned = false;  ///< host memory from aligned_alloc
   };
   std::vector<Arena> arenas;
+  /// Constants in device memory: uploaded once, one allocation per device.
+  std::vector<std::pair<Device *, void *>> constantPools;
+  /// Per buffer: its constant's place in device memory (null otherwise).
+  std::vector<void *> deviceConstants;
   std::vector<void *> pointers;
   std::vector<void *> bindings;
+  /// Devices with submitted work not yet waited for.
+  std::vector<Device *> pending;
+  /// Between two devices, bytes go through the host here.
+  std::vector<char> staging;
   /// Sharded models: the device group of each collective step (by step
   /// index; null for other steps), one communicator per distinct axes.
   std::map<std::vector<uint16_t>, std::unique_ptr<Communicator>> groups;
@@ -136,15 +149,41 @@ struct Executor::Impl {
   std::vector<char> scratch[2];
 
   ~Impl() {
-    for (Arena &arena : arenas)
+    try {
+      synchronize();
+    } catch (const Error &) {
+      // Freeing memory a failed run used is all that is left to do.
+    }
+    for (Arena &arena : arenas) {
       if (arena.owner)
         arena.owner->deallocate(arena.memory);
+      else if (arena.hostOwned)
+        std::free(arena.memory);
+    }
+    for (auto &[device, memory] : constantPools)
+      device->deallocate(memory);
   }
   Device &device(const std::string &target, const DeviceOptions &options) {
     auto &device = devices[target];
     if (!device)
       device = createDevice(target, options);
     return *device;
+  }
+  /// Work on `device` will need waiting for before the host reads.
+  void submitted(Device &device) {
+    if (device.usesHostMemory())
+      return; // Its work is done when submission returns.
+    if (std::find(pending.begin(), pending.end(), &device) == pending.end())
+      pending.push_back(&device);
+  }
+  /// Waits for every device's submitted work: before the host touches
+  /// memory a device may still be writing, and at the end of a run.
+  void synchronize() {
+    while (!pending.empty()) {
+      Device *device = pending.back();
+      pending.pop_back();
+      device->synchronize();
+    }
   }
 };
 
@@ -155,6 +194,19 @@ int64_t product(const std::vector<int64_t> &shape, size_t begin, size_t end) {
   for (size_t dim = begin; dim < end && dim < shape.size(); ++dim)
     result *= shape[dim];
   return result;
+}
+
+uint64_t alignUp(uint64_t value, uint64_t alignment) {
+  return (value + alignment - 1) / alignment * alignment;
+}
+
+/// Constants in device memory are aligned as the device's arena is, or to
+/// 256 bytes (any device's buffer alignment) when it has none.
+uint64_t constantAlignment(const Manifest &manifest, uint32_t memory) {
+  for (const ArenaSpec &arena : manifest.arenas)
+    if (arena.memory == memory)
+      return std::max<uint64_t>(arena.alignment, 256);
+  return 256;
 }
 } // namespace
 
@@ -181,10 +233,15 @@ Executor::Executor(std::shared_ptr<const Model> model, ExecutorOptions options)
   // Each collective's group: the devices that differ from this one only
   // along its axes, ranked by their coordinates on those axes.
   impl_->stepGroups.assign(manifest.steps.size(), nullptr);
-  size_t scratchBytes = 0;
+  size_t scratchBytes = 0, stagingBytes = 0;
   std::vector<int64_t> coordinates = meshCoordinates(manifest.mesh, rank_);
   for (size_t i = 0; i < manifest.steps.size(); ++i) {
     const StepSpec &step = manifest.steps[i];
+    if (step.kind == StepKind::transfer &&
+        manifest.buffers[step.bindings[0]].memory != 0 &&
+        manifest.buffers[step.bindings[1]].memory != 0)
+      stagingBytes = std::max<size_t>(stagingBytes,
+                                      manifest.buffers[step.bindings[0]].bytes);
     if (!isCollective(step.kind))
       continue;
     std::unique_ptr<Communicator> &group = impl_->groups[step.axes];
@@ -207,32 +264,77 @@ Executor::Executor(std::shared_ptr<const Model> model, ExecutorOptions options)
   }
   impl_->scratch[0].resize(scratchBytes);
   impl_->scratch[1].resize(scratchBytes);
+  impl_->staging.resize(stagingBytes);
   DeviceOptions deviceOptions;
   deviceOptions.threads = options.threads;
   for (size_t i = 0; i < manifest.libraries.size(); ++i)
     impl_->libraries.push_back(
         impl_->device(manifest.libraries[i].target, deviceOptions)
             .load(model_->contents().libraries[i], model_->name()));
-  for (const KernelSpec &kernel : manifest.kernels)
+  for (const KernelSpec &kernel : manifest.kernels) {
     impl_->kernels.push_back(
         impl_->libraries[kernel.library]->kernel(kernel.symbol));
-  for (const ArenaSpec &arena : manifest.arenas)
-    impl_->device(arena.target, deviceOptions);
+    impl_->kernelDevices.push_back(
+        impl_->devices.at(manifest.libraries[kernel.library].target).get());
+  }
+  impl_->memoryDevices.assign(manifest.memories.size(), nullptr);
+  for (size_t memory = 1; memory < manifest.memories.size(); ++memory)
+    impl_->memoryDevices[memory] =
+        &impl_->device(manifest.memories[memory], deviceOptions);
   impl_->arenas.resize(manifest.arenas.size());
   impl_->pointers.assign(manifest.buffers.size(), nullptr);
   size_t maxBindings = 0;
   for (const StepSpec &step : manifest.steps)
     maxBindings = std::max(maxBindings, step.bindings.size());
   impl_->bindings.reserve(maxBindings);
+  uploadConstants();
 }
 
 Executor::~Executor() = default;
 
+void Executor::uploadConstants() {
+  const Manifest &manifest = model_->manifest();
+  impl_->deviceConstants.assign(manifest.buffers.size(), nullptr);
+  const char *constants = model_->contents().constants.data();
+  for (uint32_t memory = 1; memory < manifest.memories.size(); ++memory) {
+    Device &device = *impl_->memoryDevices[memory];
+    uint64_t alignment = constantAlignment(manifest, memory), bytes = 0;
+    for (const BufferSpec &buffer : manifest.buffers)
+      if (buffer.kind == BufferKind::constant && buffer.memory == memory)
+        bytes = alignUp(bytes, alignment) + buffer.bytes;
+    if (bytes == 0)
+      continue;
+    void *pool = device.allocate(bytes, alignment);
+    if (!pool)
+      throw Error("cannot allocate the " + std::to_string(bytes) +
+                  " bytes of constants of '" + model_->name() +
+                  "' on device '" + manifest.memories[memory] +
+                  "': it is out of memory");
+    impl_->constantPools.push_back({&device, pool});
+    uint64_t offset = 0;
+    for (size_t id = 0; id < manifest.buffers.size(); ++id) {
+      const BufferSpec &buffer = manifest.buffers[id];
+      if (buffer.kind != BufferKind::constant || buffer.memory != memory)
+        continue;
+      offset = alignUp(offset, alignment);
+      uint32_t constant =
+          buffer.shards.empty() ? buffer.index : buffer.shards[rank_];
+      void *place = static_cast<char *>(pool) + offset;
+      device.upload(place, constants + manifest.constants[constant].offset,
+                    buffer.bytes);
+      impl_->deviceConstants[id] = place;
+      offset += buffer.bytes;
+    }
+    impl_->submitted(device);
+  }
+  impl_->synchronize();
+}
+
 namespace {
-const ArenaSpec *findArena(const Manifest &manifest, const std::string &target,
+const ArenaSpec *findArena(const Manifest &manifest, const std::string &memory,
                            size_t *index = nullptr) {
   for (size_t i = 0; i < manifest.arenas.size(); ++i)
-    if (manifest.arenas[i].target == target) {
+    if (manifest.memories[manifest.arenas[i].memory] == memory) {
       if (index)
         *index = i;
       return &manifest.arenas[i];
@@ -275,35 +377,37 @@ void checkTensors(const std::string &model, const char *what,
 }
 } // namespace
 
-uint64_t Executor::arenaBytes(const std::string &target) const {
-  const ArenaSpec *arena = findArena(model_->manifest(), target);
+uint64_t Executor::arenaBytes(const std::string &memory) const {
+  const ArenaSpec *arena = findArena(model_->manifest(), memory);
   return arena ? arena->bytes : 0;
 }
 
-uint64_t Executor::arenaAlignment(const std::string &target) const {
-  const ArenaSpec *arena = findArena(model_->manifest(), target);
+uint64_t Executor::arenaAlignment(const std::string &memory) const {
+  const ArenaSpec *arena = findArena(model_->manifest(), memory);
   return arena ? arena->alignment : kHostAlignment;
 }
 
-void Executor::useArena(const std::string &target, void *memory,
+void Executor::useArena(const std::string &memory, void *bytesAt,
                         uint64_t bytes) {
   size_t index = 0;
-  const ArenaSpec *arena = findArena(model_->manifest(), target, &index);
+  const ArenaSpec *arena = findArena(model_->manifest(), memory, &index);
   if (!arena)
-    throw Error("'" + model_->name() + "' has no arena on device '" + target +
+    throw Error("'" + model_->name() + "' has no arena in memory '" + memory +
                 "'");
-  if (bytes < arena->bytes || !memory ||
-      reinterpret_cast<uintptr_t>(memory) % arena->alignment != 0)
-    throw Error("the arena given for device '" + target + "' of '" +
+  if (bytes < arena->bytes || !bytesAt ||
+      reinterpret_cast<uintptr_t>(bytesAt) % arena->alignment != 0)
+    throw Error("the arena given for memory '" + memory + "' of '" +
                 model_->name() + "' must be at least " +
                 std::to_string(arena->bytes) + " bytes aligned to " +
                 std::to_string(arena->alignment) + ", got " +
                 std::to_string(bytes) + " bytes at " +
-                std::to_string(reinterpret_cast<uintptr_t>(memory)));
+                std::to_string(reinterpret_cast<uintptr_t>(bytesAt)));
   Impl::Arena &slot = impl_->arenas[index];
   if (slot.owner)
     slot.owner->deallocate(slot.memory);
-  slot = {memory, nullptr};
+  else if (slot.hostOwned)
+    std::free(slot.memory);
+  slot = {bytesAt, nullptr, false};
 }
 
 std::vector<HostTensor>
@@ -329,19 +433,27 @@ void Executor::run(const std::vector<const HostTensor *> &inputs,
   checkTensors(model_->name(), "output", manifest.mesh, rank_, manifest.outputs,
                outputs);
 
-  // Arenas not given by the caller are allocated by their device once.
+  // Arenas not given by the caller are allocated once: the host's here,
+  // a device's by the device.
   for (size_t i = 0; i < manifest.arenas.size(); ++i) {
     Impl::Arena &arena = impl_->arenas[i];
     const ArenaSpec &spec = manifest.arenas[i];
     if (arena.memory || spec.bytes == 0)
       continue;
-    Device &device = *impl_->devices.at(spec.target);
-    arena.memory = device.allocate(spec.bytes, spec.alignment);
+    const std::string &memory = manifest.memories[spec.memory];
+    if (Device *device = impl_->memoryDevices[spec.memory]) {
+      arena.memory = device->allocate(spec.bytes, spec.alignment);
+      arena.owner = device;
+    } else {
+      uint64_t alignment = std::max<uint64_t>(spec.alignment, sizeof(void *));
+      arena.memory = std::aligned_alloc(alignment,
+                                        alignUp(spec.bytes, alignment));
+      arena.hostOwned = true;
+    }
     if (!arena.memory)
       throw Error("cannot allocate the " + std::to_string(spec.bytes) +
-                  "-byte arena of '" + model_->name() + "' on device '" +
-                  spec.target + "'");
-    arena.owner = &device;
+                  "-byte arena of '" + model_->name() + "' in memory '" +
+                  memory + "': it is out of memory");
   }
 
   // Resolve every buffer to a pointer; views follow earlier buffers.
@@ -358,6 +470,10 @@ void Executor::run(const std::vector<const HostTensor *> &inputs,
       pointers[id] = outputs[buffer.index]->data();
       break;
     case BufferKind::constant: {
+      if (buffer.memory != 0) {
+        pointers[id] = impl_->deviceConstants[id];
+        break;
+      }
       uint32_t constant =
           buffer.shards.empty() ? buffer.index : buffer.shards[rank_];
       pointers[id] =
@@ -375,22 +491,53 @@ void Executor::run(const std::vector<const HostTensor *> &inputs,
   }
 
   std::vector<void *> &bindings = impl_->bindings;
+  std::vector<Device *> &memoryDevices = impl_->memoryDevices;
   for (size_t i = 0; i < manifest.steps.size(); ++i) {
     const StepSpec &step = manifest.steps[i];
     bindings.clear();
     for (uint32_t id : step.bindings)
       bindings.push_back(pointers[id]);
-    if (step.kind == StepKind::copy) {
-      std::memcpy(bindings[1], bindings[0],
-                  manifest.buffers[step.bindings[0]].bytes);
-    } else if (step.kind == StepKind::dispatch) {
-      impl_->kernels[step.kernel]->dispatch(
-          bindings.data(), manifest.kernels[step.kernel].workgroups);
+    if (step.kind == StepKind::dispatch) {
+      Device &device = *impl_->kernelDevices[step.kernel];
+      if (device.usesHostMemory())
+        impl_->synchronize(); // It reads host memory others may write.
+      impl_->kernels[step.kernel]->dispatch(bindings.data(),
+                                            manifest.kernels[step.kernel].launch);
+      impl_->submitted(device);
+      continue;
+    }
+    uint64_t bytes = manifest.buffers[step.bindings[0]].bytes;
+    Device *from = memoryDevices[manifest.buffers[step.bindings[0]].memory];
+    Device *to = step.bindings.size() > 1
+                     ? memoryDevices[manifest.buffers[step.bindings[1]].memory]
+                     : nullptr;
+    if (step.kind == StepKind::copy && from) {
+      from->copy(bindings[1], bindings[0], bytes);
+      impl_->submitted(*from);
+    } else if (step.kind == StepKind::transfer && !from) {
+      to->upload(bindings[1], bindings[0], bytes);
+      impl_->submitted(*to);
+    } else if (step.kind == StepKind::transfer && !to) {
+      from->download(bindings[1], bindings[0], bytes);
+      impl_->submitted(*from);
+    } else if (step.kind == StepKind::transfer) {
+      // Between two devices, through the host.
+      from->download(impl_->staging.data(), bindings[0], bytes);
+      impl_->submitted(*from);
+      impl_->synchronize();
+      to->upload(bindings[1], impl_->staging.data(), bytes);
+      impl_->submitted(*to);
     } else {
-      runCollective(step, *impl_->stepGroups[i], bindings[0], bindings[1],
-                    impl_->scratch[0].data(), impl_->scratch[1].data());
+      // Host work: the bytes it reads or writes must be settled first.
+      impl_->synchronize();
+      if (step.kind == StepKind::copy)
+        std::memcpy(bindings[1], bindings[0], bytes);
+      else
+        runCollective(step, *impl_->stepGroups[i], bindings[0], bindings[1],
+                      impl_->scratch[0].data(), impl_->scratch[1].data());
     }
   }
+  impl_->synchronize();
 }
 
 namespace {

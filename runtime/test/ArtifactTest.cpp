@@ -18,7 +18,7 @@ ArtifactContents sample() {
   ArtifactContents contents;
   Manifest &m = contents.manifest;
   m.entry = "main";
-  m.arenas = {{"cpu", 128, 64}};
+  m.arenas = {{0, 128, 64}};
   m.buffers = {{BufferKind::input, 0, 16},
                {BufferKind::constant, 0, 16},
                {BufferKind::output, 0, 16},
@@ -28,7 +28,7 @@ ArtifactContents sample() {
   m.outputs = {{"y", DType::f32, {2, 2}, 2}};
   m.constants = {{0, 16}};
   m.libraries = {{"cpu", 0}};
-  m.kernels = {{0, "kiln_dispatch_0", 3}};
+  m.kernels = {{0, "kiln_dispatch_0", {{3, 1, 1}}}};
   m.steps = {{StepKind::dispatch, 0, {0, 1, 3}}, {StepKind::copy, 0, {4, 2}}};
   contents.libraries = {std::string("\x7f"
                                     "ELF fake library",
@@ -57,11 +57,13 @@ TEST(Artifact, RoundTrips) {
   EXPECT_EQ(m.inputs[0].name, "x");
   EXPECT_EQ(m.outputs[0].shape, (std::vector<int64_t>{2, 2}));
   EXPECT_EQ(m.kernels[0].symbol, "kiln_dispatch_0");
-  EXPECT_EQ(m.kernels[0].workgroups, 3u);
+  EXPECT_EQ(m.kernels[0].launch.grid[0], 3u);
+  EXPECT_EQ(m.kernels[0].launch.workgroups(), 3u);
   ASSERT_EQ(m.steps.size(), 2u);
   EXPECT_EQ(m.steps[1].kind, StepKind::copy);
   ASSERT_EQ(m.arenas.size(), 1u);
-  EXPECT_EQ(m.arenas[0].target, "cpu");
+  EXPECT_EQ(m.memories, (std::vector<std::string>{"host"}));
+  EXPECT_EQ(m.arenas[0].memory, 0u);
   EXPECT_EQ(m.arenas[0].bytes, 128u);
   EXPECT_EQ(m.arenas[0].alignment, 64u);
   EXPECT_EQ(m.buffers[3].offset, 64u);
@@ -103,10 +105,14 @@ TEST(Artifact, RejectsTruncationAndVersion) {
             "'m.kiln' is truncated or padded: its header says " +
                 std::to_string(bytes.size()) + " bytes, the file has " +
                 std::to_string(bytes.size() - 1));
-  bytes[8] = 1;
+  bytes[8] = 3; // Before devices had memory of their own.
   EXPECT_EQ(decodeError(bytes),
-            "'m.kiln' has artifact format version 1; this runtime reads "
-            "version 3 (recompile the model)");
+            "'m.kiln' has artifact format version 3, from an older Kiln; "
+            "this runtime reads version 4 (recompile the model)");
+  bytes[8] = 5;
+  EXPECT_EQ(decodeError(bytes),
+            "'m.kiln' has artifact format version 5, from a newer Kiln; "
+            "this runtime reads version 4 (recompile the model)");
 }
 
 TEST(Artifact, RejectsInconsistentManifests) {
@@ -123,8 +129,8 @@ TEST(Artifact, RejectsInconsistentManifests) {
        "a step refers to buffer 99 of 5"},
       {[](ArtifactContents &c) { c.manifest.inputs[0].shape = {5}; },
        "tensor 'x' does not fill its buffer"},
-      {[](ArtifactContents &c) { c.manifest.kernels[0].workgroups = 0; },
-       "kernel 'kiln_dispatch_0' has no library or no workgroups"},
+      {[](ArtifactContents &c) { c.manifest.kernels[0].launch.grid[1] = 0; },
+       "kernel 'kiln_dispatch_0' has no library or an empty launch"},
       {[](ArtifactContents &c) { c.manifest.buffers[1].bytes = 32; },
        "buffer 1 is a missing constant"},
       {[](ArtifactContents &c) { c.manifest.steps[1].bindings = {4}; },
@@ -133,12 +139,42 @@ TEST(Artifact, RejectsInconsistentManifests) {
        "buffer 3 is in a missing arena"},
       {[](ArtifactContents &c) { c.manifest.buffers[3].offset = 120; },
        "buffer 3 at offset 120 does not lie aligned within the 128-byte "
-       "arena of 'cpu'"},
+       "arena of 'host'"},
       {[](ArtifactContents &c) { c.manifest.buffers[3].offset = 32; },
        "buffer 3 at offset 32 does not lie aligned within the 128-byte "
-       "arena of 'cpu'"},
+       "arena of 'host'"},
       {[](ArtifactContents &c) { c.manifest.arenas[0].alignment = 48; },
-       "the arena of 'cpu' has alignment 48, not a power of two"},
+       "the arena of 'host' has alignment 48, not a power of two"},
+      {[](ArtifactContents &c) { c.manifest.memories = {"gpu"}; },
+       "its first memory is not the host's"},
+      {[](ArtifactContents &c) {
+         c.manifest.memories = {"host", "gpu", "gpu"};
+       },
+       "memory 'gpu' is listed twice"},
+      {[](ArtifactContents &c) { c.manifest.buffers[1].memory = 3; },
+       "buffer 1 is in memory 3 of 1"},
+      {[](ArtifactContents &c) {
+         c.manifest.memories.push_back("gpu");
+         c.manifest.buffers[0].memory = 1;
+       },
+       "input buffer 0 is not in host memory"},
+      {[](ArtifactContents &c) {
+         c.manifest.memories.push_back("gpu");
+         c.manifest.buffers[3].memory = 1;
+       },
+       "buffer 3 at offset 64 does not lie aligned within the 128-byte "
+       "arena of 'host'"},
+      {[](ArtifactContents &c) {
+         // The cpu kernel would bind a buffer in the gpu's memory.
+         c.manifest.memories.push_back("gpu");
+         c.manifest.arenas[0].memory = 1;
+         c.manifest.buffers[3].memory = 1;
+         c.manifest.buffers[4].memory = 1;
+       },
+       "a dispatch of 'kiln_dispatch_0' binds buffers in memory 'gpu', "
+       "which its target 'cpu' cannot read"},
+      {[](ArtifactContents &c) { c.manifest.steps[1].kind = StepKind::transfer; },
+       "a transfer step does not move bytes between memories"},
   };
   for (Case &c : cases) {
     ArtifactContents contents = sample();

@@ -101,13 +101,13 @@ int main(int argc, char **argv) {
     for (auto &output : outputs)
       outputPointers.push_back(&output);
 
-    uint64_t arenaBytes = executor.arenaBytes("cpu");
+    uint64_t arenaBytes = executor.arenaBytes("host");
     void *arena = nullptr;
     if (callerArena && arenaBytes > 0) {
-      uint64_t alignment = executor.arenaAlignment("cpu");
+      uint64_t alignment = executor.arenaAlignment("host");
       arena = std::aligned_alloc(alignment, (arenaBytes + alignment - 1) /
                                                 alignment * alignment);
-      executor.useArena("cpu", arena, arenaBytes);
+      executor.useArena("host", arena, arenaBytes);
     }
     executor.run(inputPointers, outputPointers); // warm-up
     counting = true;

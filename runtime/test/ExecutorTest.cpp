@@ -23,7 +23,7 @@ std::shared_ptr<const Model> copyThroughArena() {
   ArtifactContents contents;
   Manifest &m = contents.manifest;
   m.entry = "main";
-  m.arenas = {{"cpu", 192, 64}};
+  m.arenas = {{0, 192, 64}};
   m.buffers = {{BufferKind::input, 0, 16},
                {BufferKind::output, 0, 16},
                {BufferKind::transient, 0, 16, 128}};
@@ -37,8 +37,8 @@ std::shared_ptr<const Model> copyThroughArena() {
 
 TEST(Executor, RunsThroughItsOwnArenaIntoCallerOutputs) {
   Executor executor(copyThroughArena());
-  EXPECT_EQ(executor.arenaBytes("cpu"), 192u);
-  EXPECT_EQ(executor.arenaAlignment("cpu"), 64u);
+  EXPECT_EQ(executor.arenaBytes("host"), 192u);
+  EXPECT_EQ(executor.arenaAlignment("host"), 64u);
   EXPECT_EQ(executor.arenaBytes("gpu"), 0u);
   HostTensor x(DType::f32, {4}), y(DType::f32, {4});
   float values[4] = {1, 2, 3, 4};
@@ -54,7 +54,7 @@ TEST(Executor, UsesTheCallersArena) {
   Executor executor(copyThroughArena());
   void *arena = std::aligned_alloc(64, 192);
   std::memset(arena, 0, 192);
-  executor.useArena("cpu", arena, 192);
+  executor.useArena("host", arena, 192);
   HostTensor x(DType::f32, {4}), y(DType::f32, {4});
   float values[4] = {5, 6, 7, 8};
   std::memcpy(x.data(), values, sizeof(values));
@@ -68,17 +68,17 @@ TEST(Executor, UsesTheCallersArena) {
 TEST(Executor, RejectsBadArenasAndOutputs) {
   Executor executor(copyThroughArena());
   void *arena = std::aligned_alloc(64, 256);
-  EXPECT_EQ(errorOf([&] { executor.useArena("cpu", arena, 100); }),
-            "the arena given for device 'cpu' of 'm.kiln' must be at least "
+  EXPECT_EQ(errorOf([&] { executor.useArena("host", arena, 100); }),
+            "the arena given for memory 'host' of 'm.kiln' must be at least "
             "192 bytes aligned to 64, got 100 bytes at " +
                 std::to_string(reinterpret_cast<uintptr_t>(arena)));
   char *misaligned = static_cast<char *>(arena) + 8;
-  EXPECT_EQ(errorOf([&] { executor.useArena("cpu", misaligned, 200); }),
-            "the arena given for device 'cpu' of 'm.kiln' must be at least "
+  EXPECT_EQ(errorOf([&] { executor.useArena("host", misaligned, 200); }),
+            "the arena given for memory 'host' of 'm.kiln' must be at least "
             "192 bytes aligned to 64, got 200 bytes at " +
                 std::to_string(reinterpret_cast<uintptr_t>(misaligned)));
   EXPECT_EQ(errorOf([&] { executor.useArena("gpu", arena, 256); }),
-            "'m.kiln' has no arena on device 'gpu'");
+            "'m.kiln' has no arena in memory 'gpu'");
   std::free(arena);
 
   HostTensor x(DType::f32, {4}), wrong(DType::f32, {5});

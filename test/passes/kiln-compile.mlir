@@ -32,8 +32,8 @@
 // Without fusion: one kernel per op, the reshape a view between them.
 // NOFUSION-LABEL: module @kernels_cpu attributes {exec.alignment = 64 : i64, exec.target = #exec.target<"cpu">, exec.workgroups = {dispatch_0 = 1 : i64, dispatch_1 = 1 : i64}
 // NOFUSION-LABEL: func.func @main
-// NOFUSION-SAME: exec.arenas = {cpu = {alignment = 64 : i64, buffers = 1 : i64, bytes = 64 : i64, in_place = 0 : i64, lower_bound_bytes = 64 : i64, naive_bytes = 64 : i64}}
-// NOFUSION: exec.alloc in "cpu" at 0 : memref<2x8xf32>
+// NOFUSION-SAME: exec.arenas = {host = {alignment = 64 : i64, buffers = 1 : i64, bytes = 64 : i64, in_place = 0 : i64, lower_bound_bytes = 64 : i64, naive_bytes = 64 : i64}}
+// NOFUSION: exec.alloc in "host" at 0 : memref<2x8xf32>
 // NOFUSION: exec.dispatch @kernels_cpu::@dispatch_0
 // NOFUSION: exec.view
 // NOFUSION: exec.dispatch @kernels_cpu::@dispatch_1

@@ -208,14 +208,17 @@ def test_run_corrupted_artifact(tmp_path, good_artifact):
     assert_user_error(result, "is corrupted: its checksum does not match")
 
 
-def test_run_wrong_version(tmp_path, good_artifact):
+@pytest.mark.parametrize("version,origin", [(3, "an older"), (99, "a newer")])
+def test_run_wrong_version(tmp_path, good_artifact, version, origin):
+    # Version 3 is the format before devices had memory of their own.
     data = bytearray(good_artifact.read_bytes())
-    data[8] = 99  # format version, little-endian
-    future = tmp_path / "future.kiln"
-    future.write_bytes(bytes(data))
-    result = run_cli(BIN / "kiln-run", future, check=False)
-    assert_user_error(result, "has artifact format version 99; this runtime "
-                      "reads version 3")
+    data[8] = version  # format version, little-endian
+    other = tmp_path / "other.kiln"
+    other.write_bytes(bytes(data))
+    result = run_cli(BIN / "kiln-run", other, check=False)
+    assert_user_error(result, f"has artifact format version {version}, from "
+                      f"{origin} Kiln; this runtime reads version 4 "
+                      "(recompile the model)")
 
 
 @pytest.mark.parametrize("args", [[], ["m.kiln", "--threads", "0"],

@@ -207,10 +207,13 @@ public:
     result.target = "cpu";
     if (failed(linkSharedLibrary(kernels, objects, result.binary)))
       return failure();
-    for (NamedAttribute entry : grid)
-      result.kernels.push_back({entry.getName().str(),
-                                (kEntryPrefix + entry.getName().strref()).str(),
-                                cast<IntegerAttr>(entry.getValue()).getInt()});
+    // A CPU workgroup is one call of the entry point: the grid is 1-D.
+    for (NamedAttribute entry : grid) {
+      CompiledKernel &kernel = result.kernels.emplace_back();
+      kernel.name = entry.getName().str();
+      kernel.symbol = (kEntryPrefix + entry.getName().strref()).str();
+      kernel.grid[0] = cast<IntegerAttr>(entry.getValue()).getInt();
+    }
     return result;
   }
 

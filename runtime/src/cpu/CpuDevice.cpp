@@ -3,8 +3,11 @@
 // Kernel libraries are shared objects: written to an anonymous memory file
 // and dlopen'ed, so nothing is left on disk. A kernel is called as
 //   void kiln_<kernel>(void **bindings, int64_t workgroup)
-// once per workgroup; workgroups are spread over a pool of threads that
-// take the next id from a shared counter, the calling thread included.
+// once per workgroup (the grid's x*y*z workgroups numbered linearly);
+// workgroups are spread over a pool of threads that take the next id from a
+// shared counter, the calling thread included. Its memory is host memory
+// and dispatch returns when the work is done, so its queue is trivially in
+// order.
 //
 //===----------------------------------------------------------------------===//
 
@@ -106,8 +109,8 @@ private:
 class CpuKernel final : public Kernel {
 public:
   CpuKernel(EntryPoint entry, ThreadPool &pool) : entry_(entry), pool_(pool) {}
-  void dispatch(void **bindings, uint64_t workgroups) override {
-    pool_.run(entry_, bindings, workgroups);
+  void dispatch(void **bindings, const Launch &launch) override {
+    pool_.run(entry_, bindings, launch.workgroups());
   }
 
 private:
@@ -174,6 +177,7 @@ public:
                   ? options.threads
                   : std::max(1u, std::thread::hardware_concurrency())) {}
   std::string_view target() const override { return "cpu"; }
+  bool usesHostMemory() const override { return true; }
   std::unique_ptr<KernelLibrary> load(std::string_view binary,
                                       const std::string &origin) override {
     return std::make_unique<CpuKernelLibrary>(binary, origin, pool_);
@@ -185,6 +189,17 @@ public:
                               (bytes + alignment - 1) / alignment * alignment);
   }
   void deallocate(void *memory) override { std::free(memory); }
+  // Its memory is the host's, and its work is done when dispatch returns.
+  void upload(void *device, const void *host, uint64_t bytes) override {
+    std::memcpy(device, host, bytes);
+  }
+  void download(void *host, const void *device, uint64_t bytes) override {
+    std::memcpy(host, device, bytes);
+  }
+  void copy(void *target, const void *source, uint64_t bytes) override {
+    std::memcpy(target, source, bytes);
+  }
+  void synchronize() override {}
 
 private:
   ThreadPool pool_;

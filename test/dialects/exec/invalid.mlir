@@ -82,7 +82,7 @@ func.func @constant_layout() {
 // -----
 
 func.func @view_count(%b: memref<6xf32>) {
-  // expected-error @+1 {{'exec.view' op cannot view 'memref<6xf32>' as 'memref<2x2xf32>': element type and count must stay the same}}
+  // expected-error @+1 {{'exec.view' op cannot view 'memref<6xf32>' as 'memref<2x2xf32>': element type, count and memory must stay the same}}
   %0 = exec.view %b : memref<6xf32> to memref<2x2xf32>
   return
 }
@@ -135,41 +135,41 @@ func.func @alloc_arena_without_offset() {
 
 // -----
 
-func.func @alloc_negative_offset() attributes {exec.arenas = {cpu = {alignment = 64 : i64, bytes = 64 : i64}}} {
+func.func @alloc_negative_offset() attributes {exec.arenas = {host = {alignment = 64 : i64, bytes = 64 : i64}}} {
   // expected-error @+1 {{'exec.alloc' op offset -64 is negative}}
-  %0 = exec.alloc in "cpu" at -64 : memref<4xf32>
+  %0 = exec.alloc in "host" at -64 : memref<4xf32>
   return
 }
 
 // -----
 
-func.func @alloc_unknown_arena() attributes {exec.arenas = {cpu = {alignment = 64 : i64, bytes = 64 : i64}}} {
+func.func @alloc_unknown_arena() attributes {exec.arenas = {host = {alignment = 64 : i64, bytes = 64 : i64}}} {
   // expected-error @+1 {{'exec.alloc' op arena 'gpu' is not in the function's exec.arenas}}
-  %0 = exec.alloc in "gpu" at 0 : memref<4xf32>
+  %0 = exec.alloc in "gpu" at 0 : memref<4xf32, "gpu">
   return
 }
 
 // -----
 
-func.func @alloc_malformed_arena() attributes {exec.arenas = {cpu = {bytes = 64 : i64}}} {
-  // expected-error @+1 {{'exec.alloc' op arena 'cpu' needs integer 'bytes' and a positive 'alignment'}}
-  %0 = exec.alloc in "cpu" at 0 : memref<4xf32>
+func.func @alloc_malformed_arena() attributes {exec.arenas = {host = {bytes = 64 : i64}}} {
+  // expected-error @+1 {{'exec.alloc' op arena 'host' needs integer 'bytes' and a positive 'alignment'}}
+  %0 = exec.alloc in "host" at 0 : memref<4xf32>
   return
 }
 
 // -----
 
-func.func @alloc_misaligned() attributes {exec.arenas = {cpu = {alignment = 64 : i64, bytes = 128 : i64}}} {
-  // expected-error @+1 {{'exec.alloc' op offset 32 is not a multiple of arena 'cpu''s alignment 64}}
-  %0 = exec.alloc in "cpu" at 32 : memref<4xf32>
+func.func @alloc_misaligned() attributes {exec.arenas = {host = {alignment = 64 : i64, bytes = 128 : i64}}} {
+  // expected-error @+1 {{'exec.alloc' op offset 32 is not a multiple of arena 'host''s alignment 64}}
+  %0 = exec.alloc in "host" at 32 : memref<4xf32>
   return
 }
 
 // -----
 
-func.func @alloc_outside_arena() attributes {exec.arenas = {cpu = {alignment = 64 : i64, bytes = 128 : i64}}} {
-  // expected-error @+1 {{'exec.alloc' op bytes [64, 192) lie outside arena 'cpu' of 128 bytes}}
-  %0 = exec.alloc in "cpu" at 64 : memref<32xf32>
+func.func @alloc_outside_arena() attributes {exec.arenas = {host = {alignment = 64 : i64, bytes = 128 : i64}}} {
+  // expected-error @+1 {{'exec.alloc' op bytes [64, 192) lie outside arena 'host' of 128 bytes}}
+  %0 = exec.alloc in "host" at 64 : memref<32xf32>
   return
 }
 
@@ -258,5 +258,74 @@ func.func @all_to_all_shape(%a: memref<2x8xf32>, %b: memref<2x8xf32>) attributes
 func.func @collective_layout(%a: memref<4xf32, strided<[2]>>, %b: memref<4xf32>) attributes {exec.mesh = array<i64: 2>} {
   // expected-error @+1 {{'exec.all_reduce' op the source must be a static, identity-layout memref, got 'memref<4xf32, strided<[2]>>'}}
   exec.all_reduce %a, %b axes = [0] reduction = "sum" : memref<4xf32, strided<[2]>>, memref<4xf32>
+  return
+}
+
+// -----
+
+func.func @buffer_names_host(%x: memref<4xf32, "host">) {
+  // expected-error @+1 {{'exec.view' op the source names memory 'host'; host memory is written without a memory space}}
+  %0 = exec.view %x : memref<4xf32, "host"> to memref<2x2xf32, "host">
+  return
+}
+
+// -----
+
+func.func @view_across_memories(%x: memref<4xf32, "opencl">) {
+  // expected-error @+1 {{'exec.view' op cannot view 'memref<4xf32, "opencl">' as 'memref<2x2xf32>': element type, count and memory must stay the same}}
+  %0 = exec.view %x : memref<4xf32, "opencl"> to memref<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @alloc_in_another_memory() attributes {exec.arenas = {host = {alignment = 64 : i64, bytes = 64 : i64}}} {
+  // expected-error @+1 {{'exec.alloc' op is in arena 'host', but its buffer is in memory 'opencl'}}
+  %0 = exec.alloc in "host" at 0 : memref<4xf32, "opencl">
+  return
+}
+
+// -----
+
+func.func @transfer_within_a_memory(%x: memref<4xf32, "opencl">, %y: memref<4xf32, "opencl">) {
+  // expected-error @+1 {{'exec.transfer' op moves bytes within memory 'opencl'; that is an exec.copy}}
+  exec.transfer %x, %y : memref<4xf32, "opencl">, memref<4xf32, "opencl">
+  return
+}
+
+// -----
+
+func.func @transfer_reshapes(%x: memref<4xf32>, %y: memref<2x2xf32, "opencl">) {
+  // expected-error @+1 {{'exec.transfer' op moves 'memref<4xf32>' into 'memref<2x2xf32, "opencl">': shape and element type must be the same}}
+  exec.transfer %x, %y : memref<4xf32>, memref<2x2xf32, "opencl">
+  return
+}
+
+// -----
+
+func.func @transfer_layout(%x: memref<4xf32>, %y: memref<4xf32, strided<[2]>, "opencl">) {
+  // expected-error @+1 {{'exec.transfer' op the target must be a static, identity-layout memref, got 'memref<4xf32, strided<[2]>, "opencl">'}}
+  exec.transfer %x, %y : memref<4xf32>, memref<4xf32, strided<[2]>, "opencl">
+  return
+}
+
+// -----
+
+module {
+  module @kernels_opencl attributes {exec.target = #exec.target<"opencl">} {
+    func.func private @k(tensor<4xf32>) -> tensor<4xf32>
+  }
+  func.func @dispatch_two_memories(%x: memref<4xf32>, %y: memref<4xf32, "opencl">) {
+    // expected-error @+1 {{'exec.dispatch' op binds buffers in memories 'host' and 'opencl'; a kernel reads one memory (transfer the others)}}
+    exec.dispatch @kernels_opencl::@k ins(%x : memref<4xf32>) outs(%y : memref<4xf32, "opencl">)
+    return
+  }
+}
+
+// -----
+
+func.func @collective_on_device(%a: memref<2x8xf32, "opencl">, %b: memref<2x8xf32, "opencl">) attributes {exec.mesh = array<i64: 2>} {
+  // expected-error @+1 {{'exec.all_reduce' op runs on host memory; transfer device buffers to the host first}}
+  exec.all_reduce %a, %b axes = [0] reduction = "sum" : memref<2x8xf32, "opencl">, memref<2x8xf32, "opencl">
   return
 }

@@ -15,10 +15,18 @@
 // CHECK: %[[V:.*]] = exec.view %[[T]] : memref<2x8xf32> to memref<16xf32>
 // CHECK: exec.dispatch @kernels_cpu::@neg ins(%[[V]] : memref<16xf32>) outs(%[[Y]] : memref<16xf32>)
 // CHECK: exec.copy %[[T]], %[[Z]] : memref<2x8xf32>, memref<2x8xf32>
-// A planned buffer, placed in the cpu arena the function records.
+// A device's buffers: weights there, inputs transferred in, results out.
+// CHECK-LABEL: module @kernels_opencl attributes {exec.target = #exec.target<"opencl", {platform = "pocl"}>}
+// CHECK-LABEL: func.func @on_device
+// CHECK: %[[DW:.*]] = exec.constant dense<1.000000e+00> : tensor<8xf32> : memref<8xf32, "opencl">
+// CHECK: %[[DX:.*]] = exec.alloc : memref<8xf32, "opencl">
+// CHECK: exec.transfer %{{.*}}, %[[DX]] : memref<8xf32>, memref<8xf32, "opencl">
+// CHECK: exec.dispatch @kernels_opencl::@add ins(%[[DX]], %[[DW]] : memref<8xf32, "opencl">, memref<8xf32, "opencl">) outs(%[[DY:.*]] : memref<8xf32, "opencl">)
+// CHECK: exec.transfer %[[DY]], %{{.*}} : memref<8xf32, "opencl">, memref<8xf32>
+// A planned buffer, placed in the host arena the function records.
 // CHECK-LABEL: func.func @planned
-// CHECK-SAME: exec.arenas = {cpu = {alignment = 64 : i64, bytes = 128 : i64}}
-// CHECK: exec.alloc in "cpu" at 64 : memref<2x8xf32>
+// CHECK-SAME: exec.arenas = {host = {alignment = 64 : i64, bytes = 128 : i64}}
+// CHECK: exec.alloc in "host" at 64 : memref<2x8xf32>
 // Collectives over the axes of the function's device mesh.
 // CHECK-LABEL: func.func @collectives
 // CHECK-SAME: attributes {exec.mesh = array<i64: 2, 2>}
@@ -48,8 +56,23 @@ module {
     exec.copy %t, %z : memref<2x8xf32>, memref<2x8xf32>
     return
   }
-  func.func @planned() attributes {exec.arenas = {cpu = {alignment = 64 : i64, bytes = 128 : i64}}} {
-    %t = exec.alloc in "cpu" at 64 : memref<2x8xf32>
+  module @kernels_opencl attributes {exec.target = #exec.target<"opencl", {platform = "pocl"}>} {
+    func.func @add(%a: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<8xf32> {
+      %0 = graph.add %a, %b : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+      return %0 : tensor<8xf32>
+    }
+  }
+  func.func @on_device(%x: memref<8xf32>, %y: memref<8xf32>) {
+    %w = exec.constant dense<1.0> : tensor<8xf32> : memref<8xf32, "opencl">
+    %dx = exec.alloc : memref<8xf32, "opencl">
+    exec.transfer %x, %dx : memref<8xf32>, memref<8xf32, "opencl">
+    %dy = exec.alloc : memref<8xf32, "opencl">
+    exec.dispatch @kernels_opencl::@add ins(%dx, %w : memref<8xf32, "opencl">, memref<8xf32, "opencl">) outs(%dy : memref<8xf32, "opencl">)
+    exec.transfer %dy, %y : memref<8xf32, "opencl">, memref<8xf32>
+    return
+  }
+  func.func @planned() attributes {exec.arenas = {host = {alignment = 64 : i64, bytes = 128 : i64}}} {
+    %t = exec.alloc in "host" at 64 : memref<2x8xf32>
     return
   }
   func.func @collectives(%a: memref<2x8xf32>, %b: memref<2x8xf32>, %g: memref<4x8xf32>, %s: memref<1x8xf32>, %t: memref<4x4xf32>, %q: memref<2x4xf32>) attributes {exec.mesh = array<i64: 2, 2>} {

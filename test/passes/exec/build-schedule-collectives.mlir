@@ -8,7 +8,7 @@
 // CHECK-LABEL: func.func @main
 // CHECK-SAME: (%[[X:.*]]: memref<4x8xf32> {exec.name = "input_0"}, %[[W:.*]]: memref<8x8xf32> {exec.name = "input_1"}, %[[Y:.*]]: memref<4x8xf32> {exec.name = "output_0"})
 // CHECK-SAME: exec.mesh = array<i64: 2>
-// CHECK: %[[P:.*]] = exec.alloc in "cpu" at 0 : memref<4x8xf32>
+// CHECK: %[[P:.*]] = exec.alloc in "host" at 0 : memref<4x8xf32>
 // CHECK: exec.dispatch @kernels_cpu::@dispatch_0 ins(%[[X]], %[[W]] : memref<4x8xf32>, memref<8x8xf32>) outs(%[[P]] : memref<4x8xf32>)
 // CHECK: exec.all_reduce %[[P]], %[[Y]] axes = [0] reduction = "sum" : memref<4x8xf32>, memref<4x8xf32>
 // CHECK-NEXT: return
@@ -30,7 +30,7 @@ module {
 // A gather whose result feeds a kernel gets a buffer of its own.
 // CHECK-LABEL: func.func @gather
 // CHECK-SAME: exec.mesh = array<i64: 2, 2>
-// CHECK: %[[G:.*]] = exec.alloc in "cpu" at {{[0-9]+}} : memref<4x8xf32>
+// CHECK: %[[G:.*]] = exec.alloc in "host" at {{[0-9]+}} : memref<4x8xf32>
 // CHECK: exec.all_gather %{{.*}}, %[[G]] axes = [0] dim = 0 : memref<2x8xf32>, memref<4x8xf32>
 // CHECK: exec.dispatch @kernels_cpu::@dispatch_0 ins(%[[G]] : memref<4x8xf32>)
 module {

@@ -11,13 +11,17 @@
 //   CONSTANTS section        weights, each 64-byte aligned, so the file can
 //                            be memory-mapped and used in place
 //
-// The manifest lists the inputs and outputs (name, dtype, shape), the arenas
-// (one per device: the bytes its transient buffers need, as the compiler's
+// The manifest lists the inputs and outputs (name, dtype, shape), the
+// memories (the host's, then each device's that holds buffers), the arenas
+// (one per memory: the bytes its transient buffers need, as the compiler's
 // memory plan laid them out), the buffers (input, output, constant,
-// transient at an arena offset, or a view of another buffer), the kernels
-// (target library, entry symbol, workgroup count) and the steps (dispatch a
-// kernel over bindings, copy a buffer, a collective). All integers are
-// little-endian. Plain C++17, no LLVM: both sides include it.
+// transient at an arena offset, or a view of another buffer; each in one
+// memory: inputs and outputs in the host's, a constant in the memory of the
+// device that reads it), the kernels (target library, entry symbol, launch:
+// grid, workgroup size, workgroup memory) and the steps (dispatch a kernel
+// over bindings, copy a buffer within a memory, transfer it between
+// memories, a collective). All integers are little-endian. Plain C++17, no
+// LLVM: both sides include it.
 //
 // A sharded program runs on every device of its mesh (the device count per
 // named axis): each device runs the same steps on its own blocks. An input
@@ -31,6 +35,7 @@
 #ifndef KILN_RUNTIME_ARTIFACT_H
 #define KILN_RUNTIME_ARTIFACT_H
 
+#include "kiln/runtime/Device.h"
 #include "kiln/runtime/Tensor.h"
 
 #include <cstdint>
@@ -43,7 +48,8 @@ namespace kiln::rt {
 inline constexpr char kArtifactMagic[8] = {'K', 'I', 'L', 'N',
                                            'A', 'R', 'T', '\0'};
 /// Bumped whenever the layout or the manifest encoding changes.
-inline constexpr uint32_t kArtifactVersion = 3;
+/// 4: memories (host and devices), per-kernel launch data, transfers.
+inline constexpr uint32_t kArtifactVersion = 4;
 inline constexpr size_t kArtifactHeaderSize = 64;
 inline constexpr size_t kArtifactAlignment = 64;
 
@@ -69,6 +75,9 @@ enum class BufferKind : uint8_t {
   view = 4,      ///< The bytes of buffer `index`.
 };
 
+/// The host's memory: always memory 0 of a manifest.
+inline constexpr char kHostMemory[] = "host";
+
 struct BufferSpec {
   BufferKind kind = BufferKind::transient;
   uint32_t index = 0;
@@ -77,12 +86,13 @@ struct BufferSpec {
   /// constant split across the mesh: the constant of each device (by linear
   /// mesh index); empty: constant `index` on every device.
   std::vector<uint32_t> shards;
+  uint32_t memory = 0; ///< Where its bytes are: an index into memories.
 };
 
 /// The memory a device's transient buffers share: allocated once per
 /// executor (or given by the caller), reused by every run.
 struct ArenaSpec {
-  std::string target; ///< The device ("cpu").
+  uint32_t memory = 0; ///< The memory it is in: an index into memories.
   uint64_t bytes = 0;
   uint64_t alignment = kHostAlignment; ///< Of the arena and every offset.
 };
@@ -100,7 +110,7 @@ struct KernelLibrarySpec {
 struct KernelSpec {
   uint32_t library = 0;
   std::string symbol;
-  uint64_t workgroups = 1;
+  Launch launch;
 };
 
 enum class StepKind : uint8_t {
@@ -111,19 +121,22 @@ enum class StepKind : uint8_t {
   reduceScatter = 4,
   allToAll = 5,
   allSlice = 6,
+  transfer = 7,
 };
 
-/// "all_reduce", ...; "dispatch", "copy".
+/// "all_reduce", ...; "dispatch", "copy", "transfer".
 const char *stepKindName(StepKind kind);
 inline bool isCollective(StepKind kind) {
-  return kind != StepKind::dispatch && kind != StepKind::copy;
+  return kind != StepKind::dispatch && kind != StepKind::copy &&
+         kind != StepKind::transfer;
 }
 
 struct StepSpec {
   StepKind kind = StepKind::dispatch;
   uint32_t kernel = 0;            ///< dispatch: the kernel
   std::vector<uint32_t> bindings; ///< dispatch: inputs then outputs;
-                                  ///< copy, collectives: source, target
+                                  ///< copy, transfer, collectives: source,
+                                  ///< target
   // Collectives:
   std::vector<uint16_t> axes; ///< the mesh axes of the group
   uint8_t reduction = 0;      ///< all_reduce, reduce_scatter: a ReduceOp
@@ -140,6 +153,8 @@ struct Manifest {
   std::vector<int64_t> mesh;
   std::vector<std::string> meshAxes;
   std::vector<TensorSpec> inputs, outputs;
+  /// "host" first, then the devices whose memory holds buffers (by target).
+  std::vector<std::string> memories{kHostMemory};
   std::vector<ArenaSpec> arenas;
   std::vector<BufferSpec> buffers;
   std::vector<ConstantSpec> constants;

@@ -1,8 +1,18 @@
 //===- Device.h - the runtime side of a backend -----------------*- C++ -*-===//
 //
-// A device loads the kernel library its backend compiled and launches
-// kernels over a workgroup grid. Devices register by target name ("cpu"), so
-// the executor names none of them.
+// A device, in the manner of IREE's HAL: it loads the kernel library its
+// backend compiled, owns memory (the arenas and constants the executor puts
+// there), moves bytes between that memory and the host, and launches
+// kernels over a 3-D grid of workgroups. Work is submitted to one ordered
+// queue per device: dispatches, uploads, downloads and copies run in the
+// order they were submitted, and `synchronize()` waits for all of it.
+// Devices register by target name ("cpu", "opencl"), so the executor names
+// none of them.
+//
+// Device memory is addressed by pointers: a device allocation is a `void *`
+// the device understands (host memory for the CPU, an SVM pointer for
+// OpenCL, a CUdeviceptr for CUDA), and a buffer inside an arena is that
+// pointer plus its offset, so the executor's arithmetic is the same for all.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,12 +27,24 @@
 
 namespace kiln::rt {
 
+/// How one dispatch of a kernel is launched, as its backend decided.
+struct Launch {
+  uint32_t grid[3] = {1, 1, 1};      ///< Workgroups along x, y, z.
+  uint32_t workgroup[3] = {1, 1, 1}; ///< Work items per workgroup.
+  uint32_t sharedBytes = 0;          ///< Workgroup memory it needs.
+
+  uint64_t workgroups() const {
+    return uint64_t(grid[0]) * grid[1] * grid[2];
+  }
+};
+
 class Kernel {
 public:
   virtual ~Kernel() = default;
-  /// Runs workgroups 0..workgroups-1 over `bindings` (one pointer per
-  /// buffer, inputs then outputs) and returns when all are done.
-  virtual void dispatch(void **bindings, uint64_t workgroups) = 0;
+  /// Submits a run of `launch`'s grid over `bindings` (one device pointer
+  /// per buffer, inputs then outputs). The pointers are read at submission;
+  /// the work may still be running when this returns.
+  virtual void dispatch(void **bindings, const Launch &launch) = 0;
 };
 
 class KernelLibrary {
@@ -33,7 +55,7 @@ public:
 };
 
 struct DeviceOptions {
-  /// Worker threads; 0 means one per hardware thread.
+  /// Worker threads (CPU); 0 means one per hardware thread.
   unsigned threads = 0;
 };
 
@@ -41,14 +63,30 @@ class Device {
 public:
   virtual ~Device() = default;
   virtual std::string_view target() const = 0;
+  /// Whether this device's kernels work on host memory (the CPU): the
+  /// compiler then keeps its buffers in host memory and inserts no
+  /// transfers, and the executor never asks it to allocate.
+  virtual bool usesHostMemory() const { return false; }
   /// Loads a library compiled for this device; `origin` names it in errors.
   virtual std::unique_ptr<KernelLibrary> load(std::string_view binary,
                                               const std::string &origin) = 0;
   /// `bytes` of device memory aligned to `alignment` (a power of two), for
-  /// an arena; null when the device has no such memory left.
+  /// an arena or the constants; null when the device has no such memory
+  /// left.
   virtual void *allocate(uint64_t bytes, uint64_t alignment) = 0;
   /// Frees memory from allocate.
   virtual void deallocate(void *memory) = 0;
+  /// Submits a copy of host bytes to device memory; `host` must stay as it
+  /// is until the copy is done (synchronize).
+  virtual void upload(void *device, const void *host, uint64_t bytes) = 0;
+  /// Submits a copy of device bytes to host memory; `host` holds them after
+  /// synchronize.
+  virtual void download(void *host, const void *device, uint64_t bytes) = 0;
+  /// Submits a copy within this device's memory.
+  virtual void copy(void *target, const void *source, uint64_t bytes) = 0;
+  /// Waits until everything submitted has finished; throws Error if any of
+  /// it failed.
+  virtual void synchronize() = 0;
 };
 
 using DeviceFactory =
@@ -57,7 +95,8 @@ using DeviceFactory =
 /// Registers the device for `target`.
 void registerDevice(const std::string &target, DeviceFactory factory);
 /// A new device for `target`; throws Error naming the registered ones if
-/// there is none.
+/// there is none, or why the device cannot be used (no driver, no
+/// platform).
 std::unique_ptr<Device> createDevice(const std::string &target,
                                      const DeviceOptions &options);
 

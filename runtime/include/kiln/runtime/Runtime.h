@@ -85,22 +85,26 @@ public:
   void run(const std::vector<const HostTensor *> &inputs,
            const std::vector<HostTensor *> &outputs);
 
-  /// The scratch memory runs need on device `target`: the arena the memory
-  /// plan laid out (0 when the model has none there), and its alignment.
-  uint64_t arenaBytes(const std::string &target = "cpu") const;
-  uint64_t arenaAlignment(const std::string &target = "cpu") const;
+  /// The scratch memory runs need in `memory` ("host", or a device's
+  /// target): the arena the memory plan laid out (0 when the model has none
+  /// there), and its alignment.
+  uint64_t arenaBytes(const std::string &memory = kHostMemory) const;
+  uint64_t arenaAlignment(const std::string &memory = kHostMemory) const;
 
-  /// Runs use the caller's `memory` (`bytes` long, aligned to
-  /// arenaAlignment) as `target`'s arena instead of memory of their own; it
-  /// must outlive the executor's runs. Throws Error when it is too small or
-  /// misaligned, or the model has no arena on `target`.
-  void useArena(const std::string &target, void *memory, uint64_t bytes);
+  /// Runs use the caller's `bytes` at `at` (aligned to arenaAlignment) as
+  /// the arena in `memory` instead of memory of their own (device memory
+  /// for a device's: from that device's allocate); it must outlive the
+  /// executor's runs. Throws Error when it is too small or misaligned, or
+  /// the model has no arena in `memory`.
+  void useArena(const std::string &memory, void *at, uint64_t bytes);
 
   const Model &model() const { return *model_; }
   /// This executor's device in the model's mesh (0 without one).
   int64_t rank() const { return rank_; }
 
 private:
+  /// Puts the constants that live in device memory there, once.
+  void uploadConstants();
   void runCollective(const StepSpec &step, Communicator &group,
                      const void *source, void *target, char *scratch,
                      char *scratch2);

@@ -1,0 +1,152 @@
+//===- DeviceTest.cpp - the executor against a device with its own memory -===//
+//
+// A fake device whose queue runs only when synchronized: an executor that
+// reads device results before waiting for them, or lets a kernel read a
+// buffer before its upload ran, gets stale bytes and the test fails. Its
+// memory has a budget, for the out-of-memory errors.
+
+#include "kiln/runtime/Error.h"
+#include "kiln/runtime/Runtime.h"
+
+#include "ErrorOf.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <vector>
+
+using namespace kiln::rt;
+
+namespace {
+
+/// Bytes the next queued device may allocate.
+uint64_t queuedBudget = 1 << 20;
+
+class QueuedDevice final : public Device {
+public:
+  std::string_view target() const override { return "queued"; }
+
+  /// Its one kernel, "add": out[i] = a[i] + b[i] for the launch's
+  /// grid x workgroup floats, run when the queue drains.
+  std::unique_ptr<KernelLibrary> load(std::string_view,
+                                      const std::string &) override {
+    struct Add final : Kernel {
+      QueuedDevice &device;
+      explicit Add(QueuedDevice &device) : device(device) {}
+      void dispatch(void **bindings, const Launch &launch) override {
+        auto *a = static_cast<const float *>(bindings[0]);
+        auto *b = static_cast<const float *>(bindings[1]);
+        auto *out = static_cast<float *>(bindings[2]);
+        uint64_t n = uint64_t(launch.grid[0]) * launch.workgroup[0];
+        device.queue.push_back([=] {
+          for (uint64_t i = 0; i < n; ++i)
+            out[i] = a[i] + b[i];
+        });
+      }
+    };
+    struct Library final : KernelLibrary {
+      QueuedDevice &device;
+      explicit Library(QueuedDevice &device) : device(device) {}
+      std::unique_ptr<Kernel> kernel(const std::string &symbol) override {
+        if (symbol != "add")
+          throw Error("no kernel '" + symbol + "'");
+        return std::make_unique<Add>(device);
+      }
+    };
+    return std::make_unique<Library>(*this);
+  }
+  void *allocate(uint64_t bytes, uint64_t alignment) override {
+    if (bytes > queuedBudget)
+      return nullptr;
+    queuedBudget -= bytes;
+    return std::aligned_alloc(alignment,
+                              (bytes + alignment - 1) / alignment * alignment);
+  }
+  void deallocate(void *memory) override { std::free(memory); }
+  void upload(void *device, const void *host, uint64_t bytes) override {
+    queue.push_back([=] { std::memcpy(device, host, bytes); });
+  }
+  void download(void *host, const void *device, uint64_t bytes) override {
+    queue.push_back([=] { std::memcpy(host, device, bytes); });
+  }
+  void copy(void *target, const void *source, uint64_t bytes) override {
+    queue.push_back([=] { std::memcpy(target, source, bytes); });
+  }
+  void synchronize() override {
+    for (auto &work : queue)
+      work();
+    queue.clear();
+  }
+
+  std::vector<std::function<void()>> queue;
+};
+
+/// y = add(x, c) on the device (x transferred in, c a constant in device
+/// memory, y transferred out), then z = y copied on the host.
+std::shared_ptr<const Model> addOnDevice() {
+  registerDevice("queued", [](const DeviceOptions &) {
+    return std::make_unique<QueuedDevice>();
+  });
+  ArtifactContents contents;
+  Manifest &m = contents.manifest;
+  m.entry = "main";
+  m.memories = {"host", "queued"};
+  m.arenas = {{1, 128, 64}};
+  float c[4] = {10, 20, 30, 40};
+  contents.constants = {std::string(reinterpret_cast<char *>(c), 16)};
+  m.constants = {{0, 16}};
+  m.buffers = {{BufferKind::input, 0, 16},
+               {BufferKind::output, 0, 16},
+               {BufferKind::output, 1, 16},
+               {BufferKind::constant, 0, 16, 0, {}, 1},
+               {BufferKind::transient, 0, 16, 0, {}, 1},
+               {BufferKind::transient, 0, 16, 64, {}, 1}};
+  m.inputs = {{"x", DType::f32, {4}, 0}};
+  m.outputs = {{"y", DType::f32, {4}, 1}, {"z", DType::f32, {4}, 2}};
+  m.libraries = {{"queued", 0}};
+  m.kernels = {{0, "add", {{1, 1, 1}, {4, 1, 1}, 0}}};
+  m.steps = {{StepKind::transfer, 0, {0, 4}},
+             {StepKind::dispatch, 0, {4, 3, 5}},
+             {StepKind::transfer, 0, {5, 1}},
+             {StepKind::copy, 0, {1, 2}}};
+  contents.libraries = {"fake"};
+  return Model::fromBytes(encodeArtifact(contents), "q.kiln");
+}
+
+std::vector<float> values(const HostTensor &tensor) {
+  const auto *data = static_cast<const float *>(tensor.data());
+  return std::vector<float>(data, data + 4);
+}
+
+} // namespace
+
+TEST(Device, TransfersAndWaitsForItsQueue) {
+  queuedBudget = 1 << 20;
+  Executor executor(addOnDevice());
+  EXPECT_EQ(executor.arenaBytes("queued"), 128u);
+  EXPECT_EQ(executor.arenaBytes("host"), 0u);
+  HostTensor x(DType::f32, {4});
+  float input[4] = {1, 2, 3, 4};
+  std::memcpy(x.data(), input, sizeof(input));
+  for (int run = 0; run < 2; ++run) {
+    std::vector<HostTensor> outputs = executor.run({&x});
+    EXPECT_EQ(values(outputs[0]), (std::vector<float>{11, 22, 33, 44}));
+    EXPECT_EQ(values(outputs[1]), (std::vector<float>{11, 22, 33, 44}));
+  }
+}
+
+TEST(Device, ReportsRunningOutOfMemory) {
+  // The constants (16 bytes) fit, the 128-byte arena does not.
+  queuedBudget = 100;
+  Executor executor(addOnDevice());
+  HostTensor x(DType::f32, {4});
+  EXPECT_EQ(errorOf([&] { executor.run({&x}); }),
+            "cannot allocate the 128-byte arena of 'q.kiln' in memory "
+            "'queued': it is out of memory");
+  queuedBudget = 8;
+  EXPECT_EQ(errorOf([&] { Executor tooSmall(addOnDevice()); }),
+            "cannot allocate the 16 bytes of constants of 'q.kiln' on device "
+            "'queued': it is out of memory");
+}
