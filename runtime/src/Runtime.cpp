@@ -41,11 +41,15 @@ void registerDevice(const std::string &target, DeviceFactory factory) {
 
 // Built-in devices register themselves here, so a static link keeps them.
 void registerCpuDevice();
+void registerOpenCLDevice();
 
 std::unique_ptr<Device> createDevice(const std::string &target,
                                      const DeviceOptions &options) {
   static std::once_flag builtins;
-  std::call_once(builtins, [] { registerCpuDevice(); });
+  std::call_once(builtins, [] {
+    registerCpuDevice();
+    registerOpenCLDevice();
+  });
   std::lock_guard<std::mutex> lock(devicesMutex());
   auto it = devices().find(target);
   if (it == devices().end()) {
