@@ -6,7 +6,7 @@ inputs. Outputs are checked to agree first.
 
 usage: PYTHONPATH=build/python .venv/bin/python \
            benchmarks/torch_models_vs_eager.py [--runs N] [--threads N]
-           [--models mlp resnet18 ...]
+           [--models mlp resnet18 ...] [--target cpu|opencl]
 """
 import argparse
 import pathlib
@@ -40,17 +40,20 @@ def main():
     parser.add_argument("--threads", type=int, default=0,
                         help="Kiln's worker threads (0: all cores)")
     parser.add_argument("--models", nargs="*", default=list(MODELS))
+    parser.add_argument("--target", default="cpu",
+                        help="Kiln's backend (cpu, opencl)")
     args = parser.parse_args()
     torch.manual_seed(0)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; "
-          f"kiln threads {args.threads or 'all'}")
+          f"kiln threads {args.threads or 'all'}, target {args.target}")
     print(f"{'model':>14} {'compile s':>10} {'kiln ms':>10} {'eager ms':>10}"
           f" {'kiln/eager':>11}")
     for name in args.models:
         model, inputs = MODELS[name]()
         model.eval()
         start = time.perf_counter()
-        compiled = kiln.compile(model, inputs, threads=args.threads)
+        compiled = kiln.compile(model, inputs, target=args.target,
+                                threads=args.threads)
         compile_s = time.perf_counter() - start
         with torch.no_grad():
             expected = model(*inputs)

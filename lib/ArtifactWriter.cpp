@@ -321,8 +321,8 @@ FailureOr<std::string> writeArtifact(ModuleOp module) {
       addBuffer(view, rt::BufferKind::view, bufferIds.lookup(view.getSource()));
     } else if (isa<exec::CopyOp, exec::TransferOp>(op)) {
       rt::StepSpec &step = manifest.steps.emplace_back();
-      step.kind = isa<exec::CopyOp>(op) ? rt::StepKind::copy
-                                        : rt::StepKind::transfer;
+      step.kind =
+          isa<exec::CopyOp>(op) ? rt::StepKind::copy : rt::StepKind::transfer;
       step.bindings = {bufferIds.lookup(op.getOperand(0)),
                        bufferIds.lookup(op.getOperand(1))};
     } else if (auto dispatch = dyn_cast<exec::DispatchOp>(op)) {

@@ -295,8 +295,7 @@ kiln::CompileResult kiln::compile(std::string_view source,
   }
   if (failed(compiled))
     return result;
-  FailureOr<std::string> artifact =
-      writeArtifact(module);
+  FailureOr<std::string> artifact = writeArtifact(module);
   if (failed(artifact))
     return result;
   result.timing = std::move(timingText);

@@ -20,10 +20,16 @@
 namespace kiln::cpu {
 std::unique_ptr<Backend> createCpuBackend();
 } // namespace kiln::cpu
+namespace kiln::opencl {
+std::unique_ptr<Backend> createOpenCLBackend();
+} // namespace kiln::opencl
 
 void kiln::registerAllBackends() {
   static std::once_flag once;
-  std::call_once(once, [] { registerBackend(cpu::createCpuBackend()); });
+  std::call_once(once, [] {
+    registerBackend(cpu::createCpuBackend());
+    registerBackend(opencl::createOpenCLBackend());
+  });
 }
 
 void kiln::registerAllDialects(mlir::DialectRegistry &registry) {

@@ -152,13 +152,21 @@ std::string kiln::buildReport(ModuleOp module) {
     flops += dispatchFlops;
     bytesRead += read;
     bytesWritten += written;
-    dispatches.push_back(llvm::json::Object{
+    llvm::json::Object entry{
         {"name", dispatch.getKernel().getLeafReference().getValue().str()},
         {"target", target},
         {"ops", std::move(ops)},
         {"flops", dispatchFlops},
         {"bytes_read", read},
-        {"bytes_written", written}});
+        {"bytes_written", written}};
+    // How its backend launches it: workgroups along x, y, z and the work
+    // items of one (the CPU's workgroups are one thread each).
+    if (std::optional<exec::Launch> launch = exec::dispatchLaunch(dispatch)) {
+      entry["grid"] = llvm::json::Array(launch->grid);
+      entry["workgroup_size"] = llvm::json::Array(launch->workgroup);
+      entry["shared_bytes"] = launch->sharedBytes;
+    }
+    dispatches.push_back(std::move(entry));
   });
   int64_t count = dispatches.size();
   llvm::json::Object report{

@@ -40,8 +40,8 @@ static const Backend *checkTarget(const CompilePipelineOptions &options,
             "' (available: " + known + ")";
     return nullptr;
   }
-  if (failed(parseBackendOptions(options.targetOptions, backendOptions,
-                                 error)) ||
+  if (failed(
+          parseBackendOptions(options.targetOptions, backendOptions, error)) ||
       failed(backend->checkOptions(backendOptions, error)))
     return nullptr;
   return backend;
@@ -87,8 +87,8 @@ kiln::buildCompilePipeline(OpPassManager &pm,
   schedule.target = options.target;
   schedule.targetOptions = printBackendOptions(backendOptions);
   schedule.alignment = backend->bufferAlignment();
-  schedule.memory = backend->usesHostMemory() ? std::string("host")
-                                              : backend->name().str();
+  schedule.memory =
+      backend->usesHostMemory() ? std::string("host") : backend->name().str();
   pm.addPass(createExecBuildSchedule(schedule));
   ExecPlanMemoryOptions memory;
   memory.deviceMemoryLimit = options.deviceMemoryLimit;

@@ -78,6 +78,35 @@ std::string dispatchTarget(DispatchOp dispatch) {
   return "";
 }
 
+std::optional<Launch> dispatchLaunch(DispatchOp dispatch) {
+  ModuleOp kernels = kernelModuleOf(dispatch);
+  if (!kernels)
+    return std::nullopt;
+  StringRef name = dispatch.getKernel().getLeafReference().getValue();
+  Launch launch;
+  if (auto launches = kernels->getAttrOfType<DictionaryAttr>(kLaunchesAttr)) {
+    auto entry = launches.getAs<DictionaryAttr>(name);
+    auto grid = entry ? entry.getAs<DenseI64ArrayAttr>("grid") : nullptr;
+    auto workgroup =
+        entry ? entry.getAs<DenseI64ArrayAttr>("workgroup") : nullptr;
+    if (!grid || !workgroup || grid.size() != 3 || workgroup.size() != 3)
+      return std::nullopt;
+    for (int i = 0; i < 3; ++i) {
+      launch.grid[i] = grid[i];
+      launch.workgroup[i] = workgroup[i];
+    }
+    if (auto shared = entry.getAs<IntegerAttr>("shared_bytes"))
+      launch.sharedBytes = shared.getInt();
+    return launch;
+  }
+  if (auto counts = kernels->getAttrOfType<DictionaryAttr>(kWorkgroupsAttr))
+    if (auto count = counts.getAs<IntegerAttr>(name)) {
+      launch.grid[0] = count.getInt();
+      return launch;
+    }
+  return std::nullopt;
+}
+
 int64_t dispatchAlignment(DispatchOp dispatch) {
   if (ModuleOp kernels = kernelModuleOf(dispatch))
     if (auto alignment = kernels->getAttrOfType<IntegerAttr>(kAlignmentAttr))

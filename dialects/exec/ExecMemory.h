@@ -18,6 +18,8 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
 
+#include <array>
+#include <optional>
 #include <string>
 
 namespace kiln::exec {
@@ -88,6 +90,14 @@ readArenas(mlir::func::FuncOp host);
 /// The device target of the kernel a dispatch launches (its kernel module's
 /// exec.target), or "" when it cannot be found.
 std::string dispatchTarget(DispatchOp dispatch);
+
+/// How a dispatch's kernel is launched, as its lowered kernel module
+/// records it (exec.launches or exec.workgroups); none before lowering.
+struct Launch {
+  std::array<int64_t, 3> grid = {1, 1, 1}, workgroup = {1, 1, 1};
+  int64_t sharedBytes = 0;
+};
+std::optional<Launch> dispatchLaunch(DispatchOp dispatch);
 
 /// The buffer alignment of the kernel module `dispatch` launches into
 /// (exec.alignment, else kDefaultAlignment).

@@ -210,9 +210,8 @@ LogicalResult TransferOp::verify() {
     return failure();
   if (source.getShape() != target.getShape() ||
       source.getElementType() != target.getElementType())
-    return emitOpError("moves ")
-           << source << " into " << target
-           << ": shape and element type must be the same";
+    return emitOpError("moves ") << source << " into " << target
+                                 << ": shape and element type must be the same";
   if (memoryOf(source) == memoryOf(target))
     return emitOpError("moves bytes within memory '")
            << memoryOf(source) << "'; that is an exec.copy";

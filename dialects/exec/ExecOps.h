@@ -40,6 +40,12 @@ inline constexpr llvm::StringLiteral kNameAttr = "exec.name";
 /// and their estimated arithmetic, for the compile report.
 inline constexpr llvm::StringLiteral kOpsAttr = "exec.ops";
 inline constexpr llvm::StringLiteral kFlopsAttr = "exec.flops";
+/// On a lowered kernel module: how each kernel is launched. GPU backends
+/// record exec.launches, per kernel {grid = array<i64: x, y, z>, workgroup =
+/// array<i64: x, y, z>, shared_bytes}; the CPU records exec.workgroups, per
+/// kernel its count of workgroups (a 1-D grid of one-thread workgroups).
+inline constexpr llvm::StringLiteral kLaunchesAttr = "exec.launches";
+inline constexpr llvm::StringLiteral kWorkgroupsAttr = "exec.workgroups";
 /// On a kernel module: the byte alignment its device needs for buffers.
 inline constexpr llvm::StringLiteral kAlignmentAttr = "exec.alignment";
 /// Alignment of a kernel module without exec.alignment (a host cache line).

@@ -91,10 +91,12 @@ struct ExecBuildSchedule
     SmallVector<NamedAttribute> entries;
     OpBuilder builder(top.getContext());
     for (const auto &[key, value] : options)
-      entries.push_back(builder.getNamedAttr(key, builder.getStringAttr(value)));
+      entries.push_back(
+          builder.getNamedAttr(key, builder.getStringAttr(value)));
     targetAttr = exec::TargetAttr::get(
         top.getContext(), target,
-        entries.empty() ? DictionaryAttr() : builder.getDictionaryAttr(entries));
+        entries.empty() ? DictionaryAttr()
+                        : builder.getDictionaryAttr(entries));
     func::FuncOp entry = findEntry(top);
     if (!entry)
       return signalPassFailure();
@@ -308,7 +310,8 @@ struct ExecBuildSchedule
       Value &copy = transferred[buffer];
       if (!copy) {
         auto type = cast<MemRefType>(buffer.getType());
-        copy = exec::AllocOp::create(builder, loc, exec::inMemory(type, memory));
+        copy =
+            exec::AllocOp::create(builder, loc, exec::inMemory(type, memory));
         exec::TransferOp::create(builder, loc, buffer, copy);
       }
       return copy;
@@ -331,14 +334,13 @@ struct ExecBuildSchedule
         if (output && viewedOutputFor.lookup(source) == output)
           buffers.map(reshape.getResult(), output); // Written in place.
         else
-          buffers.map(
-              reshape.getResult(),
-              exec::ViewOp::create(
-                  builder, loc,
-                  exec::inMemory(
-                      bufferType(reshape.getType()),
-                      exec::memoryOf(buffers.lookup(source).getType())),
-                  buffers.lookup(source)));
+          buffers.map(reshape.getResult(),
+                      exec::ViewOp::create(
+                          builder, loc,
+                          exec::inMemory(
+                              bufferType(reshape.getType()),
+                              exec::memoryOf(buffers.lookup(source).getType())),
+                          buffers.lookup(source)));
       } else if (auto dispatch = dyn_cast<graph::DispatchOp>(op)) {
         SmallVector<Value> inputs, outputs;
         for (Value input : dispatch.getInputs())

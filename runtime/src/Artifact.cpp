@@ -387,8 +387,7 @@ void validate(const Manifest &m, size_t constantsSize,
       if (b.index >= m.outputs.size())
         fail("buffer " + std::to_string(id) + " is a missing output");
       if (b.memory != 0)
-        fail("output buffer " + std::to_string(id) +
-             " is not in host memory");
+        fail("output buffer " + std::to_string(id) + " is not in host memory");
       break;
     case BufferKind::constant:
       if (b.index >= m.constants.size() ||

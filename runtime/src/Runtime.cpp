@@ -205,12 +205,12 @@ uint64_t alignUp(uint64_t value, uint64_t alignment) {
 }
 
 /// Constants in device memory are aligned as the device's arena is, or to
-/// 256 bytes (any device's buffer alignment) when it has none.
+/// 128 bytes (what OpenCL 2.0 devices guarantee) when it has none.
 uint64_t constantAlignment(const Manifest &manifest, uint32_t memory) {
   for (const ArenaSpec &arena : manifest.arenas)
     if (arena.memory == memory)
-      return std::max<uint64_t>(arena.alignment, 256);
-  return 256;
+      return arena.alignment;
+  return 128;
 }
 } // namespace
 
@@ -450,8 +450,8 @@ void Executor::run(const std::vector<const HostTensor *> &inputs,
       arena.owner = device;
     } else {
       uint64_t alignment = std::max<uint64_t>(spec.alignment, sizeof(void *));
-      arena.memory = std::aligned_alloc(alignment,
-                                        alignUp(spec.bytes, alignment));
+      arena.memory =
+          std::aligned_alloc(alignment, alignUp(spec.bytes, alignment));
       arena.hostOwned = true;
     }
     if (!arena.memory)
@@ -505,8 +505,8 @@ void Executor::run(const std::vector<const HostTensor *> &inputs,
       Device &device = *impl_->kernelDevices[step.kernel];
       if (device.usesHostMemory())
         impl_->synchronize(); // It reads host memory others may write.
-      impl_->kernels[step.kernel]->dispatch(bindings.data(),
-                                            manifest.kernels[step.kernel].launch);
+      impl_->kernels[step.kernel]->dispatch(
+          bindings.data(), manifest.kernels[step.kernel].launch);
       impl_->submitted(device);
       continue;
     }

@@ -173,7 +173,9 @@ TEST(Artifact, RejectsInconsistentManifests) {
        },
        "a dispatch of 'kiln_dispatch_0' binds buffers in memory 'gpu', "
        "which its target 'cpu' cannot read"},
-      {[](ArtifactContents &c) { c.manifest.steps[1].kind = StepKind::transfer; },
+      {[](ArtifactContents &c) {
+         c.manifest.steps[1].kind = StepKind::transfer;
+       },
        "a transfer step does not move bytes between memories"},
   };
   for (Case &c : cases) {

@@ -137,6 +137,46 @@ TEST(Device, TransfersAndWaitsForItsQueue) {
   }
 }
 
+TEST(Device, TransfersBetweenTwoDevices) {
+  // y = add(x, c) on the first device, its result moved to a second device
+  // (through the host), from there to the output.
+  queuedBudget = 1 << 20;
+  registerDevice("queued", [](const DeviceOptions &) {
+    return std::make_unique<QueuedDevice>();
+  });
+  registerDevice("other", [](const DeviceOptions &) {
+    return std::make_unique<QueuedDevice>();
+  });
+  ArtifactContents contents;
+  Manifest &m = contents.manifest;
+  m.entry = "main";
+  m.memories = {"host", "queued", "other"};
+  m.arenas = {{1, 128, 64}, {2, 64, 64}};
+  float c[4] = {1, 1, 1, 1};
+  contents.constants = {std::string(reinterpret_cast<char *>(c), 16)};
+  m.constants = {{0, 16}};
+  m.buffers = {{BufferKind::input, 0, 16},
+               {BufferKind::output, 0, 16},
+               {BufferKind::constant, 0, 16, 0, {}, 1},
+               {BufferKind::transient, 0, 16, 0, {}, 1},
+               {BufferKind::transient, 0, 16, 64, {}, 1},
+               {BufferKind::transient, 1, 16, 0, {}, 2}};
+  m.inputs = {{"x", DType::f32, {4}, 0}};
+  m.outputs = {{"y", DType::f32, {4}, 1}};
+  m.libraries = {{"queued", 0}};
+  m.kernels = {{0, "add", {{1, 1, 1}, {4, 1, 1}, 0}}};
+  m.steps = {{StepKind::transfer, 0, {0, 3}},
+             {StepKind::dispatch, 0, {3, 2, 4}},
+             {StepKind::transfer, 0, {4, 5}},
+             {StepKind::transfer, 0, {5, 1}}};
+  contents.libraries = {"fake"};
+  Executor executor(Model::fromBytes(encodeArtifact(contents), "two.kiln"));
+  HostTensor x(DType::f32, {4});
+  float input[4] = {1, 2, 3, 4};
+  std::memcpy(x.data(), input, sizeof(input));
+  EXPECT_EQ(values(executor.run({&x})[0]), (std::vector<float>{2, 3, 4, 5}));
+}
+
 TEST(Device, ReportsRunningOutOfMemory) {
   // The constants (16 bytes) fit, the 128-byte arena does not.
   queuedBudget = 100;

@@ -16,8 +16,13 @@ recorded as a crash of its case and replaced. Prints a summary line, writes
 a per-case table, and exits non-zero on any crash, any mismatch, or any case
 of the recorded pass list (--expect) that no longer passes.
 
+With --target, the cases run on that target (opencl: on the machine's
+OpenCL platform); the recorded pass list holds for every target, less the
+cases <target>-differences.txt lists, each with its reason.
+
 usage: run_conformance.py [--table FILE] [--expect passing.txt]
-                          [--update-expect] [--filter REGEX] [--no-fusion] [-v]
+                          [--update-expect] [--filter REGEX] [--no-fusion]
+                          [--target cpu|opencl] [-v]
 """
 
 import argparse
@@ -46,7 +51,7 @@ def collect_cases():
         return node.collect_testcases("")
 
 
-def run_case(case, fusion=True):
+def run_case(case, fusion=True, target="cpu"):
     """(status, detail) of one case, in this process."""
     import numpy as np
     import kiln
@@ -58,7 +63,7 @@ def run_case(case, fusion=True):
                         for inputs, _ in case.data_sets for x in inputs)
         if not inputs_ok:
             return "unsupported", "inputs that are not plain tensors"
-        compiled = kiln.compile(case.model, fusion=fusion)
+        compiled = kiln.compile(case.model, target=target, fusion=fusion)
     except kiln.CompileError as error:
         return "unsupported", _first_line(str(error))
     except (TypeError, ValueError) as error:
@@ -94,20 +99,20 @@ def _first_line(text):
     return lines[0][:300] if lines else ""
 
 
-def _worker(connection, names, fusion):
+def _worker(connection, names, fusion, target):
     """Runs the named cases in order, sending (name, status, detail)."""
     warnings.simplefilter("ignore")
     cases = {c.name: c for c in collect_cases()}
     for name in names:
         try:
-            status, detail = run_case(cases[name], fusion)
+            status, detail = run_case(cases[name], fusion, target)
         except Exception as error:  # a bug, not a clean diagnostic
             status, detail = "crash", f"{type(error).__name__}: {error}"
         connection.send((name, status, _first_line(detail)))
     connection.close()
 
 
-def run_all(names, verbose, fusion=True):
+def run_all(names, verbose, fusion=True, target="cpu"):
     """Runs cases in a child process; a dead child is a crash of the case it
     was running, and a fresh child carries on with the next."""
     results = {}
@@ -116,7 +121,7 @@ def run_all(names, verbose, fusion=True):
     while remaining:
         parent, child = context.Pipe(duplex=False)
         process = context.Process(target=_worker,
-                                  args=(child, remaining, fusion))
+                                  args=(child, remaining, fusion, target))
         process.start()
         child.close()
         while remaining:
@@ -137,6 +142,23 @@ def run_all(names, verbose, fusion=True):
     return results
 
 
+def opencl_missing():
+    """Why OpenCL kernels cannot run here, or None when they can."""
+    import subprocess
+    try:
+        listing = subprocess.run(["clinfo", "-l"], capture_output=True,
+                                 text=True, timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"no clinfo to look for an OpenCL platform ({error})"
+    if "Device" not in listing:
+        return "no OpenCL platform with a device (clinfo -l lists none)"
+    return None
+
+
+# The exit status ctest counts as skipped (SKIP_RETURN_CODE).
+SKIPPED = 77
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--table", type=pathlib.Path,
@@ -151,12 +173,18 @@ def main():
     parser.add_argument("--no-fusion", action="store_true",
                         help="compile one kernel per op (kiln-compile "
                         "--no-fusion)")
+    parser.add_argument("--target", default="cpu",
+                        help="the backend to compile for (cpu, opencl)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
+    if args.target == "opencl" and opencl_missing():
+        print(f"ONNX conformance on opencl: skipped: {opencl_missing()}")
+        return SKIPPED
 
     names = sorted(c.name for c in collect_cases()
                    if re.search(args.filter, c.name))
-    results = run_all(names, args.verbose, fusion=not args.no_fusion)
+    results = run_all(names, args.verbose, fusion=not args.no_fusion,
+                      target=args.target)
     counts = collections.Counter(status for status, _ in results.values())
 
     if args.table:
@@ -174,9 +202,20 @@ def main():
     if args.expect.exists():
         expected = {l.strip() for l in args.expect.read_text().splitlines()
                     if l.strip() and not l.startswith("#")}
-    regressed = sorted(n for n in expected & set(names) if n not in passing)
+    # Cases that pass on the CPU but not on this target, with the reason.
+    differences = {}
+    listed = HERE / f"{args.target}-differences.txt"
+    if args.target != "cpu" and listed.exists():
+        for line in listed.read_text().splitlines():
+            if line.strip() and not line.startswith("#"):
+                name, _, reason = line.partition(" ")
+                differences[name] = reason.strip()
+    regressed = sorted(n for n in expected & set(names)
+                       if n not in passing and n not in differences)
 
     mode = " (no fusion)" if args.no_fusion else ""
+    if args.target != "cpu":
+        mode += f" on {args.target}"
     print(f"ONNX conformance{mode}: {len(names)} cases: "
           f"{counts['pass']} pass, "
           f"{counts['mismatch']} mismatch, {counts['unsupported']} "
@@ -191,6 +230,9 @@ def main():
     for name in regressed:
         print(f"  no longer passes: {name}: {results[name][0]}: "
               f"{results[name][1]}")
+        failed = True
+    for name in sorted(set(differences) & passing):
+        print(f"  {listed.name} lists {name}, which passes now: remove it")
         failed = True
     new = sorted(passing - expected)
     if new and not args.update_expect:

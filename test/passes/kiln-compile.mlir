@@ -37,7 +37,7 @@
 // NOFUSION: exec.dispatch @kernels_cpu::@dispatch_0
 // NOFUSION: exec.view
 // NOFUSION: exec.dispatch @kernels_cpu::@dispatch_1
-// TARGET: kiln-compile: unknown target 'tpu' (available: cpu)
+// TARGET: kiln-compile: unknown target 'tpu' (available: cpu, opencl)
 
 // GRAPH-LABEL: func.func @main
 // GRAPH: graph.add

@@ -11,7 +11,7 @@ import pytest
 from kiln_testing import ROOT, compile_and_run
 
 # Every case runs fused and unfused (conftest.py).
-pytestmark = pytest.mark.usefixtures("fusion")
+pytestmark = pytest.mark.usefixtures("fusion", "target")
 
 TOLERANCE = dict(rtol=1e-5, atol=1e-5)
 RNG = np.random.default_rng(7)

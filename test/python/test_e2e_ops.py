@@ -16,7 +16,7 @@ import pytest
 from kiln_testing import compile_and_run, graph_module, tensor_type, type_of
 
 # Every case runs fused and unfused (conftest.py).
-pytestmark = pytest.mark.usefixtures("fusion")
+pytestmark = pytest.mark.usefixtures("fusion", "target")
 
 RNG = np.random.default_rng(20261125)
 EXACT = dict(rtol=0, atol=0)
@@ -210,7 +210,10 @@ def test_matmul(tmp_path, lhs, rhs):
         np.float32)
     check(tmp_path, [a, b],
           f"  %r0 = graph.matmul %arg0, %arg1 : ({type_of(a)}, {type_of(b)}) "
-          f"-> {type_of(want)}", [want], dict(rtol=1e-5, atol=1e-5))
+          f"-> {type_of(want)}", [want],
+          # An f32 sum of k products of N(0, 1) values is rounded at a
+          # magnitude near sqrt(k): allow a few ulp of that near zero.
+          dict(rtol=1e-5, atol=2e-6 * lhs[-1] ** 0.5))
 
 
 def test_matmul_int(tmp_path):

@@ -13,7 +13,7 @@ import kiln  # noqa: E402
 from kiln_testing import BIN, run_cli  # noqa: E402
 
 # Every case runs fused and unfused (conftest.py).
-pytestmark = pytest.mark.usefixtures("fusion")
+pytestmark = pytest.mark.usefixtures("fusion", "target")
 
 torch = pytest.importorskip("torch")
 torchvision = pytest.importorskip("torchvision")

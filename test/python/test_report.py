@@ -130,3 +130,21 @@ def test_fused_graph_with_folded_weights_and_reshaped_outputs(fusion):
     np.testing.assert_allclose(view, expected_norm.reshape(4, 36), rtol=1e-4,
                                atol=1e-5)
     np.testing.assert_array_equal(view.reshape(1, 4, 6, 6), same)
+
+
+def test_report_shows_each_launch():
+    # The CPU: a 1-D grid of one-thread workgroups. OpenCL: the conv's
+    # work items (one per output row here, 1x4x6 rows) in one workgroup.
+    cpu = kiln.compile(conv_graph(RNG), fusion=False).report()
+    for dispatch in cpu["dispatches"]:
+        assert dispatch["workgroup_size"] == [1, 1, 1]
+        assert dispatch["grid"][0] >= 1 and dispatch["grid"][1:] == [1, 1]
+    opencl = kiln.compile(conv_graph(RNG), target="opencl",
+                          fusion=False).report()
+    assert all(d["target"] == "opencl" for d in opencl["dispatches"])
+    conv = opencl["dispatches"][0]
+    assert conv["ops"] == ["graph.conv2d"]
+    items = conv["grid"][0] * conv["workgroup_size"][0]
+    assert conv["grid"][1:] == conv["workgroup_size"][1:] == [1, 1]
+    assert 24 <= items < 24 + conv["workgroup_size"][0]
+    assert conv["shared_bytes"] == 0

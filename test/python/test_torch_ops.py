@@ -11,7 +11,7 @@ import kiln  # noqa: E402
 from kiln import torch_importer  # noqa: E402
 
 # Every case runs fused and unfused (conftest.py).
-pytestmark = pytest.mark.usefixtures("fusion")
+pytestmark = pytest.mark.usefixtures("fusion", "target")
 
 
 class Lambda(torch.nn.Module):

@@ -35,6 +35,11 @@ static cl::opt<std::string>
     cpu("cpu",
         cl::desc("CPU to generate code for: host (default), x86-64, aarch64 "
                  "or an LLVM CPU name"));
+static cl::list<std::string> targetOptions(
+    "target-option",
+    cl::desc("An option of the target's backend, name=value (repeatable): "
+             "opencl takes llvm-spirv=PATH and workgroup-size=N"),
+    cl::value_desc("name=value"));
 static cl::opt<std::string>
     entry("entry", cl::desc("Function to compile (default: the only one)"));
 static cl::opt<std::string>
@@ -180,6 +185,14 @@ int main(int argc, char **argv) {
   options.target = target.getValue();
   if (cpu.getNumOccurrences())
     options.backendOptions["cpu"] = cpu.getValue();
+  for (const std::string &option : targetOptions) {
+    size_t equals = option.find('=');
+    if (equals == std::string::npos || equals == 0)
+      return fail("bad --target-option '" + option +
+                  "': expected name=value (e.g. workgroup-size=128)");
+    options.backendOptions[option.substr(0, equals)] =
+        option.substr(equals + 1);
+  }
   options.entry = entry.getValue();
   options.dumpIrDir = dumpDir.getValue();
   options.timing = timing;

@@ -50,16 +50,11 @@ namespace {
 
 /// From tensors to the LLVM dialect. Written as one textual pipeline so
 /// `kiln-opt --pass-pipeline=...` can replay any prefix of it.
-constexpr const char *kKernelPipeline =
-    "convert-graph-to-linalg,canonicalize,cse,"
-    "cpu-prepare-kernels,canonicalize,"
-    "eliminate-empty-tensors,"
-    "one-shot-bufferize{bufferize-function-boundaries=0},"
-    "canonicalize,cse,canonicalize,"
-    "cpu-distribute-workgroups,cpu-stack-temporaries,"
-    "buffer-deallocation-pipeline,"
-    "cpu-expand-copies,func.func(convert-linalg-to-loops),"
-    "lower-affine,expand-strided-metadata,lower-affine,"
+std::string kernelPipeline() {
+  return workgroupTilingPipeline(/*maxWorkgroups=*/64,
+                                 /*minIterations=*/4096) +
+         ","
+         "lower-affine,expand-strided-metadata,lower-affine,"
     "convert-scf-to-cf,"
     "convert-math-to-funcs,cpu-approximate-math,convert-math-to-llvm,"
     "convert-math-to-libm,"
@@ -67,6 +62,7 @@ constexpr const char *kKernelPipeline =
     "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
     "convert-cf-to-llvm,reconcile-unrealized-casts,"
     "cpu-emit-entry-points";
+}
 
 /// Kernels are independent functions, so LLVM's O3 and code generation (most
 /// of a compile's time) run on this many parts of the module in parallel. A
@@ -184,7 +180,7 @@ public:
                            const BackendOptions &) const override {
     // The pipeline text is a constant of this file: failing to parse it is a
     // bug, not a user error.
-    if (failed(parsePassPipeline(kKernelPipeline, pm)))
+    if (failed(parsePassPipeline(kernelPipeline(), pm)))
       llvm::report_fatal_error("the CPU kernel pipeline does not parse");
   }
 

@@ -3,6 +3,8 @@
 #ifndef KILN_LIB_BACKENDS_CPU_CPUPASSES_H
 #define KILN_LIB_BACKENDS_CPU_CPUPASSES_H
 
+#include "dialects/exec/ExecOps.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -14,6 +16,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 
+#include <string>
+
 namespace kiln::cpu {
 
 #define GEN_PASS_DECL
@@ -23,7 +27,28 @@ namespace kiln::cpu {
 #include "lib/backends/cpu/CpuPasses.h.inc"
 
 /// Name of the module attribute mapping each kernel to its workgroup count.
-inline constexpr llvm::StringLiteral kWorkgroupsAttr = "exec.workgroups";
+inline constexpr llvm::StringLiteral kWorkgroupsAttr = exec::kWorkgroupsAttr;
+/// From tensor kernels to bufferized kernels for one workgroup each: the
+/// root tiled into at most `maxWorkgroups` tiles of at least
+/// `minIterations` iterations (producers fused), bufferized in place, the
+/// tile loop replaced by the workgroup id, temporaries on the stack. The CPU
+/// runs it with its workgroup budget; GPU backends with single-iteration
+/// tiles, a tile per work item.
+inline std::string workgroupTilingPipeline(int64_t maxWorkgroups,
+                                           int64_t minIterations) {
+  return "convert-graph-to-linalg,canonicalize,cse,"
+         "cpu-prepare-kernels{max-workgroups=" +
+         std::to_string(maxWorkgroups) +
+         " min-workgroup-iterations=" + std::to_string(minIterations) +
+         "},canonicalize,"
+         "eliminate-empty-tensors,"
+         "one-shot-bufferize{bufferize-function-boundaries=0},"
+         "canonicalize,cse,canonicalize,"
+         "cpu-distribute-workgroups,cpu-stack-temporaries,"
+         "buffer-deallocation-pipeline,"
+         "cpu-expand-copies,func.func(convert-linalg-to-loops)";
+}
+
 /// Prefix of the entry point the runtime calls for a kernel.
 inline constexpr llvm::StringLiteral kEntryPrefix = "kiln_";
 

@@ -4,6 +4,7 @@
 
 #include "dialects/graph/GraphOps.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -19,6 +20,33 @@ namespace kiln::cpu {
 using namespace mlir;
 
 namespace {
+
+/// A constant upper bound of `size`. Value bounds give none for an
+/// affine.max (tiling clamps a partial tile's size with one), but a max is
+/// at most the largest of its results' bounds.
+FailureOr<int64_t> upperBound(Value size) {
+  FailureOr<int64_t> bound = ValueBoundsConstraintSet::computeConstantBound(
+      presburger::BoundType::UB, size, /*stopCondition=*/nullptr,
+      /*closedUB=*/true);
+  if (succeeded(bound))
+    return bound;
+  auto max = size.getDefiningOp<affine::AffineMaxOp>();
+  if (!max)
+    return failure();
+  int64_t largest = INT64_MIN;
+  AffineMap map = max.getMap();
+  for (unsigned result = 0; result < map.getNumResults(); ++result) {
+    FailureOr<int64_t> part = ValueBoundsConstraintSet::computeConstantBound(
+        presburger::BoundType::UB,
+        ValueBoundsConstraintSet::Variable(map.getSubMap({result}),
+                                           max.getOperands()),
+        /*stopCondition=*/nullptr, /*closedUB=*/true);
+    if (failed(part))
+      return failure();
+    largest = std::max(largest, *part);
+  }
+  return largest;
+}
 
 struct CpuStackTemporaries
     : kiln::cpu::impl::CpuStackTemporariesBase<CpuStackTemporaries> {
@@ -53,9 +81,7 @@ struct CpuStackTemporaries
           continue;
         }
         FailureOr<int64_t> bound =
-            ValueBoundsConstraintSet::computeConstantBound(
-                presburger::BoundType::UB, alloc.getDynamicSizes()[dynamic++],
-                /*stopCondition=*/nullptr, /*closedUB=*/true);
+            upperBound(alloc.getDynamicSizes()[dynamic++]);
         if (failed(bound) || *bound < 0) {
           bounded = false;
           break;

@@ -9,8 +9,9 @@
 //    address is a pointer, so an arena and the buffers inside it are a base
 //    plus offsets, and a binding is clSetKernelArgSVMPointer. The host never
 //    touches SVM directly: every byte crosses with clEnqueueSVMMemcpy.
-//  * One in-order command queue: dispatches and copies are enqueued without
-//    waiting, and synchronize() is clFinish.
+//  * The platform device and its context are found once per process; each
+//    device has one in-order command queue: dispatches and copies are
+//    enqueued without waiting, and synchronize() is clFinish.
 //  * A kernel library is a program from a binary (SPIR 1.2 bitcode, the
 //    form PoCL 3.1 accepts; clCreateProgramWithBinary), built once.
 //
@@ -59,8 +60,7 @@ constexpr cl_uint CL_FALSE = 0;
 /// The OpenCL entry points, resolved from the ICD loader.
 struct OpenCL {
   cl_int (*GetPlatformIDs)(cl_uint, cl_platform_id *, cl_uint *);
-  cl_int (*GetPlatformInfo)(cl_platform_id, cl_uint, size_t, void *,
-                            size_t *);
+  cl_int (*GetPlatformInfo)(cl_platform_id, cl_uint, size_t, void *, size_t *);
   cl_int (*GetDeviceIDs)(cl_platform_id, cl_bitfield, cl_uint, cl_device_id *,
                          cl_uint *);
   cl_int (*GetDeviceInfo)(cl_device_id, cl_uint, size_t, void *, size_t *);
@@ -68,8 +68,7 @@ struct OpenCL {
                               void (*)(const char *, const void *, size_t,
                                        void *),
                               void *, cl_int *);
-  cl_command_queue (*CreateCommandQueueWithProperties)(cl_context,
-                                                       cl_device_id,
+  cl_command_queue (*CreateCommandQueueWithProperties)(cl_context, cl_device_id,
                                                        const cl_ulong *,
                                                        cl_int *);
   cl_program (*CreateProgramWithBinary)(cl_context, cl_uint,
@@ -84,9 +83,8 @@ struct OpenCL {
   cl_int (*GetKernelInfo)(cl_kernel, cl_uint, size_t, void *, size_t *);
   cl_int (*SetKernelArgSVMPointer)(cl_kernel, cl_uint, const void *);
   cl_int (*EnqueueNDRangeKernel)(cl_command_queue, cl_kernel, cl_uint,
-                                 const size_t *, const size_t *,
-                                 const size_t *, cl_uint, const cl_event *,
-                                 cl_event *);
+                                 const size_t *, const size_t *, const size_t *,
+                                 cl_uint, const cl_event *, cl_event *);
   void *(*SVMAlloc)(cl_context, cl_bitfield, size_t, cl_uint);
   void (*SVMFree)(cl_context, void *);
   cl_int (*EnqueueSVMMemcpy)(cl_command_queue, cl_uint, void *, const void *,
@@ -95,7 +93,6 @@ struct OpenCL {
   cl_int (*ReleaseKernel)(cl_kernel);
   cl_int (*ReleaseProgram)(cl_program);
   cl_int (*ReleaseCommandQueue)(cl_command_queue);
-  cl_int (*ReleaseContext)(cl_context);
 };
 
 /// The ICD loader, opened once per process; throws Error naming the
@@ -142,7 +139,6 @@ const OpenCL &openCL() {
     resolve(api.ReleaseKernel, "clReleaseKernel");
     resolve(api.ReleaseProgram, "clReleaseProgram");
     resolve(api.ReleaseCommandQueue, "clReleaseCommandQueue");
-    resolve(api.ReleaseContext, "clReleaseContext");
   });
   if (!failure.empty())
     throw Error(failure);
@@ -151,8 +147,8 @@ const OpenCL &openCL() {
 
 void check(cl_int status, const std::string &what) {
   if (status != CL_SUCCESS)
-    throw Error("OpenCL: " + what + " failed (error " +
-                std::to_string(status) + ")");
+    throw Error("OpenCL: " + what + " failed (error " + std::to_string(status) +
+                ")");
 }
 
 class OpenCLKernel final : public Kernel {
@@ -173,10 +169,11 @@ public:
     for (cl_uint i = 0; i < bindings_; ++i)
       check(cl.SetKernelArgSVMPointer(kernel_, i, bindings[i]),
             "binding argument " + std::to_string(i) + " of " + symbol_);
-    check(cl.EnqueueNDRangeKernel(queue_, kernel_, 3, nullptr, global, local,
-                                  0, nullptr, nullptr),
+    check(cl.EnqueueNDRangeKernel(queue_, kernel_, 3, nullptr, global, local, 0,
+                                  nullptr, nullptr),
           "launching " + symbol_);
   }
+
 private:
   cl_kernel kernel_;
   cl_command_queue queue_;
@@ -186,8 +183,7 @@ private:
 
 class OpenCLLibrary final : public KernelLibrary {
 public:
-  OpenCLLibrary(cl_program program, cl_command_queue queue,
-                std::string origin)
+  OpenCLLibrary(cl_program program, cl_command_queue queue, std::string origin)
       : program_(program), queue_(queue), origin_(std::move(origin)) {}
   ~OpenCLLibrary() override { openCL().ReleaseProgram(program_); }
   std::unique_ptr<Kernel> kernel(const std::string &symbol) override;
@@ -198,58 +194,102 @@ private:
   std::string origin_;
 };
 
+/// The platform device and its context, made once per process and shared by
+/// every OpenCLDevice (each has its own queue): a process running many
+/// models (a test suite, a server) initializes the platform once.
+struct Platform {
+  cl_device_id device = nullptr;
+  cl_context context = nullptr;
+  std::string name;
+};
+
+std::string describe(cl_platform_id platform, cl_device_id device) {
+  const OpenCL &cl = openCL();
+  char text[256] = {0};
+  std::string name;
+  if (cl.GetPlatformInfo(platform, CL_PLATFORM_NAME, sizeof(text) - 1, text,
+                         nullptr) == CL_SUCCESS)
+    name = text;
+  std::fill(std::begin(text), std::end(text), '\0');
+  if (cl.GetDeviceInfo(device, CL_DEVICE_NAME, sizeof(text) - 1, text,
+                       nullptr) == CL_SUCCESS)
+    name += std::string(" device ") + text;
+  return "OpenCL " + name;
+}
+
+Platform findPlatform() {
+  const OpenCL &cl = openCL();
+  cl_uint platforms = 0;
+  cl_int status = cl.GetPlatformIDs(0, nullptr, &platforms);
+  if (status != CL_SUCCESS || platforms == 0)
+    throw Error("the opencl device found no OpenCL platform (clGetPlatformIDs "
+                "returned " +
+                std::to_string(status) +
+                "); install one, e.g. apt-get install pocl-opencl-icd");
+  std::vector<cl_platform_id> ids(platforms);
+  check(cl.GetPlatformIDs(platforms, ids.data(), nullptr), "listing platforms");
+  // The first platform device with shared virtual memory.
+  Platform found;
+  for (cl_platform_id platform : ids) {
+    cl_uint devices = 0;
+    if (cl.GetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, 0, nullptr, &devices) !=
+            CL_SUCCESS ||
+        devices == 0)
+      continue;
+    std::vector<cl_device_id> list(devices);
+    cl.GetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, devices, list.data(),
+                    nullptr);
+    for (cl_device_id device : list) {
+      cl_bitfield svm = 0;
+      if (cl.GetDeviceInfo(device, CL_DEVICE_SVM_CAPABILITIES, sizeof(svm),
+                           &svm, nullptr) == CL_SUCCESS &&
+          svm != 0) {
+        found.device = device;
+        found.name = describe(platform, device);
+        break;
+      }
+    }
+    if (found.device)
+      break;
+  }
+  if (!found.device)
+    throw Error("the opencl device found OpenCL platforms but no device with "
+                "shared virtual memory (OpenCL 2.0)");
+  cl_int error = CL_SUCCESS;
+  found.context =
+      cl.CreateContext(nullptr, 1, &found.device, nullptr, nullptr, &error);
+  check(error, "creating a context on " + found.name);
+  return found;
+}
+
+const Platform &platform() {
+  static Platform shared;
+  static std::string failure;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    try {
+      shared = findPlatform();
+    } catch (const Error &error) {
+      failure = error.what();
+    }
+  });
+  if (!failure.empty())
+    throw Error(failure);
+  return shared;
+}
+
 class OpenCLDevice final : public Device {
 public:
-  OpenCLDevice() {
-    const OpenCL &cl = openCL();
-    cl_uint platforms = 0;
-    cl_int status = cl.GetPlatformIDs(0, nullptr, &platforms);
-    if (status != CL_SUCCESS || platforms == 0)
-      throw Error("the opencl device found no OpenCL platform (clGetPlatformIDs "
-                  "returned " +
-                  std::to_string(status) +
-                  "); install one, e.g. apt-get install pocl-opencl-icd");
-    std::vector<cl_platform_id> ids(platforms);
-    check(cl.GetPlatformIDs(platforms, ids.data(), nullptr),
-          "listing platforms");
-    // The first platform with a device that has shared virtual memory.
-    for (cl_platform_id platform : ids) {
-      cl_uint devices = 0;
-      if (cl.GetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, 0, nullptr,
-                          &devices) != CL_SUCCESS ||
-          devices == 0)
-        continue;
-      std::vector<cl_device_id> list(devices);
-      cl.GetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, devices, list.data(),
-                      nullptr);
-      for (cl_device_id device : list) {
-        cl_bitfield svm = 0;
-        if (cl.GetDeviceInfo(device, CL_DEVICE_SVM_CAPABILITIES, sizeof(svm),
-                             &svm, nullptr) == CL_SUCCESS &&
-            svm != 0) {
-          device_ = device;
-          name_ = info(platform, device);
-          break;
-        }
-      }
-      if (device_)
-        break;
-    }
-    if (!device_)
-      throw Error("the opencl device found OpenCL platforms but no device "
-                  "with shared virtual memory (OpenCL 2.0)");
+  OpenCLDevice() : platform_(platform()) {
     cl_int error = CL_SUCCESS;
-    context_ = cl.CreateContext(nullptr, 1, &device_, nullptr, nullptr, &error);
-    check(error, "creating a context on " + name_);
-    queue_ = cl.CreateCommandQueueWithProperties(context_, device_, nullptr,
-                                                 &error);
-    check(error, "creating a command queue on " + name_);
+    queue_ = openCL().CreateCommandQueueWithProperties(
+        platform_.context, platform_.device, nullptr, &error);
+    check(error, "creating a command queue on " + platform_.name);
   }
   ~OpenCLDevice() override {
     const OpenCL &cl = openCL();
     cl.Finish(queue_);
     cl.ReleaseCommandQueue(queue_);
-    cl.ReleaseContext(context_);
   }
 
   std::string_view target() const override { return "opencl"; }
@@ -260,33 +300,36 @@ public:
     size_t size = binary.size();
     auto *bytes = reinterpret_cast<const unsigned char *>(binary.data());
     cl_int status = CL_SUCCESS, error = CL_SUCCESS;
-    cl_program program = cl.CreateProgramWithBinary(
-        context_, 1, &device_, &size, &bytes, &status, &error);
+    cl_program program =
+        cl.CreateProgramWithBinary(platform_.context, 1, &platform_.device,
+                                   &size, &bytes, &status, &error);
     if (error != CL_SUCCESS || status != CL_SUCCESS)
       throw Error("the OpenCL kernels of '" + origin + "' are not a binary " +
-                  name_ + " loads (error " +
+                  platform_.name + " loads (error " +
                   std::to_string(error != CL_SUCCESS ? error : status) + ")");
-    error = cl.BuildProgram(program, 1, &device_, "", nullptr, nullptr);
+    error =
+        cl.BuildProgram(program, 1, &platform_.device, "", nullptr, nullptr);
     if (error != CL_SUCCESS) {
       size_t length = 0;
-      cl.GetProgramBuildInfo(program, device_, CL_PROGRAM_BUILD_LOG, 0,
+      cl.GetProgramBuildInfo(program, platform_.device, CL_PROGRAM_BUILD_LOG, 0,
                              nullptr, &length);
       std::string log(length, '\0');
-      cl.GetProgramBuildInfo(program, device_, CL_PROGRAM_BUILD_LOG, length,
-                             log.data(), nullptr);
+      cl.GetProgramBuildInfo(program, platform_.device, CL_PROGRAM_BUILD_LOG,
+                             length, log.data(), nullptr);
       cl.ReleaseProgram(program);
       throw Error("cannot build the OpenCL kernels of '" + origin + "' on " +
-                  name_ + " (error " + std::to_string(error) + "): " + log);
+                  platform_.name + " (error " + std::to_string(error) +
+                  "): " + log);
     }
     return std::make_unique<OpenCLLibrary>(program, queue_, origin);
   }
 
   void *allocate(uint64_t bytes, uint64_t alignment) override {
-    return openCL().SVMAlloc(context_, CL_MEM_READ_WRITE, bytes,
+    return openCL().SVMAlloc(platform_.context, CL_MEM_READ_WRITE, bytes,
                              static_cast<cl_uint>(alignment));
   }
   void deallocate(void *memory) override {
-    openCL().SVMFree(context_, memory);
+    openCL().SVMFree(platform_.context, memory);
   }
   void upload(void *device, const void *host, uint64_t bytes) override {
     copy(device, host, bytes);
@@ -295,33 +338,19 @@ public:
     copy(host, device, bytes);
   }
   void copy(void *target, const void *source, uint64_t bytes) override {
+    if (bytes == 0)
+      return; // OpenCL refuses empty copies; there is nothing to move.
     check(openCL().EnqueueSVMMemcpy(queue_, CL_FALSE, target, source, bytes, 0,
                                     nullptr, nullptr),
-          "copying " + std::to_string(bytes) + " bytes on " + name_);
+          "copying " + std::to_string(bytes) + " bytes on " + platform_.name);
   }
   void synchronize() override {
-    check(openCL().Finish(queue_), "waiting for " + name_);
+    check(openCL().Finish(queue_), "waiting for " + platform_.name);
   }
 
 private:
-  static std::string info(cl_platform_id platform, cl_device_id device) {
-    const OpenCL &cl = openCL();
-    char text[256] = {0};
-    std::string name;
-    if (cl.GetPlatformInfo(platform, CL_PLATFORM_NAME, sizeof(text) - 1, text,
-                           nullptr) == CL_SUCCESS)
-      name = text;
-    std::fill(std::begin(text), std::end(text), '\0');
-    if (cl.GetDeviceInfo(device, CL_DEVICE_NAME, sizeof(text) - 1, text,
-                         nullptr) == CL_SUCCESS)
-      name += std::string(" device ") + text;
-    return "OpenCL " + name;
-  }
-
-  cl_device_id device_ = nullptr;
-  cl_context context_ = nullptr;
+  const Platform &platform_;
   cl_command_queue queue_ = nullptr;
-  std::string name_;
 };
 
 std::unique_ptr<Kernel> OpenCLLibrary::kernel(const std::string &symbol) {

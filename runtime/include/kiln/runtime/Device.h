@@ -33,9 +33,7 @@ struct Launch {
   uint32_t workgroup[3] = {1, 1, 1}; ///< Work items per workgroup.
   uint32_t sharedBytes = 0;          ///< Workgroup memory it needs.
 
-  uint64_t workgroups() const {
-    return uint64_t(grid[0]) * grid[1] * grid[2];
-  }
+  uint64_t workgroups() const { return uint64_t(grid[0]) * grid[1] * grid[2]; }
 };
 
 class Kernel {

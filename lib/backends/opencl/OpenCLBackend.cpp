@@ -1,0 +1,135 @@
+//===- OpenCLBackend.cpp - the OpenCL backend -----------------------------===//
+//
+// Kernels for OpenCL devices, the GPU programming model in CI: PoCL runs it
+// on the CPU with real workgroups, barriers and transfers. The kernel
+// pipeline tiles each kernel's root into work items as the CPU backend
+// tiles it into workgroups (shared passes), builds the gpu.funcs itself in
+// binding order (lib/backends/gpu), lowers them through MLIR's SPIR-V
+// dialect to a SPIR-V module (gpu-module-to-binary), and turns that into
+// SPIR 1.2 bitcode (opencl-translate-to-spir), the form PoCL 3.1 loads.
+// Buffers live in the device's memory; the runtime device is
+// runtime/src/opencl.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Backend.h"
+#include "lib/backends/cpu/CpuPasses.h"
+#include "lib/backends/gpu/GpuPasses.h"
+#include "lib/backends/opencl/OpenCLPasses.h"
+
+#include "mlir/Pass/PassRegistry.h"
+
+#include <mutex>
+
+using namespace mlir;
+
+namespace kiln::opencl {
+namespace {
+
+/// The kernel pipeline, with the workgroup size and llvm-spirv path filled
+/// in. Textual so `kiln-opt --pass-pipeline=...` replays any prefix of it.
+std::string kernelPipeline(const BackendOptions &options) {
+  auto option = [&](const char *key, const char *fallback) {
+    auto it = options.find(key);
+    return it == options.end() ? std::string(fallback) : it->second;
+  };
+  std::string tool = option("llvm-spirv", "");
+  // One work item per tile of the root: every parallel dim the CPU would
+  // split is split into single iterations.
+  return cpu::workgroupTilingPipeline(/*maxWorkgroups=*/1 << 30,
+                                      /*minIterations=*/1) +
+         ",func.func(fold-memref-alias-ops),lower-affine,canonicalize,"
+         // f16/bf16 math in f32 (OpenCL platforms need not have half math),
+         // integer powers as loops.
+         "math-extend-to-supported-types,gpu-expand-integer-powers,"
+         "gpu-build-kernels{spirv=1 workgroup-size=" +
+         option("workgroup-size", "64") +
+         "},gpu.module(arith-expand),opencl-attach-target,"
+         "gpu.module(convert-math-to-spirv),"
+         "convert-gpu-to-spirv{use-64bit-index=true},"
+         "gpu.module(spirv.module(spirv-lower-abi-attrs,spirv-update-vce)),"
+         "gpu-module-to-binary,"
+         "opencl-translate-to-spir" +
+         (tool.empty() ? std::string() : "{llvm-spirv=" + tool + "}");
+}
+
+class OpenCLBackend final : public Backend {
+public:
+  llvm::StringRef name() const override { return "opencl"; }
+  // OpenCL 2.0 devices align SVM base addresses to at least 128 bytes.
+  int64_t bufferAlignment() const override { return 128; }
+  bool usesHostMemory() const override { return false; }
+
+  LogicalResult checkOptions(const BackendOptions &options,
+                             std::string &error) const override {
+    for (const auto &[key, value] : options) {
+      if (key == "llvm-spirv")
+        continue;
+      if (key == "workgroup-size") {
+        int64_t size = 0;
+        if (llvm::StringRef(value).getAsInteger(10, size) || size < 1 ||
+            size > 1024) {
+          error = "the opencl backend's workgroup-size must be 1 to 1024, "
+                  "got '" +
+                  value + "'";
+          return failure();
+        }
+        continue;
+      }
+      error = "the opencl backend has no option '" + key +
+              "' (it has: llvm-spirv, workgroup-size)";
+      return failure();
+    }
+    return success();
+  }
+
+  void buildKernelPipeline(OpPassManager &pm,
+                           const BackendOptions &options) const override {
+    if (failed(parsePassPipeline(kernelPipeline(options), pm)))
+      llvm::report_fatal_error("the OpenCL kernel pipeline does not parse");
+  }
+
+  FailureOr<CompiledKernels> serialize(ModuleOp kernels,
+                                       const BackendOptions &) const override {
+    auto binary =
+        kernels.lookupSymbol<mlir::gpu::BinaryOp>(kiln::gpu::kGpuModuleName);
+    auto launches =
+        kernels->getAttrOfType<DictionaryAttr>(kiln::gpu::kLaunchesAttr);
+    if (!binary || binary.getObjects().size() != 1 || !launches)
+      return kernels.emitError("has no OpenCL kernel binary and launches: "
+                               "run the opencl kernel pipeline first");
+    CompiledKernels result;
+    result.target = "opencl";
+    result.binary = cast<mlir::gpu::ObjectAttr>(binary.getObjects()[0])
+                        .getObject()
+                        .getValue()
+                        .str();
+    for (NamedAttribute entry : launches) {
+      auto launch = cast<DictionaryAttr>(entry.getValue());
+      CompiledKernel &kernel = result.kernels.emplace_back();
+      kernel.name = entry.getName().str();
+      kernel.symbol = kernel.name;
+      auto grid = launch.getAs<DenseI64ArrayAttr>("grid");
+      auto workgroup = launch.getAs<DenseI64ArrayAttr>("workgroup");
+      for (int i = 0; i < 3; ++i) {
+        kernel.grid[i] = grid[i];
+        kernel.workgroup[i] = workgroup[i];
+      }
+      kernel.sharedBytes = launch.getAs<IntegerAttr>("shared_bytes").getInt();
+    }
+    return result;
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Backend> createOpenCLBackend() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    kiln::gpu::registerGpuPasses();
+    registerOpenCLPasses();
+  });
+  return std::make_unique<OpenCLBackend>();
+}
+
+} // namespace kiln::opencl
