@@ -59,7 +59,7 @@ def run_pipeline(source, pipeline="graph-canonicalize"):
 
 
 def compile(model, example_inputs=None, target="cpu", *, cpu=None,
-            entry=None, input_shape=None, dump_ir_after_all=None,
+            target_options=None, entry=None, input_shape=None, dump_ir_after_all=None,
             timing=False, threads=0, fusion=True, device_memory_limit=None,
             memory_plot=None, mesh=None, shardings=None):
     """Compiles a model into a CompiledModule.
@@ -72,9 +72,13 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
         module's. Ignored for graphs, which carry their own input types.
 
     Options, named as kiln-compile's and kiln-run's flags:
-        target: the backend ("cpu").
+        target: the backend: "cpu", or "opencl" (the machine's OpenCL
+            platform; docs/devices.md).
         cpu: the CPU to generate code for ("host", "x86-64", "aarch64", or an
             LLVM CPU name); default host.
+        target_options: the backend's other options by name
+            (kiln-compile --target-option name=value), e.g. opencl's
+            ``{"workgroup-size": 128}``.
         entry: the function to compile (default: the only one).
         input_shape: static shapes of ONNX inputs by name, fixing symbolic
             dims: ``{"input": (1, 3, 224, 224)}``.
@@ -119,7 +123,10 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
         src = _source(model, input_shape)
         if isinstance(model, Graph):
             input_names = model.input_names
-    backend_options = {} if cpu is None else {"cpu": str(cpu)}
+    backend_options = {str(k): str(v)
+                       for k, v in (target_options or {}).items()}
+    if cpu is not None:
+        backend_options["cpu"] = str(cpu)
     plot_format = ""
     if memory_plot is not None:
         plot_format = os.path.splitext(os.fspath(memory_plot))[1][1:]
@@ -143,7 +150,8 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
     if timing:
         print(result.timing, end="")
     return CompiledModule(result.take_model(src.name), threads=threads,
-                          source=(src, target, entry or "", bool(fusion)),
+                          source=(src, target, entry or "", bool(fusion),
+                                  backend_options),
                           input_names=input_names, out_spec=out_spec,
                           report=json.loads(result.report))
 
@@ -282,7 +290,7 @@ class CompiledModule:
             raise ValueError("ir() needs the compiler's input, which a loaded "
                              "artifact does not keep; compile the model with "
                              "kiln.compile to inspect its IR")
-        src, target, entry, fusion = self._source
+        src, target, entry, fusion, backend_options = self._source
         if stage == "input" and src.format == "mlir":
             return src.data
         pipeline = ""  # an ONNX model's input stage: the imported graph
@@ -291,6 +299,9 @@ class CompiledModule:
                        f"fusion={str(fusion).lower()}")
             if entry:
                 options += f" entry={entry}"
+            if backend_options:
+                options += " target-options=" + ",".join(
+                    f"{k}={v}" for k, v in sorted(backend_options.items()))
             pipeline = f"kiln-compile{{{options}}}"
         result = _kiln.run_pipeline(src.data, pipeline, src.name,
                                     src.weights, True, src.format,

@@ -251,3 +251,32 @@ def test_cross_compiled_kernels_are_refused(tmp_path):
     result = run_cli(BIN / "kiln-run", artifact, "--input", x, "--input", y,
                      check=False)
     assert_user_error(result, "cannot load the CPU kernels of")
+
+
+def test_run_opencl_without_a_platform(tmp_path):
+    # An opencl artifact on a machine whose ICD loader finds no platform:
+    # a clear error naming what to install, never a crash.
+    result, artifact = compile_text(tmp_path, GOOD, "--target", "opencl",
+                                    name="ocl")
+    assert result.returncode == 0, result.stderr
+    x = save(tmp_path, "x.npy", np.ones((2, 3), np.float32))
+    y = save(tmp_path, "y.npy", np.ones(3, np.float32))
+    import os
+    import subprocess
+    env = dict(os.environ, OCL_ICD_VENDORS=str(tmp_path / "no-vendors"))
+    run = subprocess.run([str(BIN / "kiln-run"), str(artifact), "--input",
+                          str(x), "--input", str(y)], capture_output=True,
+                         text=True, env=env)
+    assert_user_error(run, "the opencl device found no OpenCL platform",
+                      "apt-get install pocl-opencl-icd")
+
+
+def test_compile_opencl_bad_options(tmp_path):
+    result, _ = compile_text(tmp_path, GOOD, "--target", "opencl",
+                             "--target-option", "workgroup-size=4096")
+    assert_user_error(result, "the opencl backend's workgroup-size must be "
+                      "1 to 1024, got '4096'")
+    result, _ = compile_text(tmp_path, GOOD, "--target", "opencl",
+                             "--target-option", "size")
+    assert_user_error(result, "bad --target-option 'size': expected "
+                      "name=value", code=1)

@@ -55,13 +55,13 @@ std::string kernelPipeline() {
                                  /*minIterations=*/4096) +
          ","
          "lower-affine,expand-strided-metadata,lower-affine,"
-    "convert-scf-to-cf,"
-    "convert-math-to-funcs,cpu-approximate-math,convert-math-to-llvm,"
-    "convert-math-to-libm,"
-    "convert-arith-to-llvm,finalize-memref-to-llvm,"
-    "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
-    "convert-cf-to-llvm,reconcile-unrealized-casts,"
-    "cpu-emit-entry-points";
+         "convert-scf-to-cf,"
+         "convert-math-to-funcs,cpu-approximate-math,convert-math-to-llvm,"
+         "convert-math-to-libm,"
+         "convert-arith-to-llvm,finalize-memref-to-llvm,"
+         "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
+         "convert-cf-to-llvm,reconcile-unrealized-casts,"
+         "cpu-emit-entry-points";
 }
 
 /// Kernels are independent functions, so LLVM's O3 and code generation (most

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/backends/gpu/GpuPasses.h"
+#include "lib/backends/gpu/RowReductions.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -106,8 +107,20 @@ struct GpuBuildKernels : kiln::gpu::impl::GpuBuildKernelsBase<GpuBuildKernels> {
     if (arguments.empty() || !arguments.back().isIndex())
       return kernel.emitOpError(
           "does not take a work index last (run cpu-distribute-workgroups)");
-    int64_t size = std::min<int64_t>(workgroupSize, items);
-    int64_t grid = llvm::divideCeil(items, size);
+    // A kernel over rows it reduces gets a workgroup per row; any other a
+    // work item per index.
+    Attribute workgroupSpace =
+        spirv ? Attribute(spirv::StorageClassAttr::get(
+                    context, spirv::StorageClass::Workgroup))
+              : Attribute(mlir::gpu::AddressSpaceAttr::get(
+                    context, mlir::gpu::AddressSpace::Workgroup));
+    FailureOr<kiln::gpu::RowLaunch> rows = failure();
+    if (rowStrategy)
+      rows = kiln::gpu::shareRowsInWorkgroup(kernel, workgroupSize,
+                                             workgroupSpace, barriers);
+    int64_t size =
+        succeeded(rows) ? rows->width : std::min<int64_t>(workgroupSize, items);
+    int64_t grid = succeeded(rows) ? items : llvm::divideCeil(items, size);
     rewriter.setInsertionPointToEnd(gpuModule.getBody());
     auto type = FunctionType::get(context, arguments.drop_back(), {});
     auto func =
@@ -120,12 +133,33 @@ struct GpuBuildKernels : kiln::gpu::impl::GpuBuildKernelsBase<GpuBuildKernels> {
       func->setAttr(spirv::getEntryPointABIAttrName(),
                     spirv::getEntryPointABIAttr(context, block));
 
-    // index = workgroup id * size + local id; the kernel runs when it is
-    // below the count (the last workgroup may be partial).
     Block &entry = func.getBody().front();
     rewriter.setInsertionPointToStart(&entry);
     Value workgroup =
         mlir::gpu::BlockIdOp::create(rewriter, loc, mlir::gpu::Dimension::x);
+    Block &body = kernel.getBody().front();
+    rewriter.eraseOp(body.getTerminator());
+    SmallVector<Value> replacements(entry.getArguments());
+    auto triple = [&](int64_t x) {
+      return rewriter.getDenseI64ArrayAttr({x, 1, 1});
+    };
+    auto launch = [&](int64_t sharedBytes) {
+      return rewriter.getDictionaryAttr(
+          {rewriter.getNamedAttr("grid", triple(grid)),
+           rewriter.getNamedAttr("workgroup", triple(size)),
+           rewriter.getNamedAttr("shared_bytes",
+                                 rewriter.getI64IntegerAttr(sharedBytes))});
+    };
+    if (succeeded(rows)) {
+      // The row is the workgroup's; every work item reaches every barrier.
+      replacements.push_back(workgroup);
+      mlir::gpu::ReturnOp::create(rewriter, loc);
+      rewriter.inlineBlockBefore(&body, entry.getTerminator(), replacements);
+      return launch(rows->sharedBytes);
+    }
+
+    // index = workgroup id * size + local id; the kernel runs when it is
+    // below the count (the last workgroup may be partial).
     Value local =
         mlir::gpu::ThreadIdOp::create(rewriter, loc, mlir::gpu::Dimension::x);
     Value index = arith::AddIOp::create(
@@ -139,22 +173,11 @@ struct GpuBuildKernels : kiln::gpu::impl::GpuBuildKernelsBase<GpuBuildKernels> {
         arith::ConstantIndexOp::create(rewriter, loc, items));
     auto guard = scf::IfOp::create(rewriter, loc, inRange, false);
     mlir::gpu::ReturnOp::create(rewriter, loc);
-
-    Block &body = kernel.getBody().front();
-    rewriter.eraseOp(body.getTerminator());
-    SmallVector<Value> replacements(entry.getArguments());
     replacements.push_back(index);
     rewriter.inlineBlockBefore(&body, guard.thenBlock()->getTerminator(),
                                replacements);
     // inlineBlockBefore moved the operations; the now empty block stays.
-
-    auto triple = [&](int64_t x) {
-      return rewriter.getDenseI64ArrayAttr({x, 1, 1});
-    };
-    return rewriter.getDictionaryAttr(
-        {rewriter.getNamedAttr("grid", triple(grid)),
-         rewriter.getNamedAttr("workgroup", triple(size)),
-         rewriter.getNamedAttr("shared_bytes", rewriter.getI64IntegerAttr(0))});
+    return launch(0);
   }
 
   /// A kernel's small constant arrays (avg-pool divisors; weights are

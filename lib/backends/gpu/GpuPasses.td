@@ -15,7 +15,11 @@ def GpuBuildKernels : Pass<"gpu-build-kernels", "::mlir::ModuleOp"> {
     upstream outlining would order arguments by first use), in one
     `gpu.module @kernels`. Each work item runs one index of the kernel's
     grid: index = workgroup id * workgroup size + local id, guarded by the
-    count. The launch (grid, workgroup size, workgroup memory) is recorded
+    count. A kernel whose work index is a row it reduces (softmax,
+    layer_norm, reduce) instead runs a workgroup per row: its loops strided
+    over the work items, each accumulation a tree in workgroup memory with
+    barriers between levels. The launch (grid, workgroup size, workgroup
+    memory) is recorded
     per kernel in the module's `exec.launches`, and on the `gpu.func` as
     `known_block_size` (and, with `spirv`, as the SPIR-V entry point ABI).
     A kernel's private temporaries (`memref.alloca`, read and written by
@@ -26,6 +30,12 @@ def GpuBuildKernels : Pass<"gpu-build-kernels", "::mlir::ModuleOp"> {
            "Work items per workgroup (fewer when the kernel has fewer)">,
     Option<"spirv", "spirv", "bool", /*default=*/"false",
            "Also record the workgroup size as #spirv.entry_point_abi">,
+    Option<"rowStrategy", "rows", "bool", /*default=*/"true",
+           "A workgroup per row for kernels whose work index is a row they "
+           "reduce (RowReductions.h); false: a work item per index for all">,
+    Option<"barriers", "barriers", "bool", /*default=*/"true",
+           "Barriers between the levels of a workgroup's reduction tree; "
+           "false only to show that tests catch their absence">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::arith::ArithDialect",

@@ -44,6 +44,7 @@ std::string kernelPipeline(const BackendOptions &options) {
          "math-extend-to-supported-types,gpu-expand-integer-powers,"
          "gpu-build-kernels{spirv=1 workgroup-size=" +
          option("workgroup-size", "64") +
+         " barriers=" + option("barriers", "1") +
          "},gpu.module(arith-expand),opencl-attach-target,"
          "gpu.module(convert-math-to-spirv),"
          "convert-gpu-to-spirv{use-64bit-index=true},"
@@ -65,6 +66,16 @@ public:
     for (const auto &[key, value] : options) {
       if (key == "llvm-spirv")
         continue;
+      if (key == "barriers") {
+        // Only for tests: without barriers reductions are wrong, and the
+        // suite must see it.
+        if (value != "0" && value != "1") {
+          error = "the opencl backend's barriers must be 0 or 1, got '" +
+                  value + "'";
+          return failure();
+        }
+        continue;
+      }
       if (key == "workgroup-size") {
         int64_t size = 0;
         if (llvm::StringRef(value).getAsInteger(10, size) || size < 1 ||
@@ -77,7 +88,7 @@ public:
         continue;
       }
       error = "the opencl backend has no option '" + key +
-              "' (it has: llvm-spirv, workgroup-size)";
+              "' (it has: barriers, llvm-spirv, workgroup-size)";
       return failure();
     }
     return success();

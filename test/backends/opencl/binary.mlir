@@ -16,7 +16,7 @@
 // MISSING: error: the opencl target needs llvm-spirv (LLVM 15's) to turn its SPIR-V kernels into the SPIR 1.2 bitcode OpenCL platforms without SPIR-V load, and found none on PATH or in /usr/lib/llvm-15/bin; on Debian: apt-get install llvm-spirv-15 (or name it: kiln-compile --target-option llvm-spirv=PATH)
 // FLAG: kiln-compile: error: bad --target-option '32': expected name=value (e.g. workgroup-size=128)
 // SIZE: error: kiln-compile: the opencl backend's workgroup-size must be 1 to 1024, got '0'
-// OPTION: error: kiln-compile: the opencl backend has no option 'cpu' (it has: llvm-spirv, workgroup-size)
+// OPTION: error: kiln-compile: the opencl backend has no option 'cpu' (it has: barriers, llvm-spirv, workgroup-size)
 func.func @main(%x: tensor<64xf32>) -> tensor<64xf32> {
   %0 = graph.exp %x : tensor<64xf32>
   return %0 : tensor<64xf32>

@@ -1,0 +1,55 @@
+"""The opencl target beyond the shared suites: its kernels' launches and
+strategies, and that PoCL really executes the GPU programming model: a
+reduction tree without its barriers gives wrong results there."""
+
+import numpy as np
+import pytest
+
+import kiln
+from conftest import _OPENCL_MISSING
+from kiln_testing import graph_module, type_of
+
+pytestmark = pytest.mark.skipif(_OPENCL_MISSING is not None,
+                                reason=str(_OPENCL_MISSING))
+
+RNG = np.random.default_rng(14)
+
+
+def softmax_graph(rows, width):
+    x = RNG.standard_normal((rows, width)).astype(np.float32) * 4
+    source = graph_module(
+        [x], f"  %r = graph.softmax %arg0 axis = 1 : {type_of(x)}",
+        [("%r", x)])
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return source, x, e / e.sum(axis=1, keepdims=True)
+
+
+def test_rows_reduce_in_a_workgroup():
+    # A workgroup per row, its work items striding over the row and meeting
+    # in a tree in workgroup memory.
+    source, x, expected = softmax_graph(6, 1000)
+    compiled = kiln.compile(source, target="opencl")
+    (dispatch,) = compiled.report()["dispatches"]
+    assert dispatch["grid"] == [6, 1, 1]
+    assert dispatch["workgroup_size"] == [64, 1, 1]
+    assert dispatch["shared_bytes"] == 64 * 4
+    np.testing.assert_allclose(compiled(x), expected, rtol=1e-5, atol=1e-7)
+    # Narrower workgroups, the same numbers.
+    narrow = kiln.compile(source, target="opencl",
+                          target_options={"workgroup-size": 8})
+    assert narrow.report()["dispatches"][0]["workgroup_size"] == [8, 1, 1]
+    np.testing.assert_allclose(narrow(x), expected, rtol=1e-5, atol=1e-7)
+
+
+def test_a_missing_barrier_is_caught():
+    # Without the barriers between the tree's levels, work items read
+    # partials the others have not written yet: PoCL runs the work items of
+    # a workgroup as such, so the sums come out wrong, which is what makes
+    # the suite's opencl runs a check of the GPU kernels' synchronization.
+    source, x, expected = softmax_graph(6, 1000)
+    broken = kiln.compile(source, target="opencl",
+                          target_options={"barriers": 0})
+    actual = broken(x)
+    assert not np.allclose(actual, expected, rtol=1e-3, atol=1e-5)
+    assert np.allclose(kiln.compile(source, target="opencl")(x), expected,
+                       rtol=1e-5, atol=1e-7)
