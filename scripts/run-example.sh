@@ -3,7 +3,8 @@
 # CNN, or the models given) with kiln-compile and run them with kiln-run on
 # random inputs, printing their outputs and latency; by default also the
 # transformer encoder layer, whole and sharded over two devices (its
-# feed-forward block tensor-parallel), printing the same outputs.
+# feed-forward block tensor-parallel), printing the same outputs, and on an
+# OpenCL device when the machine has one (PoCL in CI), the same outputs.
 # Usage: scripts/run-example.sh [MODEL.mlir ...]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -42,5 +43,18 @@ if ((sharded_demo)); then
     "$model" "$work/$name-inputs")
   echo "== $name, sharded: kiln-run $name-tp2.kiln on 2 devices (same inputs)"
   "$build/bin/kiln-run" "$work/$name-tp2.kiln" "${inputs[@]}" --print \
+    --benchmark 20
+fi
+
+if ((sharded_demo)) && clinfo -l 2>/dev/null | grep -q Device; then
+  name=transformer_encoder_layer
+  model=$root/examples/$name.mlir
+  echo "== $name, on OpenCL: kiln-compile $model --target opencl"
+  "$build/bin/kiln-compile" "$model" -o "$work/$name-opencl.kiln" \
+    --target opencl
+  read -r -a inputs < <("$venv/bin/python" "$root/scripts/random_inputs.py" \
+    "$model" "$work/$name-inputs")
+  echo "== $name, on OpenCL: kiln-run $name-opencl.kiln (same inputs)"
+  "$build/bin/kiln-run" "$work/$name-opencl.kiln" "${inputs[@]}" --print \
     --benchmark 20
 fi
