@@ -133,6 +133,15 @@ struct Executor::Impl {
     void *memory = nullptr;
     Device *owner = nullptr; ///< device memory from Device::allocate
     bool hostOwned = false;  ///< host memory from aligned_alloc
+
+    /// Frees what the executor allocated; the caller's memory stays.
+    void release() {
+      if (owner)
+        owner->deallocate(memory);
+      else if (hostOwned)
+        std::free(memory);
+      *this = Arena();
+    }
   };
   std::vector<Arena> arenas;
   /// Constants in device memory: uploaded once, one allocation per device.
@@ -158,12 +167,8 @@ struct Executor::Impl {
     } catch (const Error &) {
       // Freeing memory a failed run used is all that is left to do.
     }
-    for (Arena &arena : arenas) {
-      if (arena.owner)
-        arena.owner->deallocate(arena.memory);
-      else if (arena.hostOwned)
-        std::free(arena.memory);
-    }
+    for (Arena &arena : arenas)
+      arena.release();
     for (auto &[device, memory] : constantPools)
       device->deallocate(memory);
   }
@@ -407,11 +412,8 @@ void Executor::useArena(const std::string &memory, void *bytesAt,
                 std::to_string(bytes) + " bytes at " +
                 std::to_string(reinterpret_cast<uintptr_t>(bytesAt)));
   Impl::Arena &slot = impl_->arenas[index];
-  if (slot.owner)
-    slot.owner->deallocate(slot.memory);
-  else if (slot.hostOwned)
-    std::free(slot.memory);
-  slot = {bytesAt, nullptr, false};
+  slot.release();
+  slot.memory = bytesAt;
 }
 
 std::vector<HostTensor>

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <initializer_list>
 #include <vector>
 
 using namespace kiln::rt;
@@ -83,12 +84,18 @@ public:
   std::vector<std::function<void()>> queue;
 };
 
+/// Registers QueuedDevice under each of `targets`.
+void registerQueuedDevices(std::initializer_list<const char *> targets) {
+  for (const char *target : targets)
+    registerDevice(target, [](const DeviceOptions &) {
+      return std::make_unique<QueuedDevice>();
+    });
+}
+
 /// y = add(x, c) on the device (x transferred in, c a constant in device
 /// memory, y transferred out), then z = y copied on the host.
 std::shared_ptr<const Model> addOnDevice() {
-  registerDevice("queued", [](const DeviceOptions &) {
-    return std::make_unique<QueuedDevice>();
-  });
+  registerQueuedDevices({"queued"});
   ArtifactContents contents;
   Manifest &m = contents.manifest;
   m.entry = "main";
@@ -141,12 +148,7 @@ TEST(Device, TransfersBetweenTwoDevices) {
   // y = add(x, c) on the first device, its result moved to a second device
   // (through the host), from there to the output.
   queuedBudget = 1 << 20;
-  registerDevice("queued", [](const DeviceOptions &) {
-    return std::make_unique<QueuedDevice>();
-  });
-  registerDevice("other", [](const DeviceOptions &) {
-    return std::make_unique<QueuedDevice>();
-  });
+  registerQueuedDevices({"queued", "other"});
   ArtifactContents contents;
   Manifest &m = contents.manifest;
   m.entry = "main";
