@@ -295,10 +295,15 @@ PYBIND11_MODULE(_kiln, m) {
       .def("run", &runOnArrays<rt::MeshExecutor>);
 
   py::class_<rt::Executor>(m, "Executor")
-      .def(py::init([](std::shared_ptr<rt::Model> model, unsigned threads) {
-             return std::make_unique<rt::Executor>(
-                 model, rt::ExecutorOptions{threads});
+      .def(py::init([](std::shared_ptr<rt::Model> model, unsigned threads,
+                       const std::vector<std::string> &devices) {
+             rt::ExecutorOptions options;
+             options.threads = threads;
+             for (const std::string &device : devices)
+               options.devices.push_back(rt::parseDeviceName(device));
+             return std::make_unique<rt::Executor>(model, options);
            }),
-           py::arg("model"), py::arg("threads") = 0)
+           py::arg("model"), py::arg("threads") = 0,
+           py::arg("devices") = std::vector<std::string>{})
       .def("run", &runOnArrays<rt::Executor>);
 }

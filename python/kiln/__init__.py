@@ -60,8 +60,9 @@ def run_pipeline(source, pipeline="graph-canonicalize"):
 
 def compile(model, example_inputs=None, target="cpu", *, cpu=None,
             target_options=None, entry=None, input_shape=None, dump_ir_after_all=None,
-            timing=False, threads=0, fusion=True, device_memory_limit=None,
-            memory_plot=None, mesh=None, shardings=None):
+            timing=False, threads=0, device=None, fusion=True,
+            device_memory_limit=None, memory_plot=None, mesh=None,
+            shardings=None):
     """Compiles a model into a CompiledModule.
 
     model: a ``torch.nn.Module`` (captured with ``example_inputs`` through
@@ -85,6 +86,9 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
         dump_ir_after_all: a directory that receives the IR after every pass.
         timing: print a report of the time each pass took.
         threads: worker threads when running (0: all hardware threads).
+        device: the device that runs the target's kernels, "TARGET:INDEX"
+            (default: the target's first), e.g. ``"opencl:1"`` (kiln-run
+            --device).
         fusion: fuse ops into shared kernels (default); False compiles one
             kernel per op and keeps batch norms, to compare against
             (kiln-compile --no-fusion).
@@ -150,7 +154,7 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
     if timing:
         print(result.timing, end="")
     return CompiledModule(result.take_model(src.name), threads=threads,
-                          source=(src, target, entry or "", bool(fusion),
+                          device=device, source=(src, target, entry or "", bool(fusion),
                                   backend_options),
                           input_names=input_names, out_spec=out_spec,
                           report=json.loads(result.report))
@@ -190,10 +194,12 @@ def _sharding_options(mesh, shardings):
     return mesh_text, texts
 
 
-def load(path, threads=0):
+def load(path, threads=0, device=None):
     """Loads a .kiln artifact (from CompiledModule.save or kiln-compile). The
-    file is memory-mapped: weights are used in place."""
-    return CompiledModule(_kiln.Model.load(os.fspath(path)), threads=threads)
+    file is memory-mapped: weights are used in place. ``device`` is as
+    compile's."""
+    return CompiledModule(_kiln.Model.load(os.fspath(path)), threads=threads,
+                          device=device)
 
 
 class CompiledModule:
@@ -204,10 +210,17 @@ class CompiledModule:
     is kept. Not thread-safe: use one CompiledModule per thread.
     """
 
-    def __init__(self, model, threads=0, source=None, input_names=None,
-                 out_spec=None, report=None):
+    def __init__(self, model, threads=0, device=None, source=None,
+                 input_names=None, out_spec=None, report=None):
         self._model, self._report = model, report
         self._threads, self._executor = threads, None
+        self._devices = [] if device is None else [str(device)]
+        if self._devices:
+            if model.mesh:
+                raise ValueError("a sharded model runs on CPU devices, one per "
+                                 f"mesh device, not on device={device!r}")
+            # Made now, so a device that does not exist fails here.
+            self._executor = _kiln.Executor(model, threads, self._devices)
         self._source, self._out_spec = source, out_spec
         self._input_names = input_names or [spec["name"]
                                             for spec in model.inputs]
@@ -249,7 +262,8 @@ class CompiledModule:
                 self._executor = _kiln.MeshExecutor(self._model,
                                                     self._threads)
             else:
-                self._executor = _kiln.Executor(self._model, self._threads)
+                self._executor = _kiln.Executor(self._model, self._threads,
+                                                self._devices)
         outputs = self._executor.run(arrays)
         if torch_in:
             import torch

@@ -62,6 +62,26 @@ std::unique_ptr<Device> createDevice(const std::string &target,
   return it->second(options);
 }
 
+DeviceName parseDeviceName(std::string_view text) {
+  DeviceName name;
+  size_t colon = text.find(':');
+  name.target = std::string(text.substr(0, colon));
+  bool valid = !name.target.empty();
+  if (valid && colon != std::string_view::npos) {
+    std::string_view digits = text.substr(colon + 1);
+    valid = !digits.empty() && digits.size() <= 9 &&
+            std::all_of(digits.begin(), digits.end(),
+                        [](char c) { return c >= '0' && c <= '9'; });
+    if (valid)
+      name.index = static_cast<unsigned>(std::stoul(std::string(digits)));
+  }
+  if (!valid)
+    throw Error("'" + std::string(text) +
+                "' is not a device name (TARGET or TARGET:INDEX, e.g. opencl "
+                "or opencl:1)");
+  return name;
+}
+
 //===----------------------------------------------------------------------===//
 // Models
 //===----------------------------------------------------------------------===//
@@ -274,12 +294,30 @@ Executor::Executor(std::shared_ptr<const Model> model, ExecutorOptions options)
   impl_->scratch[0].resize(scratchBytes);
   impl_->scratch[1].resize(scratchBytes);
   impl_->staging.resize(stagingBytes);
-  DeviceOptions deviceOptions;
-  deviceOptions.threads = options.threads;
-  for (size_t i = 0; i < manifest.libraries.size(); ++i)
+  // Each target's device: its first, or the one options.devices names.
+  std::map<std::string, DeviceOptions> deviceOptions;
+  for (const KernelLibrarySpec &library : manifest.libraries)
+    deviceOptions[library.target].threads = options.threads;
+  for (const DeviceName &name : options.devices) {
+    auto it = deviceOptions.find(name.target);
+    if (it == deviceOptions.end()) {
+      std::string targets;
+      for (const auto &[target, unused] : deviceOptions)
+        targets += (targets.empty() ? "" : ", ") + target;
+      throw Error("'" + model_->name() + "' has kernels for " +
+                  (targets.empty() ? std::string("no target") : targets) +
+                  ", not for " + name.target + ", so it cannot run on device " +
+                  name.str() + " (compile it with --target " + name.target +
+                  ")");
+    }
+    it->second.index = name.index;
+  }
+  for (size_t i = 0; i < manifest.libraries.size(); ++i) {
+    const std::string &target = manifest.libraries[i].target;
     impl_->libraries.push_back(
-        impl_->device(manifest.libraries[i].target, deviceOptions)
+        impl_->device(target, deviceOptions[target])
             .load(model_->contents().libraries[i], model_->name()));
+  }
   for (const KernelSpec &kernel : manifest.kernels) {
     impl_->kernels.push_back(
         impl_->libraries[kernel.library]->kernel(kernel.symbol));
@@ -288,8 +326,8 @@ Executor::Executor(std::shared_ptr<const Model> model, ExecutorOptions options)
   }
   impl_->memoryDevices.assign(manifest.memories.size(), nullptr);
   for (size_t memory = 1; memory < manifest.memories.size(); ++memory)
-    impl_->memoryDevices[memory] =
-        &impl_->device(manifest.memories[memory], deviceOptions);
+    impl_->memoryDevices[memory] = &impl_->device(
+        manifest.memories[memory], deviceOptions[manifest.memories[memory]]);
   impl_->arenas.resize(manifest.arenas.size());
   impl_->pointers.assign(manifest.buffers.size(), nullptr);
   size_t maxBindings = 0;

@@ -271,6 +271,48 @@ def test_run_opencl_without_a_platform(tmp_path):
                       "apt-get install pocl-opencl-icd")
 
 
+def run_with_device(tmp_path, artifact, *device):
+    x = save(tmp_path, "x.npy", np.ones((2, 3), np.float32))
+    y = save(tmp_path, "y.npy", np.ones(3, np.float32))
+    return run_cli(BIN / "kiln-run", artifact, "--input", x, "--input", y,
+                   "--print", *device, check=False)
+
+
+def test_run_on_a_device_that_is_not_there(tmp_path, good_artifact):
+    # The default device, named.
+    result = run_with_device(tmp_path, good_artifact, "--device", "cpu:0")
+    assert result.returncode == 0, result.stderr
+    assert "[2, 3]" in result.stdout
+    assert_user_error(
+        run_with_device(tmp_path, good_artifact, "--device", "opencl"),
+        "model.kiln' has kernels for cpu, not for opencl, so it cannot run on "
+        "device opencl:0 (compile it with --target opencl)")
+    assert_user_error(
+        run_with_device(tmp_path, good_artifact, "--device", "cpu:1"),
+        "there is no device cpu:1; the cpu target has one device, cpu:0")
+    for bad in (":1", "cpu:", "cpu:x", "cpu:-1"):
+        assert_user_error(
+            run_with_device(tmp_path, good_artifact, "--device", bad),
+            f"--device: '{bad}' is not a device name (TARGET or "
+            "TARGET:INDEX", code=2)
+
+
+def test_run_opencl_on_a_chosen_device(tmp_path):
+    from conftest import _OPENCL_MISSING
+    if _OPENCL_MISSING is not None:
+        pytest.skip(str(_OPENCL_MISSING))
+    result, artifact = compile_text(tmp_path, GOOD, "--target", "opencl",
+                                    name="ocl")
+    assert result.returncode == 0, result.stderr
+    result = run_with_device(tmp_path, artifact, "--device", "opencl:0")
+    assert result.returncode == 0, result.stderr
+    assert "2, 2, 2" in result.stdout
+    assert_user_error(
+        run_with_device(tmp_path, artifact, "--device", "opencl:7"),
+        "there is no device opencl:7; this machine has",
+        "OpenCL device(s) with shared virtual memory: opencl:0 (OpenCL ")
+
+
 def test_compile_opencl_bad_options(tmp_path):
     result, _ = compile_text(tmp_path, GOOD, "--target", "opencl",
                              "--target-option", "workgroup-size=4096")

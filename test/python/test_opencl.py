@@ -53,3 +53,17 @@ def test_a_missing_barrier_is_caught():
     assert not np.allclose(actual, expected, rtol=1e-3, atol=1e-5)
     assert np.allclose(kiln.compile(source, target="opencl")(x), expected,
                        rtol=1e-5, atol=1e-7)
+
+
+def test_the_device_is_chosen_by_name(tmp_path):
+    source, x, expected = softmax_graph(3, 50)
+    path = tmp_path / "softmax.kiln"
+    kiln.compile(source, target="opencl").save(path)
+    np.testing.assert_allclose(kiln.load(path, device="opencl:0")(x),
+                               expected, rtol=1e-5, atol=1e-7)
+    with pytest.raises(RuntimeError, match="there is no device opencl:9; "
+                       "this machine has"):
+        kiln.load(path, device="opencl:9")
+    with pytest.raises(RuntimeError, match="has kernels for opencl, not for "
+                       "cpu, so it cannot run on device cpu:0"):
+        kiln.load(path, device="cpu")

@@ -1,8 +1,9 @@
 //===- kiln-run.cpp - run a compiled .kiln model --------------------------===//
 //
 //   kiln-run MODEL.kiln --input a.npy [--input b.npy ...] [--output-dir DIR]
-//            [--print] [--benchmark N] [--threads N] [--devices N]
-//            [--collective-timeout MS] [--communicator in-process|nccl]
+//            [--print] [--benchmark N] [--threads N] [--device NAME]...
+//            [--devices N] [--collective-timeout MS] [--communicator
+//            in-process|nccl]
 //
 // A sharded model runs on every device of its mesh: in this process (one
 // thread per CPU device), or, started by mpirun, one MPI rank per device
@@ -36,7 +37,8 @@ namespace {
 
 constexpr const char *kUsage =
     "usage: kiln-run MODEL.kiln [--input FILE.npy]... [--output-dir DIR]\n"
-    "                [--print] [--benchmark N] [--threads N] [--devices N]\n"
+    "                [--print] [--benchmark N] [--threads N]\n"
+    "                [--device TARGET[:INDEX]]... [--devices N]\n"
     "                [--collective-timeout MS] [--communicator "
     "in-process|nccl]\n"
     "\n"
@@ -48,6 +50,9 @@ constexpr const char *kUsage =
     "                    median latency\n"
     "  --threads N       worker threads (default: all hardware threads),\n"
     "                    split between the devices\n"
+    "  --device TARGET[:INDEX]  the device that runs the model's kernels for\n"
+    "                    TARGET (default: its first, TARGET:0), e.g.\n"
+    "                    opencl:1 for the second OpenCL device\n"
     "  --devices N       devices to run a sharded model on, a count or a\n"
     "                    list (cpu:0,cpu:1); must be its mesh's size\n"
     "                    (default: that size). Under mpirun, one device per\n"
@@ -67,6 +72,7 @@ struct Options {
   long benchmark = 0;
   long threads = 0;
   long devices = 0;
+  std::vector<DeviceName> device;
   long collectiveTimeout = 60000;
   std::string communicator = "in-process";
 };
@@ -119,6 +125,12 @@ Options parse(int argc, char **argv) {
               options.communicator + "'");
     } else if (arg == "--collective-timeout") {
       options.collectiveTimeout = parseCount(arg, value(), 1);
+    } else if (arg == "--device") {
+      try {
+        options.device.push_back(parseDeviceName(value()));
+      } catch (const Error &error) {
+        usage("--device: " + std::string(error.what()));
+      }
     } else if (arg == "--devices") {
       options.devices = parseDevices(arg, value());
     } else if (!arg.empty() && arg[0] == '-') {
@@ -244,6 +256,11 @@ int run(const Options &options, Communicator *communicator) {
   bool writes = !communicator || communicator->rank() == 0;
   if (!communicator &&
       (meshSize(model->manifest().mesh) > 1 || options.devices > 1)) {
+    if (!options.device.empty())
+      throw Error("'" + options.model +
+                  "' is sharded: it runs on CPU devices, one per mesh device "
+                  "(--devices), not on --device " +
+                  options.device.front().str());
     MeshExecutorOptions meshOptions;
     meshOptions.threads = static_cast<unsigned>(options.threads);
     meshOptions.devices = options.devices;
@@ -254,6 +271,7 @@ int run(const Options &options, Communicator *communicator) {
     ExecutorOptions executorOptions;
     executorOptions.threads = static_cast<unsigned>(options.threads);
     executorOptions.communicator = communicator;
+    executorOptions.devices = options.device;
     executor = std::make_unique<Executor>(model, executorOptions);
   }
   auto runOnce = [&] {

@@ -209,6 +209,12 @@ private:
 
 void registerCpuDevice() {
   registerDevice("cpu", [](const DeviceOptions &options) {
+    // Its threads are the machine's cores; a mesh's CPU devices are
+    // executors of their own, each with device cpu:0.
+    if (options.index != 0)
+      throw Error("there is no device cpu:" + std::to_string(options.index) +
+                  "; the cpu target has one device, cpu:0 (its threads are "
+                  "the machine's cores)");
     return std::make_unique<CpuDevice>(options);
   });
 }

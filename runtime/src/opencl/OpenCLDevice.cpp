@@ -9,9 +9,10 @@
 //    address is a pointer, so an arena and the buffers inside it are a base
 //    plus offsets, and a binding is clSetKernelArgSVMPointer. The host never
 //    touches SVM directly: every byte crosses with clEnqueueSVMMemcpy.
-//  * The platform device and its context are found once per process; each
-//    device has one in-order command queue: dispatches and copies are
-//    enqueued without waiting, and synchronize() is clFinish.
+//  * Devices are those with SVM, numbered over platforms in order
+//    ("opencl:1" is the second); each one's context is made once per
+//    process, and each OpenCLDevice has one in-order command queue: dispatches
+//    and copies are enqueued without waiting, and synchronize() is clFinish.
 //  * A kernel library is a program from a binary (SPIR 1.2 bitcode, the
 //    form PoCL 3.1 accepts; clCreateProgramWithBinary), built once.
 //
@@ -27,6 +28,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <dlfcn.h>
+#include <map>
 #include <mutex>
 #include <string>
 #include <type_traits>
@@ -217,7 +219,10 @@ std::string describe(cl_platform_id platform, cl_device_id device) {
   return "OpenCL " + name;
 }
 
-Platform findPlatform() {
+/// The platform devices the opencl target can use (those with shared
+/// virtual memory, which its arenas are), in platform then device order:
+/// "opencl:N" is the N-th.
+std::vector<std::pair<cl_platform_id, cl_device_id>> usableDevices() {
   const OpenCL &cl = openCL();
   cl_uint platforms = 0;
   cl_int status = cl.GetPlatformIDs(0, nullptr, &platforms);
@@ -228,8 +233,7 @@ Platform findPlatform() {
                 "); install one, e.g. apt-get install pocl-opencl-icd");
   std::vector<cl_platform_id> ids(platforms);
   check(cl.GetPlatformIDs(platforms, ids.data(), nullptr), "listing platforms");
-  // The first platform device with shared virtual memory.
-  Platform found;
+  std::vector<std::pair<cl_platform_id, cl_device_id>> usable;
   for (cl_platform_id platform : ids) {
     cl_uint devices = 0;
     if (cl.GetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, 0, nullptr, &devices) !=
@@ -243,44 +247,59 @@ Platform findPlatform() {
       cl_bitfield svm = 0;
       if (cl.GetDeviceInfo(device, CL_DEVICE_SVM_CAPABILITIES, sizeof(svm),
                            &svm, nullptr) == CL_SUCCESS &&
-          svm != 0) {
-        found.device = device;
-        found.name = describe(platform, device);
-        break;
-      }
+          svm != 0)
+        usable.emplace_back(platform, device);
     }
-    if (found.device)
-      break;
   }
-  if (!found.device)
+  if (usable.empty())
     throw Error("the opencl device found OpenCL platforms but no device with "
                 "shared virtual memory (OpenCL 2.0)");
+  return usable;
+}
+
+Platform findPlatform(unsigned index) {
+  auto usable = usableDevices();
+  if (index >= usable.size()) {
+    std::string names;
+    for (size_t i = 0; i < usable.size(); ++i)
+      names += (i ? ", " : "") + std::string("opencl:") + std::to_string(i) +
+               " (" + describe(usable[i].first, usable[i].second) + ")";
+    throw Error("there is no device opencl:" + std::to_string(index) +
+                "; this machine has " + std::to_string(usable.size()) +
+                " OpenCL device(s) with shared virtual memory: " + names);
+  }
+  Platform found;
+  found.device = usable[index].second;
+  found.name = describe(usable[index].first, found.device);
   cl_int error = CL_SUCCESS;
-  found.context =
-      cl.CreateContext(nullptr, 1, &found.device, nullptr, nullptr, &error);
+  found.context = openCL().CreateContext(nullptr, 1, &found.device, nullptr,
+                                         nullptr, &error);
   check(error, "creating a context on " + found.name);
   return found;
 }
 
-const Platform &platform() {
-  static Platform shared;
-  static std::string failure;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    try {
-      shared = findPlatform();
-    } catch (const Error &error) {
-      failure = error.what();
-    }
-  });
-  if (!failure.empty())
-    throw Error(failure);
-  return shared;
+/// The platform of device `index`, found on first use and kept for the
+/// process; a failure to find it is remembered and thrown again.
+const Platform &platform(unsigned index) {
+  static std::map<unsigned, Platform> found;
+  static std::map<unsigned, std::string> failures;
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (auto it = found.find(index); it != found.end())
+    return it->second;
+  if (auto it = failures.find(index); it != failures.end())
+    throw Error(it->second);
+  try {
+    return found[index] = findPlatform(index);
+  } catch (const Error &error) {
+    failures[index] = error.what();
+    throw;
+  }
 }
 
 class OpenCLDevice final : public Device {
 public:
-  OpenCLDevice() : platform_(platform()) {
+  explicit OpenCLDevice(unsigned index) : platform_(platform(index)) {
     cl_int error = CL_SUCCESS;
     queue_ = openCL().CreateCommandQueueWithProperties(
         platform_.context, platform_.device, nullptr, &error);
@@ -369,8 +388,8 @@ std::unique_ptr<Kernel> OpenCLLibrary::kernel(const std::string &symbol) {
 } // namespace
 
 void registerOpenCLDevice() {
-  registerDevice("opencl", [](const DeviceOptions &) {
-    return std::make_unique<OpenCLDevice>();
+  registerDevice("opencl", [](const DeviceOptions &options) {
+    return std::make_unique<OpenCLDevice>(options.index);
   });
 }
 

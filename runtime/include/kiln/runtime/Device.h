@@ -55,7 +55,21 @@ public:
 struct DeviceOptions {
   /// Worker threads (CPU); 0 means one per hardware thread.
   unsigned threads = 0;
+  /// Which of the target's devices on this machine, in the order the
+  /// target lists them ("opencl:1" is index 1); a factory throws Error
+  /// naming the devices there are when it has no such one.
+  unsigned index = 0;
 };
+
+/// A device as users name it: "opencl", "opencl:1" (index 0 when omitted).
+struct DeviceName {
+  std::string target;
+  unsigned index = 0;
+
+  std::string str() const { return target + ":" + std::to_string(index); }
+};
+/// Parses "TARGET[:INDEX]"; throws Error saying what is wrong with `text`.
+DeviceName parseDeviceName(std::string_view text);
 
 class Device {
 public:

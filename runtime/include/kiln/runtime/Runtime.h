@@ -64,6 +64,10 @@ struct ExecutorOptions {
   /// on that device's blocks. Not owned; outlives the executor. Creating
   /// the executors of a mesh is collective: every rank's at once.
   Communicator *communicator = nullptr;
+  /// The device that runs each target's kernels, when not the target's
+  /// first ("opencl:1"); each must name a target the model's kernels are
+  /// compiled for.
+  std::vector<DeviceName> devices;
 };
 
 /// Runs a model: kernels loaded once, each device's transient arena
