@@ -172,12 +172,8 @@ FailureOr<std::string> writeArtifact(ModuleOp module) {
     if (!backend)
       return kernels.emitError("no backend for target '")
              << target.getName() << "'";
-    BackendOptions options;
-    if (DictionaryAttr entries = target.getOptions())
-      for (NamedAttribute entry : entries)
-        if (auto value = dyn_cast<StringAttr>(entry.getValue()))
-          options[entry.getName().str()] = value.str();
-    FailureOr<CompiledKernels> compiled = backend->serialize(kernels, options);
+    FailureOr<CompiledKernels> compiled =
+        backend->serialize(kernels, backendOptionsOf(target.getOptions()));
     if (failed(compiled))
       return failure();
     uint32_t library = manifest.libraries.size();

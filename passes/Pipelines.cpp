@@ -22,7 +22,7 @@ void kiln::buildGraphCanonicalizePipeline(
 
 ArrayRef<StringLiteral> kiln::compileStages() {
   static constexpr StringLiteral stages[] = {"graph", "dispatch", "schedule",
-                                             "kernels"};
+                                             "kernels", "binary"};
   return stages;
 }
 
@@ -96,7 +96,11 @@ kiln::buildCompilePipeline(OpPassManager &pm,
   if (stageCount == 3)
     return success();
   // The kernel module is the one nested module the schedule created.
-  backend->buildKernelPipeline(pm.nest<ModuleOp>(), backendOptions);
+  OpPassManager &kernels = pm.nest<ModuleOp>();
+  backend->buildKernelPipeline(kernels, backendOptions);
+  if (stageCount == 4)
+    return success();
+  backend->buildBinaryPipeline(kernels, backendOptions);
   return success();
 }
 

@@ -51,8 +51,9 @@ struct CompilePipelineOptions
       llvm::cl::desc("End the pipeline after a stage: graph (canonicalized "
                      "model graph), dispatch (dispatch regions formed), "
                      "schedule (exec schedule + kernels on tensors), kernels "
-                     "(the backend's lowered kernels; the default)"),
-      llvm::cl::init("kernels")};
+                     "(the backend's lowered kernels), binary (their "
+                     "binary, as the artifact holds it; the default)"),
+      llvm::cl::init("binary")};
   Option<bool> fusion{
       *this, "fusion",
       llvm::cl::desc("Fuse ops into shared kernels (graph-fuse) and fold "

@@ -64,7 +64,11 @@ public:
   /// are the checked ones its #exec.target records.
   virtual void buildKernelPipeline(mlir::OpPassManager &pm,
                                    const BackendOptions &options) const = 0;
-  /// The binary of a kernel module the pipeline has run on; `options` are
+  /// Passes taking the lowered kernel module to its binary (the compile's
+  /// last stage, "binary"), held in the module for `serialize`.
+  virtual void buildBinaryPipeline(mlir::OpPassManager &pm,
+                                   const BackendOptions &options) const = 0;
+  /// The binary of a kernel module both pipelines have run on; `options` are
   /// those of its #exec.target.
   virtual mlir::FailureOr<CompiledKernels>
   serialize(mlir::ModuleOp kernels, const BackendOptions &options) const = 0;
@@ -77,6 +81,20 @@ llvm::LogicalResult parseBackendOptions(llvm::StringRef text,
                                         std::string &error);
 /// The options as parseBackendOptions reads them.
 std::string printBackendOptions(const BackendOptions &options);
+/// The options as an #exec.target records them (null when there are none),
+/// and back.
+mlir::DictionaryAttr backendOptionsAttr(mlir::MLIRContext *context,
+                                        const BackendOptions &options);
+BackendOptions backendOptionsOf(mlir::DictionaryAttr entries);
+
+/// LLVM's command-line options are process-wide, and libraries a backend
+/// runs in-process may reset them (lld's ELF driver resets every one to its
+/// default): a tool that parses its command line with llvm::cl remembers
+/// it, and a backend that ran such a library restores it, so what the tool
+/// reads later (kiln-opt's printing flags) is still what the user gave.
+/// Both are no-ops in a process that never called rememberCommandLine.
+void rememberCommandLine(int argc, const char *const *argv);
+void restoreCommandLine();
 
 /// Registers a backend under its name (done once per process by
 /// registerAllBackends).

@@ -8,6 +8,9 @@
 
 #include "kiln/Backend.h"
 
+#include "mlir/IR/Builders.h"
+#include "llvm/Support/CommandLine.h"
+
 #include "llvm/ADT/StringExtras.h"
 
 namespace kiln {
@@ -60,6 +63,52 @@ std::string printBackendOptions(const BackendOptions &options) {
   for (const auto &[key, value] : options)
     text += (text.empty() ? "" : ",") + key + "=" + value;
   return text;
+}
+
+namespace {
+struct CommandLine {
+  int argc = 0;
+  const char *const *argv = nullptr;
+};
+CommandLine &commandLine() {
+  static CommandLine remembered;
+  return remembered;
+}
+} // namespace
+
+void rememberCommandLine(int argc, const char *const *argv) {
+  commandLine() = {argc, argv};
+}
+
+void restoreCommandLine() {
+  const CommandLine &remembered = commandLine();
+  if (!remembered.argv)
+    return;
+  // Every option is at its default again: the same arguments, parsed again,
+  // give each the value it had. They parsed once, so they parse again.
+  llvm::cl::ResetAllOptionOccurrences();
+  llvm::cl::ParseCommandLineOptions(remembered.argc, remembered.argv, "",
+                                    &llvm::nulls());
+}
+
+mlir::DictionaryAttr backendOptionsAttr(mlir::MLIRContext *context,
+                                        const BackendOptions &options) {
+  if (options.empty())
+    return {};
+  mlir::Builder builder(context);
+  llvm::SmallVector<mlir::NamedAttribute> entries;
+  for (const auto &[key, value] : options)
+    entries.push_back(builder.getNamedAttr(key, builder.getStringAttr(value)));
+  return builder.getDictionaryAttr(entries);
+}
+
+BackendOptions backendOptionsOf(mlir::DictionaryAttr entries) {
+  BackendOptions options;
+  if (entries)
+    for (mlir::NamedAttribute entry : entries)
+      if (auto value = llvm::dyn_cast<mlir::StringAttr>(entry.getValue()))
+        options[entry.getName().str()] = value.str();
+  return options;
 }
 
 } // namespace kiln

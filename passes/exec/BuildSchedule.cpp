@@ -88,15 +88,9 @@ struct ExecBuildSchedule
       top.emitError(error);
       return signalPassFailure();
     }
-    SmallVector<NamedAttribute> entries;
-    OpBuilder builder(top.getContext());
-    for (const auto &[key, value] : options)
-      entries.push_back(
-          builder.getNamedAttr(key, builder.getStringAttr(value)));
-    targetAttr = exec::TargetAttr::get(
-        top.getContext(), target,
-        entries.empty() ? DictionaryAttr()
-                        : builder.getDictionaryAttr(entries));
+    targetAttr =
+        exec::TargetAttr::get(top.getContext(), target,
+                              backendOptionsAttr(top.getContext(), options));
     func::FuncOp entry = findEntry(top);
     if (!entry)
       return signalPassFailure();

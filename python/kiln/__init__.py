@@ -29,7 +29,7 @@ __all__ = ["CompileError", "UnsupportedOperatorError", "Graph", "Value",
 #: The stages ``CompiledModule.ir`` shows, in compile order: the input graph,
 #: the canonicalized graph, dispatch regions formed, the exec schedule with
 #: kernels still on tensors, the backend's lowered kernels.
-STAGES = ("input", "graph", "dispatch", "schedule", "kernels")
+STAGES = ("input", "graph", "dispatch", "schedule", "kernels", "binary")
 
 RuntimeError = _kiln.RuntimeError  # noqa: A001 - a kiln.RuntimeError
 

@@ -19,10 +19,12 @@
 
 // Fused: add and tanh are one kernel (the reshape between them sinks below
 // tanh), written through a view of the output: no copy.
-// CHECK-LABEL: module @kernels_cpu attributes {exec.alignment = 64 : i64, exec.target = #exec.target<"cpu">, exec.workgroups = {dispatch_0 = 1 : i64}
-// CHECK: llvm.func internal @dispatch_0(
-// CHECK: llvm.func @kiln_dispatch_0(%{{.*}}: !llvm.ptr, %{{.*}}: i64)
-// CHECK-NOT: @kiln_dispatch_1
+// The kernels end as the shared library the artifact stores, each kernel a
+// declaration the dispatches name.
+// CHECK-LABEL: module @kernels_cpu attributes {exec.alignment = 64 : i64, exec.library = "\7FELF
+// CHECK-SAME: exec.target = #exec.target<"cpu">, exec.workgroups = {dispatch_0 = 1 : i64}
+// CHECK-NEXT: llvm.func @dispatch_0(!llvm.ptr, !llvm.ptr, i64)
+// CHECK-NEXT: }
 // CHECK-LABEL: func.func @main
 // CHECK-SAME: (%{{.*}}: memref<2x8xf32> {exec.name = "input_0"}, %[[OUT:.*]]: memref<16xf32> {exec.name = "output_0"})
 // CHECK-SAME: attributes {exec.arenas = {}, exec.entry, exec.num_inputs = 1 : i64}
@@ -30,7 +32,8 @@
 // CHECK: exec.dispatch @kernels_cpu::@dispatch_0 ins({{.*}}) outs(%[[VIEW]] : memref<2x8xf32>) {exec.flops = 32 : i64, exec.ops = ["graph.add", "graph.tanh"]}
 // CHECK-NOT: exec.copy
 // Without fusion: one kernel per op, the reshape a view between them.
-// NOFUSION-LABEL: module @kernels_cpu attributes {exec.alignment = 64 : i64, exec.target = #exec.target<"cpu">, exec.workgroups = {dispatch_0 = 1 : i64, dispatch_1 = 1 : i64}
+// NOFUSION-LABEL: module @kernels_cpu attributes {exec.alignment = 64 : i64, exec.library = "\7FELF
+// NOFUSION-SAME: exec.target = #exec.target<"cpu">, exec.workgroups = {dispatch_0 = 1 : i64, dispatch_1 = 1 : i64}
 // NOFUSION-LABEL: func.func @main
 // NOFUSION-SAME: exec.arenas = {host = {alignment = 64 : i64, buffers = 1 : i64, bytes = 64 : i64, in_place = 0 : i64, lower_bound_bytes = 64 : i64, naive_bytes = 64 : i64}}
 // NOFUSION: exec.alloc in "host" at 0 : memref<2x8xf32>
@@ -48,7 +51,7 @@
 // SCHEDULE: graph.tanh
 // SCHEDULE: exec.dispatch @kernels_cpu::@dispatch_0
 // SCHEDULE-NOT: llvm.func
-// STAGE: kiln-compile: unknown stage 'llvm' (stages: graph, dispatch, schedule, kernels)
+// STAGE: kiln-compile: unknown stage 'llvm' (stages: graph, dispatch, schedule, kernels, binary)
 func.func @main(%x: tensor<2x8xf32>) -> tensor<16xf32> {
   %one = graph.constant dense<1.0> : tensor<f32>
   %0 = graph.add %x, %one : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>

@@ -107,7 +107,10 @@ def test_ir_at_every_stage(two_outputs):
     assert 'loc("fc:' not in graph  # locations are not printed by default
     assert "graph.dispatch" in compiled.ir("dispatch")
     assert "exec.dispatch" in compiled.ir("schedule")
-    assert "llvm.func" in compiled.ir("kernels")
+    kernels = compiled.ir("kernels")
+    assert "llvm.func @kiln_" in kernels and "exec.library" not in kernels
+    # The last stage holds the binary the artifact stores.
+    assert 'exec.library = "\\7FELF' in compiled.ir("binary")
     # Weights are elided, not printed as hex. The linear layer's transposed
     # weight was computed at compile time (graph-fold-constants).
     assert "dense_resource<fc_weight_folded>" in graph

@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kiln/Backend.h"
 #include "kiln/Compiler.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -164,6 +165,7 @@ static int fail(const llvm::Twine &message) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  kiln::rememberCommandLine(argc, argv);
   if (!cl::ParseCommandLineOptions(
           argc, argv, "Compile a Kiln model graph into a .kiln artifact\n",
           &llvm::errs()))

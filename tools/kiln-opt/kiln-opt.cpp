@@ -5,12 +5,14 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kiln/Backend.h"
 #include "kiln/InitAll.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
+  kiln::rememberCommandLine(argc, argv);
   kiln::registerAllPasses();
   mlir::DialectRegistry registry;
   kiln::registerAllDialects(registry);

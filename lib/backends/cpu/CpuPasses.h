@@ -4,6 +4,7 @@
 #define KILN_LIB_BACKENDS_CPU_CPUPASSES_H
 
 #include "dialects/exec/ExecOps.h"
+#include "kiln/Backend.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -48,6 +49,12 @@ inline std::string workgroupTilingPipeline(int64_t maxWorkgroups,
          "buffer-deallocation-pipeline,"
          "cpu-expand-copies,func.func(convert-linalg-to-loops)";
 }
+
+/// On a linked kernel module: the shared library's bytes (cpu-link-kernels).
+inline constexpr llvm::StringLiteral kLibraryAttr = "exec.library";
+/// Checks the cpu= option (the CPU cpu-link-kernels generates code for).
+llvm::LogicalResult checkCpuOptions(const BackendOptions &options,
+                                    std::string &error);
 
 /// Prefix of the entry point the runtime calls for a kernel.
 inline constexpr llvm::StringLiteral kEntryPrefix = "kiln_";

@@ -98,4 +98,17 @@ def CpuEmitEntryPoints : Pass<"cpu-emit-entry-points", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def CpuLinkKernels : Pass<"cpu-link-kernels", "::mlir::ModuleOp"> {
+  let summary = "Compile the lowered kernels and link them into a shared library";
+  let description = [{
+    Runs on a kernel module in the LLVM dialect whose #exec.target is cpu:
+    translates it to LLVM IR, optimizes and compiles it (O3, in parts on
+    parallel threads) for the CPU the target's `cpu` option names, links
+    the objects into a shared library with lld, and replaces the module's
+    kernels by the library's bytes (`exec.library`), which the artifact
+    stores as they are.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // KILN_CPU_PASSES

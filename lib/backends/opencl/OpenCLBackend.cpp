@@ -33,7 +33,6 @@ std::string kernelPipeline(const BackendOptions &options) {
     auto it = options.find(key);
     return it == options.end() ? std::string(fallback) : it->second;
   };
-  std::string tool = option("llvm-spirv", "");
   // One work item per tile of the root: every parallel dim the CPU would
   // split is split into single iterations.
   return cpu::workgroupTilingPipeline(/*maxWorkgroups=*/1 << 30,
@@ -48,10 +47,15 @@ std::string kernelPipeline(const BackendOptions &options) {
          "},gpu.module(arith-expand),opencl-attach-target,"
          "gpu.module(convert-math-to-spirv),"
          "convert-gpu-to-spirv{use-64bit-index=true},"
-         "gpu.module(spirv.module(spirv-lower-abi-attrs,spirv-update-vce)),"
-         "gpu-module-to-binary,"
-         "opencl-translate-to-spir" +
-         (tool.empty() ? std::string() : "{llvm-spirv=" + tool + "}");
+         "gpu.module(spirv.module(spirv-lower-abi-attrs,spirv-update-vce))";
+}
+
+/// From SPIR-V to the SPIR 1.2 bitcode PoCL loads.
+std::string binaryPipeline(const BackendOptions &options) {
+  auto tool = options.find("llvm-spirv");
+  return "gpu-module-to-binary,opencl-translate-to-spir" +
+         (tool == options.end() ? std::string()
+                                : "{llvm-spirv=" + tool->second + "}");
 }
 
 class OpenCLBackend final : public Backend {
@@ -98,6 +102,12 @@ public:
                            const BackendOptions &options) const override {
     if (failed(parsePassPipeline(kernelPipeline(options), pm)))
       llvm::report_fatal_error("the OpenCL kernel pipeline does not parse");
+  }
+
+  void buildBinaryPipeline(OpPassManager &pm,
+                           const BackendOptions &options) const override {
+    if (failed(parsePassPipeline(binaryPipeline(options), pm)))
+      llvm::report_fatal_error("the OpenCL binary pipeline does not parse");
   }
 
   FailureOr<CompiledKernels> serialize(ModuleOp kernels,
