@@ -12,6 +12,7 @@
 
 #include "kiln/Backend.h"
 #include "lib/backends/cpu/CpuPasses.h"
+#include "lib/backends/tiling/TilingPasses.h"
 
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/TargetSelect.h"
@@ -26,7 +27,7 @@ namespace {
 /// From tensors to the LLVM dialect. Written as one textual pipeline so
 /// `kiln-opt --pass-pipeline=...` can replay any prefix of it.
 std::string kernelPipeline() {
-  return workgroupTilingPipeline(/*maxWorkgroups=*/64,
+  return tiling::workgroupTilingPipeline(/*maxWorkgroups=*/64,
                                  /*minIterations=*/4096) +
          ","
          "lower-affine,expand-strided-metadata,lower-affine,"
@@ -97,6 +98,7 @@ std::unique_ptr<Backend> createCpuBackend() {
     llvm::InitializeAllTargets();
     llvm::InitializeAllTargetMCs();
     llvm::InitializeAllAsmPrinters();
+    tiling::registerPasses();
     registerCpuPasses();
   });
   return std::make_unique<CpuBackend>();

@@ -29,27 +29,6 @@ namespace kiln::cpu {
 
 /// Name of the module attribute mapping each kernel to its workgroup count.
 inline constexpr llvm::StringLiteral kWorkgroupsAttr = exec::kWorkgroupsAttr;
-/// From tensor kernels to bufferized kernels for one workgroup each: the
-/// root tiled into at most `maxWorkgroups` tiles of at least
-/// `minIterations` iterations (producers fused), bufferized in place, the
-/// tile loop replaced by the workgroup id, temporaries on the stack. The CPU
-/// runs it with its workgroup budget; GPU backends with single-iteration
-/// tiles, a tile per work item.
-inline std::string workgroupTilingPipeline(int64_t maxWorkgroups,
-                                           int64_t minIterations) {
-  return "convert-graph-to-linalg,canonicalize,cse,"
-         "cpu-prepare-kernels{max-workgroups=" +
-         std::to_string(maxWorkgroups) +
-         " min-workgroup-iterations=" + std::to_string(minIterations) +
-         "},canonicalize,"
-         "eliminate-empty-tensors,"
-         "one-shot-bufferize{bufferize-function-boundaries=0},"
-         "canonicalize,cse,canonicalize,"
-         "cpu-distribute-workgroups,cpu-stack-temporaries,"
-         "buffer-deallocation-pipeline,"
-         "cpu-expand-copies,func.func(convert-linalg-to-loops)";
-}
-
 /// On a linked kernel module: the shared library's bytes (cpu-link-kernels).
 inline constexpr llvm::StringLiteral kLibraryAttr = "exec.library";
 /// Checks the cpu= option (the CPU cpu-link-kernels generates code for).

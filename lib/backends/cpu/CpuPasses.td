@@ -5,45 +5,6 @@
 
 include "mlir/Pass/PassBase.td"
 
-def CpuPrepareKernels : Pass<"cpu-prepare-kernels", "::mlir::ModuleOp"> {
-  let summary = "Give kernels buffer bindings and tile them over workgroups";
-  let description = [{
-    On a kernel module (functions from tensors to tensors, lowered to linalg):
-    rewrites each kernel to take its bindings as buffers, inputs then outputs
-    (`bufferization.to_tensor` reads the inputs, the results are materialized
-    into the outputs), then tiles the op producing the result with an
-    `scf.forall` over its outer parallel dims, fusing its producers into the
-    loop. Each iteration of the forall becomes one workgroup.
-  }];
-  let options = [
-    Option<"maxWorkgroups", "max-workgroups", "int64_t", /*default=*/"64",
-           "Upper bound on the workgroups of one dispatch">,
-    Option<"minWorkgroupIterations", "min-workgroup-iterations", "int64_t",
-           /*default=*/"4096",
-           "Iterations of the root op a workgroup should at least get">,
-  ];
-  let dependentDialects = [
-    "::mlir::bufferization::BufferizationDialect",
-    "::mlir::memref::MemRefDialect",
-    "::mlir::scf::SCFDialect",
-    "::mlir::tensor::TensorDialect",
-  ];
-}
-
-def CpuDistributeWorkgroups
-    : Pass<"cpu-distribute-workgroups", "::mlir::ModuleOp"> {
-  let summary = "Turn the workgroup forall into code for one workgroup";
-  let description = [{
-    After bufferization: adds a trailing `index` argument, the workgroup id, to
-    each kernel and replaces its top-level `scf.forall` by the body of one
-    iteration, selected by that id. The grid (the forall's trip count, 1
-    without one) is recorded in the module's `exec.workgroups` dictionary.
-    When work outside the forall writes memory the workgroups share, the
-    forall instead runs sequentially in a single workgroup.
-  }];
-  let dependentDialects = ["::mlir::arith::ArithDialect"];
-}
-
 def CpuApproximateMath : Pass<"cpu-approximate-math"> {
   let summary = "Replace f32 transcendental math by polynomial approximations";
   let description = [{
@@ -54,37 +15,6 @@ def CpuApproximateMath : Pass<"cpu-approximate-math"> {
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::vector::VectorDialect"];
-}
-
-def CpuStackTemporaries : Pass<"cpu-stack-temporaries", "::mlir::ModuleOp"> {
-  let summary = "Put each workgroup's temporary buffers on its stack";
-  let description = [{
-    A kernel's own buffers (padded tiles, partial reductions) are allocated
-    per workgroup. On the heap that is a malloc and a free per workgroup per
-    run; on the stack it is free. Each `memref.alloc` of a kernel that sits
-    in no loop becomes a `memref.alloca` at the start of the kernel (one
-    buffer per call, which is one workgroup) while the kernel's total stays
-    within `max-bytes`, a small part of any thread's stack; the rest stay on
-    the heap. A dynamic size (a partial last tile) takes its constant upper
-    bound, the buffer a `memref.view` of that many bytes. Runs after
-    cpu-distribute-workgroups and before deallocation.
-  }];
-  let options = [
-    Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"262144",
-           "Stack bytes one kernel may use for temporaries">,
-  ];
-  let dependentDialects = ["::mlir::arith::ArithDialect",
-                           "::mlir::memref::MemRefDialect"];
-}
-
-def CpuExpandCopies : Pass<"cpu-expand-copies"> {
-  let summary = "Turn memref.copy into linalg.copy, compiled into loops";
-  let description = [{
-    Bufferization copies buffers with `memref.copy`, whose strided form
-    lowers to a call into MLIR's C runner library. Kernels must not depend on
-    it, so copies become `linalg.copy` and then plain loops.
-  }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
 def CpuEmitEntryPoints : Pass<"cpu-emit-entry-points", "::mlir::ModuleOp"> {

@@ -28,7 +28,7 @@ struct CpuEmitEntryPoints
         module->getAttrOfType<DictionaryAttr>(kiln::cpu::kWorkgroupsAttr);
     if (!grid) {
       module.emitError("no ") << kiln::cpu::kWorkgroupsAttr
-                              << " attribute: run cpu-distribute-workgroups";
+                              << " attribute: run kernel-distribute-workgroups";
       return signalPassFailure();
     }
     MLIRContext *context = &getContext();

@@ -7,7 +7,7 @@
 // pointer per binding, inputs then outputs).
 //
 // The strategy is the general one: every index of the kernel's grid (a tile
-// of its root op, producers fused, as cpu-prepare-kernels chose them with
+// of its root op, producers fused, as kernel-tile-workgroups chose them with
 // one index per tile) is one work item. It is correct for every kernel the
 // CPU runs; the per-root GPU strategies (workgroup reductions in local
 // memory, tiled contractions) refine it.
@@ -36,7 +36,7 @@ using namespace mlir;
 
 namespace {
 
-/// The module attribute cpu-distribute-workgroups records each kernel's
+/// The module attribute kernel-distribute-workgroups records each kernel's
 /// work item count in.
 constexpr llvm::StringLiteral kWorkgroupsAttr = kiln::exec::kWorkgroupsAttr;
 
@@ -51,7 +51,7 @@ struct GpuBuildKernels : kiln::gpu::impl::GpuBuildKernelsBase<GpuBuildKernels> {
       module.emitError("has no ")
           << kWorkgroupsAttr
           << ": distribute the kernels over work items first "
-             "(cpu-distribute-workgroups)";
+             "(kernel-distribute-workgroups)";
       return signalPassFailure();
     }
     if (workgroupSize < 1) {
@@ -106,7 +106,7 @@ struct GpuBuildKernels : kiln::gpu::impl::GpuBuildKernelsBase<GpuBuildKernels> {
     ArrayRef<Type> arguments = kernel.getArgumentTypes();
     if (arguments.empty() || !arguments.back().isIndex())
       return kernel.emitOpError(
-          "does not take a work index last (run cpu-distribute-workgroups)");
+          "does not take a work index last (run kernel-distribute-workgroups)");
     // A kernel over rows it reduces gets a workgroup per row; any other a
     // work item per index.
     Attribute workgroupSpace =
@@ -229,7 +229,7 @@ struct GpuBuildKernels : kiln::gpu::impl::GpuBuildKernelsBase<GpuBuildKernels> {
   }
 
   /// A temporary of dynamic size is a memref.view of bytes big enough for
-  /// its bound (cpu-stack-temporaries). Private memory cannot be viewed as
+  /// its bound (kernel-stack-temporaries). Private memory cannot be viewed as
   /// another type, so the bytes become an array of the view's elements,
   /// indexed as the view's row-major layout says.
   LogicalResult flattenViews(mlir::gpu::GPUModuleOp gpuModule) {

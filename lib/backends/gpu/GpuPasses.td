@@ -8,7 +8,7 @@ include "mlir/Pass/PassBase.td"
 def GpuBuildKernels : Pass<"gpu-build-kernels", "::mlir::ModuleOp"> {
   let summary = "Make each workgroup-distributed kernel a gpu.func in binding order";
   let description = [{
-    On a kernel module after `cpu-distribute-workgroups` (each kernel a
+    On a kernel module after `kernel-distribute-workgroups` (each kernel a
     `func.func` over its bindings plus a trailing work index, its count in
     `exec.workgroups`): builds, for each kernel, a `gpu.func` of the same
     name taking exactly the bindings, inputs then outputs (Kiln's kernel ABI;

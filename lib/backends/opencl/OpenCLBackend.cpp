@@ -13,9 +13,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/Backend.h"
-#include "lib/backends/cpu/CpuPasses.h"
 #include "lib/backends/gpu/GpuPasses.h"
 #include "lib/backends/opencl/OpenCLPasses.h"
+#include "lib/backends/tiling/TilingPasses.h"
 
 #include "mlir/Pass/PassRegistry.h"
 
@@ -35,7 +35,7 @@ std::string kernelPipeline(const BackendOptions &options) {
   };
   // One work item per tile of the root: every parallel dim the CPU would
   // split is split into single iterations.
-  return cpu::workgroupTilingPipeline(/*maxWorkgroups=*/1 << 30,
+  return tiling::workgroupTilingPipeline(/*maxWorkgroups=*/1 << 30,
                                       /*minIterations=*/1) +
          ",func.func(fold-memref-alias-ops),lower-affine,canonicalize,"
          // f16/bf16 math in f32 (OpenCL platforms need not have half math),
@@ -148,6 +148,7 @@ std::unique_ptr<Backend> createOpenCLBackend() {
   static std::once_flag once;
   std::call_once(once, [] {
     kiln::gpu::registerGpuPasses();
+    tiling::registerPasses();
     registerOpenCLPasses();
   });
   return std::make_unique<OpenCLBackend>();

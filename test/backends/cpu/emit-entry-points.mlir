@@ -17,7 +17,7 @@ module attributes {exec.workgroups = {k = 4 : i64}} {
 
 // -----
 
-// expected-error @+1 {{no exec.workgroups attribute: run cpu-distribute-workgroups}}
+// expected-error @+1 {{no exec.workgroups attribute: run kernel-distribute-workgroups}}
 module {
 }
 

@@ -1,7 +1,7 @@
 // gpu-build-kernels refuses what it cannot turn into work items, saying why.
 // RUN: kiln-opt %s -split-input-file -gpu-build-kernels -verify-diagnostics
 
-// expected-error @+1 {{has no exec.workgroups: distribute the kernels over work items first (cpu-distribute-workgroups)}}
+// expected-error @+1 {{has no exec.workgroups: distribute the kernels over work items first (kernel-distribute-workgroups)}}
 module {
   func.func @k(%out: memref<4xf32>, %id: index) {
     return
@@ -11,7 +11,7 @@ module {
 // -----
 
 module attributes {exec.workgroups = {k = 4 : i64}} {
-  // expected-error @+1 {{'func.func' op does not take a work index last (run cpu-distribute-workgroups)}}
+  // expected-error @+1 {{'func.func' op does not take a work index last (run kernel-distribute-workgroups)}}
   func.func @k(%out: memref<4xf32>) {
     return
   }

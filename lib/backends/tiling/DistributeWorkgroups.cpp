@@ -1,4 +1,4 @@
-//===- DistributeWorkgroups.cpp - cpu-distribute-workgroups ---------------===//
+//===- DistributeWorkgroups.cpp - kernel-distribute-workgroups ---------------===//
 //
 // The runtime calls a kernel once per workgroup id, possibly concurrently.
 // The kernel's top-level scf.forall (static bounds) has one iteration per
@@ -7,17 +7,17 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "lib/backends/cpu/CpuPasses.h"
+#include "lib/backends/tiling/TilingPasses.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
-namespace kiln::cpu {
-#define GEN_PASS_DEF_CPUDISTRIBUTEWORKGROUPS
-#include "lib/backends/cpu/CpuPasses.h.inc"
-} // namespace kiln::cpu
+namespace kiln::tiling {
+#define GEN_PASS_DEF_KERNELDISTRIBUTEWORKGROUPS
+#include "lib/backends/tiling/TilingPasses.h.inc"
+} // namespace kiln::tiling
 
 using namespace mlir;
 
@@ -71,8 +71,8 @@ bool writesSharedMemory(func::FuncOp kernel, scf::ForallOp forall) {
   return shared;
 }
 
-struct CpuDistributeWorkgroups
-    : kiln::cpu::impl::CpuDistributeWorkgroupsBase<CpuDistributeWorkgroups> {
+struct KernelDistributeWorkgroups
+    : kiln::tiling::impl::KernelDistributeWorkgroupsBase<KernelDistributeWorkgroups> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     Builder builder(module.getContext());
@@ -84,7 +84,7 @@ struct CpuDistributeWorkgroups
       grid.push_back(builder.getNamedAttr(kernel.getSymName(),
                                           builder.getI64IntegerAttr(*count)));
     }
-    module->setAttr(kiln::cpu::kWorkgroupsAttr,
+    module->setAttr(kiln::exec::kWorkgroupsAttr,
                     builder.getDictionaryAttr(grid));
   }
 

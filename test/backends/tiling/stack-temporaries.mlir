@@ -1,7 +1,7 @@
-// cpu-stack-temporaries: kernel temporaries move to the stack, at the start
+// kernel-stack-temporaries: kernel temporaries move to the stack, at the start
 // of the kernel; dynamic sizes take their constant bound; buffers in loops
 // and over the budget stay on the heap.
-// RUN: kiln-opt %s --pass-pipeline="builtin.module(cpu-stack-temporaries{max-bytes=2048})" | FileCheck %s
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(kernel-stack-temporaries{max-bytes=2048})" | FileCheck %s
 
 #tile = affine_map<(d0) -> (-d0 + 100, 10)>
 // CHECK-LABEL: func.func @kernel

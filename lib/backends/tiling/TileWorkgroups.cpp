@@ -1,4 +1,4 @@
-//===- PrepareKernels.cpp - cpu-prepare-kernels ---------------------------===//
+//===- TileWorkgroups.cpp - kernel-tile-workgroups ------------------------===//
 //
 // Kernels arrive as functions from tensors to tensors. The runtime hands a
 // kernel buffers (its bindings), so each kernel is rewritten to read its
@@ -14,7 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "lib/backends/cpu/CpuPasses.h"
+#include "lib/backends/tiling/TilingPasses.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -26,10 +26,10 @@
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
-namespace kiln::cpu {
-#define GEN_PASS_DEF_CPUPREPAREKERNELS
-#include "lib/backends/cpu/CpuPasses.h.inc"
-} // namespace kiln::cpu
+namespace kiln::tiling {
+#define GEN_PASS_DEF_KERNELTILEWORKGROUPS
+#include "lib/backends/tiling/TilingPasses.h.inc"
+} // namespace kiln::tiling
 
 using namespace mlir;
 
@@ -347,9 +347,9 @@ LogicalResult fuseLoopNests(func::FuncOp kernel) {
   return applyPatternsGreedily(kernel, std::move(patterns));
 }
 
-struct CpuPrepareKernels
-    : kiln::cpu::impl::CpuPrepareKernelsBase<CpuPrepareKernels> {
-  using CpuPrepareKernelsBase::CpuPrepareKernelsBase;
+struct KernelTileWorkgroups
+    : kiln::tiling::impl::KernelTileWorkgroupsBase<KernelTileWorkgroups> {
+  using KernelTileWorkgroupsBase::KernelTileWorkgroupsBase;
 
   void runOnOperation() override {
     for (auto kernel : getOperation().getOps<func::FuncOp>()) {

@@ -1,5 +1,5 @@
-// cpu-expand-copies: memref.copy becomes linalg.copy (no runtime library).
-// RUN: kiln-opt %s -cpu-expand-copies | FileCheck %s
+// kernel-expand-copies: memref.copy becomes linalg.copy (no runtime library).
+// RUN: kiln-opt %s -kernel-expand-copies | FileCheck %s
 
 // CHECK-LABEL: func.func @copy
 // CHECK-NOT: memref.copy

@@ -1,20 +1,20 @@
-//===- ExpandCopies.cpp - cpu-expand-copies -------------------------------===//
+//===- ExpandCopies.cpp - kernel-expand-copies -------------------------------===//
 
-#include "lib/backends/cpu/CpuPasses.h"
+#include "lib/backends/tiling/TilingPasses.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/PatternMatch.h"
 
-namespace kiln::cpu {
-#define GEN_PASS_DEF_CPUEXPANDCOPIES
-#include "lib/backends/cpu/CpuPasses.h.inc"
-} // namespace kiln::cpu
+namespace kiln::tiling {
+#define GEN_PASS_DEF_KERNELEXPANDCOPIES
+#include "lib/backends/tiling/TilingPasses.h.inc"
+} // namespace kiln::tiling
 
 using namespace mlir;
 
 namespace {
 
-struct CpuExpandCopies : kiln::cpu::impl::CpuExpandCopiesBase<CpuExpandCopies> {
+struct KernelExpandCopies : kiln::tiling::impl::KernelExpandCopiesBase<KernelExpandCopies> {
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
     getOperation()->walk([&](memref::CopyOp copy) {

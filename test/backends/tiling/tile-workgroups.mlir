@@ -1,6 +1,6 @@
-// cpu-prepare-kernels: buffer bindings, contraction and convolution loops
+// kernel-tile-workgroups: buffer bindings, contraction and convolution loops
 // reordered, the root tiled over an scf.forall of workgroups.
-// RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(cpu-prepare-kernels{min-workgroup-iterations=64})" | FileCheck %s
+// RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(kernel-tile-workgroups{min-workgroup-iterations=64})" | FileCheck %s
 
 // Small enough for one workgroup: only the bindings change.
 // CHECK-LABEL: func.func @small

@@ -1,6 +1,6 @@
-// cpu-distribute-workgroups: the workgroup id replaces the forall; the grid
+// kernel-distribute-workgroups: the workgroup id replaces the forall; the grid
 // is recorded; racing outside writes fall back to one sequential workgroup.
-// RUN: kiln-opt %s -split-input-file -cpu-distribute-workgroups | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -kernel-distribute-workgroups | FileCheck %s
 
 // CHECK-LABEL: module attributes {exec.workgroups = {rows = 4 : i64, tiles = 6 : i64, whole = 1 : i64}}
 // One dimension: iv = 0 + id * 16.

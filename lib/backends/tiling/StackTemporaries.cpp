@@ -1,6 +1,6 @@
-//===- StackTemporaries.cpp - cpu-stack-temporaries -----------------------===//
+//===- StackTemporaries.cpp - kernel-stack-temporaries -----------------------===//
 
-#include "lib/backends/cpu/CpuPasses.h"
+#include "lib/backends/tiling/TilingPasses.h"
 
 #include "dialects/graph/GraphOps.h"
 
@@ -12,10 +12,10 @@
 #include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Interfaces/ValueBoundsOpInterface.h"
 
-namespace kiln::cpu {
-#define GEN_PASS_DEF_CPUSTACKTEMPORARIES
-#include "lib/backends/cpu/CpuPasses.h.inc"
-} // namespace kiln::cpu
+namespace kiln::tiling {
+#define GEN_PASS_DEF_KERNELSTACKTEMPORARIES
+#include "lib/backends/tiling/TilingPasses.h.inc"
+} // namespace kiln::tiling
 
 using namespace mlir;
 
@@ -48,9 +48,9 @@ FailureOr<int64_t> upperBound(Value size) {
   return largest;
 }
 
-struct CpuStackTemporaries
-    : kiln::cpu::impl::CpuStackTemporariesBase<CpuStackTemporaries> {
-  using CpuStackTemporariesBase::CpuStackTemporariesBase;
+struct KernelStackTemporaries
+    : kiln::tiling::impl::KernelStackTemporariesBase<KernelStackTemporaries> {
+  using KernelStackTemporariesBase::KernelStackTemporariesBase;
 
   void runOnOperation() override {
     for (auto kernel : getOperation().getOps<func::FuncOp>())

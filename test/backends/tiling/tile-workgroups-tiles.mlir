@@ -1,5 +1,5 @@
-// cpu-prepare-kernels: which loops a kernel splits over workgroups.
-// RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(cpu-prepare-kernels{min-workgroup-iterations=2304})" | FileCheck %s
+// kernel-tile-workgroups: which loops a kernel splits over workgroups.
+// RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(kernel-tile-workgroups{min-workgroup-iterations=2304})" | FileCheck %s
 
 // A padded convolution splits output rows before output channels: a tile of
 // channels would pad the whole input, a band of rows pads only its band.
