@@ -294,6 +294,14 @@ PYBIND11_MODULE(_kiln, m) {
       .def_property_readonly("devices", &rt::MeshExecutor::devices)
       .def("run", &runOnArrays<rt::MeshExecutor>);
 
+  m.def("list_devices", [] {
+    py::list listing;
+    for (const rt::TargetDevices &target : rt::listDevices())
+      listing.append(
+          py::make_tuple(target.target, target.devices, target.unavailable));
+    return listing;
+  });
+
   py::class_<rt::Executor>(m, "Executor")
       .def(py::init([](std::shared_ptr<rt::Model> model, unsigned threads,
                        const std::vector<std::string> &devices) {

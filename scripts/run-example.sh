@@ -46,7 +46,7 @@ if ((sharded_demo)); then
     --benchmark 20
 fi
 
-if ((sharded_demo)) && clinfo -l 2>/dev/null | grep -q Device; then
+if ((sharded_demo)) && "$build/bin/kiln-run" --list-devices | grep -q "^opencl:0 "; then
   name=transformer_encoder_layer
   model=$root/examples/$name.mlir
   echo "== $name, on OpenCL: kiln-compile $model --target opencl"

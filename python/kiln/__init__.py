@@ -24,7 +24,8 @@ from .errors import CompileError, UnsupportedOperatorError
 from .graph import Graph, Value
 
 __all__ = ["CompileError", "UnsupportedOperatorError", "Graph", "Value",
-           "CompiledModule", "compile", "load", "run_pipeline", "STAGES"]
+           "CompiledModule", "compile", "load", "run_pipeline", "STAGES",
+           "devices", "devices_unavailable"]
 
 #: The stages ``CompiledModule.ir`` shows, in compile order: the input graph,
 #: the canonicalized graph, dispatch regions formed, the exec schedule with
@@ -192,6 +193,23 @@ def _sharding_options(mesh, shardings):
                 dims.append("+".join(axes))
         texts.append(f"{tensor}={','.join(dims)}")
     return mesh_text, texts
+
+
+def devices():
+    """This machine's devices per target, as kiln-run --list-devices shows
+    them: ``{"cpu": ["the host CPU (2 threads)"], "opencl": [...]}``, the
+    list index being the device's (``"opencl:1"``). A target with no device
+    maps to an empty list; ``devices_unavailable()`` says why."""
+    return {target: list(found) for target, found, _ in _kiln.list_devices()}
+
+
+def devices_unavailable(target):
+    """Why ``target`` has no device here (no platform, no driver), or None
+    when it has one."""
+    for name, found, why in _kiln.list_devices():
+        if name == target:
+            return None if found else why
+    return f"this runtime has no device for target '{target}'"
 
 
 def load(path, threads=0, device=None):

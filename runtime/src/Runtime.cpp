@@ -62,6 +62,34 @@ std::unique_ptr<Device> createDevice(const std::string &target,
   return it->second(options);
 }
 
+std::vector<TargetDevices> listDevices() {
+  createDevice("cpu", {}); // registers the built-in devices
+  std::vector<std::string> targets;
+  {
+    std::lock_guard<std::mutex> lock(devicesMutex());
+    for (const auto &[name, factory] : devices())
+      targets.push_back(name);
+  }
+  std::vector<TargetDevices> listing;
+  for (const std::string &target : targets) {
+    TargetDevices &entry = listing.emplace_back();
+    entry.target = target;
+    // Indices are dense: the first that does not exist ends the list.
+    for (unsigned index = 0;; ++index) {
+      DeviceOptions options;
+      options.index = index;
+      try {
+        entry.devices.push_back(createDevice(target, options)->describe());
+      } catch (const Error &error) {
+        if (index == 0)
+          entry.unavailable = error.what();
+        break;
+      }
+    }
+  }
+  return listing;
+}
+
 DeviceName parseDeviceName(std::string_view text) {
   DeviceName name;
   size_t colon = text.find(':');

@@ -22,20 +22,8 @@ def fusion(request, monkeypatch):
     return request.param
 
 
-def _opencl_platform():
-    """Why the opencl target cannot run here, or None when it can."""
-    try:
-        import subprocess
-        listing = subprocess.run(["clinfo", "-l"], capture_output=True,
-                                 text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        return f"no clinfo to look for an OpenCL platform ({error})"
-    if "Device" not in listing.stdout:
-        return "no OpenCL platform with a device (clinfo -l lists none)"
-    return None
-
-
-_OPENCL_MISSING = _opencl_platform()
+# Why the opencl target cannot run here (the runtime's own answer), or None.
+_OPENCL_MISSING = kiln.devices_unavailable("opencl")
 
 
 @pytest.fixture(params=["cpu", "opencl"])

@@ -322,3 +322,17 @@ def test_compile_opencl_bad_options(tmp_path):
                              "--target-option", "size")
     assert_user_error(result, "bad --target-option 'size': expected "
                       "name=value", code=1)
+
+
+def test_list_devices(tmp_path):
+    import os
+    import subprocess
+    listing = run_cli(BIN / "kiln-run", "--list-devices").stdout
+    assert listing.startswith("cpu:0  the host CPU ("), listing
+    # Without an OpenCL platform the target is listed with the reason.
+    env = dict(os.environ, OCL_ICD_VENDORS=str(tmp_path / "no-vendors"))
+    listing = subprocess.run([str(BIN / "kiln-run"), "--list-devices"],
+                             capture_output=True, text=True, env=env)
+    assert listing.returncode == 0, listing.stderr
+    assert ("opencl: none (the opencl device found no OpenCL platform"
+            in listing.stdout), listing.stdout

@@ -256,3 +256,12 @@ def test_non_contiguous_weights_are_refused():
     with pytest.raises(ValueError, match="not a contiguous row-major"):
         kiln._kiln.run_pipeline(text, "graph-canonicalize", "t", {"w": weight},
                                 False)
+
+
+def test_devices_are_listed():
+    devices = kiln.devices()
+    assert len(devices["cpu"]) == 1 and "host CPU" in devices["cpu"][0]
+    assert kiln.devices_unavailable("cpu") is None
+    assert "opencl" in devices
+    assert (kiln.devices_unavailable("tpu") ==
+            "this runtime has no device for target 'tpu'")

@@ -2,7 +2,8 @@
 //
 //   kiln-run MODEL.kiln --input a.npy [--input b.npy ...] [--output-dir DIR]
 //            [--print] [--benchmark N] [--threads N] [--device NAME]...
-//            [--devices N] [--collective-timeout MS] [--communicator
+//            [--devices N] [--collective-timeout MS]
+//   kiln-run --list-devices [--communicator
 //            in-process|nccl]
 //
 // A sharded model runs on every device of its mesh: in this process (one
@@ -41,6 +42,7 @@ constexpr const char *kUsage =
     "                [--device TARGET[:INDEX]]... [--devices N]\n"
     "                [--collective-timeout MS] [--communicator "
     "in-process|nccl]\n"
+    "       kiln-run --list-devices\n"
     "\n"
     "Runs a model compiled by kiln-compile on the inputs, in order.\n"
     "  --input FILE.npy  the next input (numpy .npy)\n"
@@ -50,6 +52,8 @@ constexpr const char *kUsage =
     "                    median latency\n"
     "  --threads N       worker threads (default: all hardware threads),\n"
     "                    split between the devices\n"
+    "  --list-devices    list each target's devices on this machine (or why\n"
+    "                    it has none) and exit\n"
     "  --device TARGET[:INDEX]  the device that runs the model's kernels for\n"
     "                    TARGET (default: its first, TARGET:0), e.g.\n"
     "                    opencl:1 for the second OpenCL device\n"
@@ -125,6 +129,16 @@ Options parse(int argc, char **argv) {
               options.communicator + "'");
     } else if (arg == "--collective-timeout") {
       options.collectiveTimeout = parseCount(arg, value(), 1);
+    } else if (arg == "--list-devices") {
+      for (const TargetDevices &target : listDevices()) {
+        if (target.devices.empty())
+          std::cout << target.target << ": none (" << target.unavailable
+                    << ")\n";
+        for (size_t i = 0; i < target.devices.size(); ++i)
+          std::cout << target.target << ":" << i << "  " << target.devices[i]
+                    << "\n";
+      }
+      std::exit(0);
     } else if (arg == "--device") {
       try {
         options.device.push_back(parseDeviceName(value()));

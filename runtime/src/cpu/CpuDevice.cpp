@@ -47,6 +47,8 @@ public:
     for (std::thread &worker : workers_)
       worker.join();
   }
+  /// Threads that run workgroups, the caller's included.
+  size_t size() const { return workers_.size() + 1; }
 
   void run(EntryPoint entry, void **bindings, uint64_t count) {
     if (workers_.empty() || count == 1) {
@@ -177,6 +179,9 @@ public:
                   ? options.threads
                   : std::max(1u, std::thread::hardware_concurrency())) {}
   std::string_view target() const override { return "cpu"; }
+  std::string describe() const override {
+    return "the host CPU (" + std::to_string(pool_.size()) + " threads)";
+  }
   bool usesHostMemory() const override { return true; }
   std::unique_ptr<KernelLibrary> load(std::string_view binary,
                                       const std::string &origin) override {

@@ -312,6 +312,7 @@ public:
   }
 
   std::string_view target() const override { return "opencl"; }
+  std::string describe() const override { return platform_.name; }
 
   std::unique_ptr<KernelLibrary> load(std::string_view binary,
                                       const std::string &origin) override {

@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kiln::rt {
 
@@ -75,6 +76,9 @@ class Device {
 public:
   virtual ~Device() = default;
   virtual std::string_view target() const = 0;
+  /// What the device is, for people ("OpenCL Portable Computing Language
+  /// device cpu-haswell").
+  virtual std::string describe() const { return std::string(target()); }
   /// Whether this device's kernels work on host memory (the CPU): the
   /// compiler then keeps its buffers in host memory and inserts no
   /// transfers, and the executor never asks it to allocate.
@@ -111,6 +115,16 @@ void registerDevice(const std::string &target, DeviceFactory factory);
 /// platform).
 std::unique_ptr<Device> createDevice(const std::string &target,
                                      const DeviceOptions &options);
+
+/// The devices of one registered target on this machine: each one's
+/// description, in index order, or why there is none.
+struct TargetDevices {
+  std::string target;
+  std::vector<std::string> devices;
+  std::string unavailable;
+};
+/// Every registered target's devices (made, described and released).
+std::vector<TargetDevices> listDevices();
 
 } // namespace kiln::rt
 
