@@ -158,11 +158,8 @@ std::string buildMemoryPlot(ModuleOp module, bool html) {
     FailureOr<SmallVector<exec::ArenaPlan>> arenas = exec::readArenas(host);
     if (failed(arenas) || arenas->empty())
       continue;
-    FailureOr<exec::ScheduleLifetimes> analyzed = exec::analyzeLifetimes(host);
-    if (failed(analyzed))
-      continue;
-    lifetimes.push_back(
-        std::make_unique<exec::ScheduleLifetimes>(std::move(*analyzed)));
+    lifetimes.push_back(std::make_unique<exec::ScheduleLifetimes>(
+        exec::analyzeLifetimes(host)));
     for (const exec::ArenaPlan &arena : *arenas)
       panels.push_back({arena, lifetimes.back().get()});
   }

@@ -37,15 +37,13 @@ llvm::json::Object memorySection(ModuleOp module) {
         kiln::exec::readArenas(host);
     if (failed(arenas) || arenas->empty())
       continue;
-    FailureOr<kiln::exec::ScheduleLifetimes> lifetimes =
+    kiln::exec::ScheduleLifetimes lifetimes =
         kiln::exec::analyzeLifetimes(host);
-    if (failed(lifetimes))
-      continue;
     for (const kiln::exec::ArenaPlan &arena : *arenas) {
-      SmallVector<int64_t> live = lifetimes->liveBytes(arena.name);
+      SmallVector<int64_t> live = lifetimes.liveBytes(arena.name);
       int64_t peak = live.empty() ? -1 : llvm::max_element(live) - live.begin();
       SmallVector<const kiln::exec::BufferLifetime *> buffers;
-      for (const kiln::exec::BufferLifetime &buffer : lifetimes->buffers)
+      for (const kiln::exec::BufferLifetime &buffer : lifetimes.buffers)
         if (buffer.arena == arena.name)
           buffers.push_back(&buffer);
       llvm::sort(buffers, kiln::exec::largestFirst);
@@ -71,7 +69,7 @@ llvm::json::Object memorySection(ModuleOp module) {
           {"peak_step", peak},
           {"peak_at", peak < 0
                           ? std::string()
-                          : kiln::exec::describeStep(lifetimes->steps[peak])},
+                          : kiln::exec::describeStep(lifetimes.steps[peak])},
           {"largest", std::move(largest)}};
     }
   }
@@ -91,7 +89,7 @@ llvm::json::Object collectivesSection(ModuleOp module) {
     std::vector<std::string> names = kiln::exec::meshAxisNames(host);
     for (auto [axis, size] : llvm::enumerate(shape.asArrayRef()))
       mesh[names[axis]] = size;
-    FailureOr<kiln::exec::ScheduleLifetimes> lifetimes =
+    kiln::exec::ScheduleLifetimes lifetimes =
         kiln::exec::analyzeLifetimes(host);
     host.walk([&](Operation *op) {
       if (!kiln::exec::isCollective(op))
@@ -110,9 +108,8 @@ llvm::json::Object collectivesSection(ModuleOp module) {
         sent = 0;
       total += sent;
       std::string producer;
-      if (kiln::exec::AllocOp alloc = kiln::exec::rootAlloc(source);
-          alloc && succeeded(lifetimes))
-        for (const kiln::exec::BufferLifetime &buffer : lifetimes->buffers)
+      if (kiln::exec::AllocOp alloc = kiln::exec::rootAlloc(source); alloc)
+        for (const kiln::exec::BufferLifetime &buffer : lifetimes.buffers)
           if (kiln::exec::AllocOp candidate = buffer.alloc; candidate == alloc)
             producer = kiln::exec::describeStep(buffer.producer);
       steps.push_back(llvm::json::Object{

@@ -114,7 +114,7 @@ int64_t dispatchAlignment(DispatchOp dispatch) {
   return kDefaultAlignment;
 }
 
-FailureOr<ScheduleLifetimes> analyzeLifetimes(func::FuncOp host) {
+ScheduleLifetimes analyzeLifetimes(func::FuncOp host) {
   ScheduleLifetimes lifetimes;
   if (host.getBody().empty())
     return lifetimes;

@@ -104,7 +104,7 @@ std::optional<Launch> dispatchLaunch(DispatchOp dispatch);
 int64_t dispatchAlignment(DispatchOp dispatch);
 
 /// Lifetimes of `host`'s buffers, each in the arena of its memory.
-mlir::FailureOr<ScheduleLifetimes> analyzeLifetimes(mlir::func::FuncOp host);
+ScheduleLifetimes analyzeLifetimes(mlir::func::FuncOp host);
 
 /// A short name for what a step computes: "dispatch_3 (graph.conv2d,
 /// graph.add)", "copy".

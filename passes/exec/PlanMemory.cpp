@@ -129,16 +129,14 @@ struct ExecPlanMemory : kiln::impl::ExecPlanMemoryBase<ExecPlanMemory> {
 
     // The naive figures are those of one allocation per buffer, before any
     // buffer is reused in place.
-    FailureOr<exec::ScheduleLifetimes> before = exec::analyzeLifetimes(host);
-    if (failed(before))
-      return failure();
+    exec::ScheduleLifetimes before = exec::analyzeLifetimes(host);
     std::map<std::string, exec::ArenaPlan> plans;
-    for (const exec::BufferLifetime &buffer : before->buffers) {
+    for (const exec::BufferLifetime &buffer : before.buffers) {
       exec::ArenaPlan &arena = plans[buffer.arena];
       arena.naive += buffer.bytes;
       ++arena.buffers;
     }
-    for (Operation *step : before->steps)
+    for (Operation *step : before.steps)
       if (auto dispatch = dyn_cast<exec::DispatchOp>(step)) {
         exec::ArenaPlan &arena =
             plans[exec::memoryOf(dispatch->getOperand(0).getType()).str()];
@@ -146,17 +144,15 @@ struct ExecPlanMemory : kiln::impl::ExecPlanMemoryBase<ExecPlanMemory> {
             std::max(arena.alignment, exec::dispatchAlignment(dispatch));
       }
     if (inPlace)
-      reuseInPlace(*before, plans);
+      reuseInPlace(before, plans);
 
-    FailureOr<exec::ScheduleLifetimes> lifetimes = exec::analyzeLifetimes(host);
-    if (failed(lifetimes))
-      return failure();
+    exec::ScheduleLifetimes lifetimes = exec::analyzeLifetimes(host);
     Builder builder(host.getContext());
     SmallVector<NamedAttribute> arenas;
-    for (const std::string &name : lifetimes->arenas()) {
+    for (const std::string &name : lifetimes.arenas()) {
       exec::ArenaPlan &arena = plans[name];
       SmallVector<Placement> placements;
-      for (auto [index, buffer] : llvm::enumerate(lifetimes->buffers))
+      for (auto [index, buffer] : llvm::enumerate(lifetimes.buffers))
         if (buffer.arena == name)
           placements.push_back({static_cast<unsigned>(index),
                                 alignTo(buffer.bytes, arena.alignment),
@@ -164,17 +160,17 @@ struct ExecPlanMemory : kiln::impl::ExecPlanMemoryBase<ExecPlanMemory> {
       arena.name = name;
       arena.bytes = placeBestFit(placements);
       for (const Placement &placement : placements) {
-        exec::AllocOp alloc = lifetimes->buffers[placement.buffer].alloc;
+        exec::AllocOp alloc = lifetimes.buffers[placement.buffer].alloc;
         alloc.setArenaAttr(builder.getStringAttr(name));
         alloc.setOffsetAttr(builder.getI64IntegerAttr(placement.offset));
       }
-      SmallVector<int64_t> live = lifetimes->liveBytes(name);
+      SmallVector<int64_t> live = lifetimes.liveBytes(name);
       arena.lowerBound = live.empty() ? 0 : *llvm::max_element(live);
       arenas.push_back(arena.toAttr(builder));
     }
     host->setAttr(exec::kArenasAttr, builder.getDictionaryAttr(arenas));
     if (deviceMemoryLimit > 0)
-      return checkLimit(host, *lifetimes, plans);
+      return checkLimit(host, lifetimes, plans);
     return success();
   }
 
@@ -228,10 +224,8 @@ struct ExecPlanMemory : kiln::impl::ExecPlanMemoryBase<ExecPlanMemory> {
   /// A plan written by hand or replayed: buffers live at the same step must
   /// not share bytes.
   LogicalResult checkPlan(func::FuncOp host) {
-    FailureOr<exec::ScheduleLifetimes> lifetimes = exec::analyzeLifetimes(host);
-    if (failed(lifetimes))
-      return failure();
-    auto &buffers = lifetimes->buffers;
+    exec::ScheduleLifetimes lifetimes = exec::analyzeLifetimes(host);
+    auto &buffers = lifetimes.buffers;
     for (unsigned i = 0; i < buffers.size(); ++i)
       for (unsigned j = i + 1; j < buffers.size(); ++j) {
         const exec::BufferLifetime &a = buffers[i], &b = buffers[j];
@@ -244,7 +238,7 @@ struct ExecPlanMemory : kiln::impl::ExecPlanMemoryBase<ExecPlanMemory> {
           InFlightDiagnostic error =
               bAlloc.emitOpError("shares bytes of arena '")
               << *bAlloc.getArena() << "' with another buffer live at step "
-              << step << " (" << exec::describeStep(lifetimes->steps[step])
+              << step << " (" << exec::describeStep(lifetimes.steps[step])
               << ")";
           error.attachNote(aAlloc.getLoc()) << "the other buffer";
           return error;
