@@ -43,13 +43,19 @@ void registerDevice(const std::string &target, DeviceFactory factory) {
 void registerCpuDevice();
 void registerOpenCLDevice();
 
-std::unique_ptr<Device> createDevice(const std::string &target,
-                                     const DeviceOptions &options) {
+namespace {
+void registerBuiltinDevices() {
   static std::once_flag builtins;
   std::call_once(builtins, [] {
     registerCpuDevice();
     registerOpenCLDevice();
   });
+}
+} // namespace
+
+std::unique_ptr<Device> createDevice(const std::string &target,
+                                     const DeviceOptions &options) {
+  registerBuiltinDevices();
   std::lock_guard<std::mutex> lock(devicesMutex());
   auto it = devices().find(target);
   if (it == devices().end()) {
@@ -63,7 +69,7 @@ std::unique_ptr<Device> createDevice(const std::string &target,
 }
 
 std::vector<TargetDevices> listDevices() {
-  createDevice("cpu", {}); // registers the built-in devices
+  registerBuiltinDevices();
   std::vector<std::string> targets;
   {
     std::lock_guard<std::mutex> lock(devicesMutex());
