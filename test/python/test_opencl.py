@@ -67,3 +67,41 @@ def test_the_device_is_chosen_by_name(tmp_path):
     with pytest.raises(RuntimeError, match="has kernels for opencl, not for "
                        "cpu, so it cannot run on device cpu:0"):
         kiln.load(path, device="cpu")
+
+
+def matmul_graph(m, k, n):
+    # A linear layer's matmul with its epilogue (bias, relu), fused.
+    x = RNG.standard_normal((m, k)).astype(np.float32)
+    w = RNG.standard_normal((k, n)).astype(np.float32)
+    b = RNG.standard_normal((n,)).astype(np.float32)
+    want = (x.astype(np.float64) @ w + b).clip(min=0).astype(np.float32)
+    source = graph_module(
+        [x, w, b],
+        f"  %p = graph.matmul %arg0, %arg1 : ({type_of(x)}, {type_of(w)}) "
+        f"-> {type_of(want)}\n"
+        f"  %s = graph.add %p, %arg2 : ({type_of(want)}, {type_of(b)}) "
+        f"-> {type_of(want)}\n"
+        f"  %r = graph.relu %s : {type_of(want)}", [("%r", want)])
+    return source, (x, w, b), want
+
+
+@pytest.mark.parametrize("m, k, n, grid, workgroup, shared", [
+    # 262144 outputs: 4x4 register tiles leave 16384 work items.
+    (512, 64, 512, 256, 64, 0),
+    # 65536 outputs: 1x4 tiles; the 37-wide k loop runs outermost.
+    (32, 37, 2048, 256, 64, 0),
+    # 4096 outputs are too few work items to fill a GPU: a workgroup per
+    # output, its k loop split over the work items and summed in a tree.
+    (8, 256, 512, 4096, 64, 256),
+    # Dims no tile divides (odd): a work item per output, 16899 of them.
+    (129, 33, 131, 265, 64, 0),
+])
+def test_contractions_fill_the_device(m, k, n, grid, workgroup, shared):
+    source, inputs, want = matmul_graph(m, k, n)
+    compiled = kiln.compile(source, target="opencl")
+    (dispatch,) = compiled.report()["dispatches"]
+    assert dispatch["grid"] == [grid, 1, 1]
+    assert dispatch["workgroup_size"] == [workgroup, 1, 1]
+    assert dispatch["shared_bytes"] == shared
+    np.testing.assert_allclose(compiled(*inputs), want, rtol=1e-5,
+                               atol=2e-6 * k ** 0.5)

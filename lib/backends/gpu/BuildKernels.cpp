@@ -107,15 +107,16 @@ struct GpuBuildKernels : kiln::gpu::impl::GpuBuildKernelsBase<GpuBuildKernels> {
     if (arguments.empty() || !arguments.back().isIndex())
       return kernel.emitOpError(
           "does not take a work index last (run kernel-distribute-workgroups)");
-    // A kernel over rows it reduces gets a workgroup per row; any other a
-    // work item per index.
+    // A kernel over rows it reduces gets a workgroup per row unless it has
+    // rows enough to fill the device a work item each; any other kernel gets
+    // a work item per index.
     Attribute workgroupSpace =
         spirv ? Attribute(spirv::StorageClassAttr::get(
                     context, spirv::StorageClass::Workgroup))
               : Attribute(mlir::gpu::AddressSpaceAttr::get(
                     context, mlir::gpu::AddressSpace::Workgroup));
     FailureOr<kiln::gpu::RowLaunch> rows = failure();
-    if (rowStrategy)
+    if (rowStrategy && items < rowsBelow)
       rows = kiln::gpu::shareRowsInWorkgroup(kernel, workgroupSize,
                                              workgroupSpace, barriers);
     int64_t size =

@@ -16,7 +16,9 @@ def GpuBuildKernels : Pass<"gpu-build-kernels", "::mlir::ModuleOp"> {
     `gpu.module @kernels`. Each work item runs one index of the kernel's
     grid: index = workgroup id * workgroup size + local id, guarded by the
     count. A kernel whose work index is a row it reduces (softmax,
-    layer_norm, reduce) instead runs a workgroup per row: its loops strided
+    layer_norm, reduce, a matmul's output element) and which has too few
+    rows to fill a GPU alone (`rows-below`) instead runs a workgroup per
+    row: its loops strided
     over the work items, each accumulation a tree in workgroup memory with
     barriers between levels. The launch (grid, workgroup size, workgroup
     memory) is recorded
@@ -33,6 +35,10 @@ def GpuBuildKernels : Pass<"gpu-build-kernels", "::mlir::ModuleOp"> {
     Option<"rowStrategy", "rows", "bool", /*default=*/"true",
            "A workgroup per row for kernels whose work index is a row they "
            "reduce (RowReductions.h); false: a work item per index for all">,
+    Option<"rowsBelow", "rows-below", "int64_t", /*default=*/"16384",
+           "The row strategy only for kernels of fewer rows than this: more "
+           "rows fill a GPU with a work item each (a matmul's output "
+           "elements, each summing its row of products)">,
     Option<"barriers", "barriers", "bool", /*default=*/"true",
            "Barriers between the levels of a workgroup's reduction tree; "
            "false only to show that tests catch their absence">,
@@ -52,6 +58,50 @@ def GpuExpandIntegerPowers : Pass<"gpu-expand-integer-powers"> {
     For b < 0 it is 1 for a = 1, +-1 for a = -1 (by b's parity), and 0
     otherwise (0 for a = 0 too, where the CPU's helper divides by zero).
   }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def GpuPromoteAccumulators : Pass<"gpu-promote-accumulators"> {
+  let summary = "Carry a loop's sum into one element through the loop";
+  let description = [{
+    A work item summing into one element of memory (a matmul's or
+    convolution's output, a reduction's private partial) loads, combines
+    and stores it at indices fixed in the loop, every iteration; the device
+    compiler keeps those accesses, unable to tell the kernel's pointers
+    apart. When nothing else in the loop may touch that element's buffer
+    (index computations fixed in the loop are hoisted out of it first;
+    bindings never share bytes, temporaries are distinct, and elements of
+    one buffer whose indices differ by a constant are apart), the element is
+    instead loaded once before the loop, carried as an `scf.for` iteration
+    argument (a register), and stored once after it. Only in a loop known
+    to run at least once: the store after it then writes only what the loop
+    would have, and MLIR 22's SPIR-V conversion gets the result of a loop
+    that does not run wrong. Innermost loops
+    first, so a sum over several loops (a convolution's channels and
+    window) is carried through all of them.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def GpuUnrollRegisterTiles : Pass<"gpu-unroll-register-tiles"> {
+  let summary = "Unroll the loops over a work item's register tile";
+  let description = [{
+    A contraction's work item may compute a small tile of outputs (a
+    register tile, kernel-tile-workgroups{work-items}), its reductions
+    outermost: inside the reduction loops, loops of constant trip counts
+    over the tile's outputs, each iteration storing another element. Those
+    loops (at most `max-iterations` in all, inside another loop) are fully
+    unrolled, so each output is summed at fixed indices in the reduction
+    loop, which gpu-promote-accumulators keeps in a register, and the
+    operand loads the outputs share become one. Loops whose iterations all
+    store the same element (reductions) are left alone.
+  }];
+  let options = [
+    Option<"maxIterations", "max-iterations", "int64_t", /*default=*/"16",
+           "The most iterations a register tile's loops may have in all">,
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::scf::SCFDialect"];
 }

@@ -152,19 +152,83 @@ FailureOr<SmallVector<RowLoop>> analyze(func::FuncOp kernel) {
       loops, [](const RowLoop &row) { return !row.accumulations.empty(); });
   if (!accumulates)
     return failure();
-  // A binding's sum is stored by work item 0 only: nothing may read it, or
-  // write it, after its loop.
+  // A binding's sum is stored by work item 0 only. After its loop, only
+  // straight-line code may read or write it again, at the same indices (a
+  // mean's division, a matmul's epilogue): those reads take the value every
+  // work item has, those writes are work item 0's (shareRowsInWorkgroup).
   for (RowLoop &row : loops)
     for (Accumulation &accumulation : row.accumulations) {
       if (!accumulation.binding)
         continue;
       for (Operation *user : accumulation.store.getMemRef().getUsers()) {
         Operation *top = topLevel(user, kernel);
-        if (top != row.loop.getOperation() && row.loop->isBeforeInBlock(top))
+        if (top == row.loop.getOperation() || !row.loop->isBeforeInBlock(top))
+          continue;
+        auto load = dyn_cast<memref::LoadOp>(user);
+        auto store = dyn_cast<memref::StoreOp>(user);
+        ValueRange indices = load    ? load.getIndices()
+                             : store ? store.getIndices()
+                                     : ValueRange();
+        if (user != top || (!load && !store) ||
+            indices != ValueRange(accumulation.store.getIndices()))
           return failure();
       }
     }
   return loops;
+}
+
+/// One element of a binding a row kernel sums into.
+struct Element {
+  Value buffer;
+  SmallVector<Value> indices;
+  /// The op after which every work item holds the element's total.
+  Operation *totalAt;
+  Value total;
+};
+
+/// Straight-line code reading and writing the elements the kernel sums
+/// into: each read takes the value the kernel last gave the element
+/// (every work item holds it: the total of its tree, or what straight-line
+/// code stored), each write is work item 0's. So only work item 0 writes
+/// the element, and no work item reads what another wrote, which the
+/// workgroup barriers (workgroup memory only) would not order.
+void shareElements(func::FuncOp kernel, ArrayRef<Element> elements,
+                   Value local) {
+  Block &body = kernel.getBody().front();
+  Location loc = kernel.getLoc();
+  SmallVector<Value> current(elements.size());
+  auto find = [&](Value buffer, ValueRange indices) -> std::optional<size_t> {
+    for (auto [i, element] : llvm::enumerate(elements))
+      if (element.buffer == buffer && ValueRange(element.indices) == indices)
+        return i;
+    return std::nullopt;
+  };
+  for (Operation &op : llvm::make_early_inc_range(body.without_terminator())) {
+    for (auto [i, element] : llvm::enumerate(elements))
+      if (element.totalAt == &op)
+        current[i] = element.total;
+    if (auto load = dyn_cast<memref::LoadOp>(op)) {
+      std::optional<size_t> i = find(load.getMemRef(), load.getIndices());
+      if (i && current[*i]) {
+        load.replaceAllUsesWith(current[*i]);
+        load.erase();
+      }
+      continue;
+    }
+    auto store = dyn_cast<memref::StoreOp>(op);
+    if (!store)
+      continue;
+    std::optional<size_t> i = find(store.getMemRef(), store.getIndices());
+    if (!i)
+      continue;
+    current[*i] = store.getValueToStore();
+    OpBuilder builder(store);
+    Value first = arith::CmpIOp::create(
+        builder, loc, arith::CmpIPredicate::eq, local,
+        arith::ConstantIndexOp::create(builder, loc, 0));
+    auto once = scf::IfOp::create(builder, loc, first, false);
+    store->moveBefore(once.thenBlock()->getTerminator());
+  }
 }
 
 } // namespace
@@ -207,6 +271,7 @@ FailureOr<RowLaunch> shareRowsInWorkgroup(func::FuncOp kernel, int64_t maxWidth,
       launch.sharedBytes +=
           width * llvm::divideCeil(type.getIntOrFloatBitWidth(), 8);
     }
+  SmallVector<Element> elements;
   auto barrier = [&](OpBuilder &b) {
     if (barriers)
       mlir::gpu::BarrierOp::create(b, loc);
@@ -276,8 +341,10 @@ FailureOr<RowLaunch> shareRowsInWorkgroup(func::FuncOp kernel, int64_t maxWidth,
       auto once = scf::IfOp::create(after, loc, first, false);
       OpBuilder inside = once.getThenBodyBuilder();
       memref::StoreOp::create(inside, loc, result, buffer, indices);
+      elements.push_back({buffer, indices, once, result});
     }
   }
+  shareElements(kernel, elements, local);
   return launch;
 }
 

@@ -16,8 +16,10 @@ namespace kiln::gpu {
 /// accumulation starts from the combiner's identity in a private partial,
 /// and after its loop the partials meet in a tree in workgroup memory
 /// (`workgroupSpace`), with a barrier between levels, before the result is
-/// combined with the buffer's value and stored (a binding: by work item 0,
-/// which only works when nothing reads it again in the kernel).
+/// combined with the buffer's value and stored (a binding: by work item 0).
+/// Straight-line code may read and write a binding's sum again at the same
+/// indices (a mean's division, a matmul's epilogue): its reads take the
+/// total every work item holds, its writes are work item 0's.
 ///
 /// Rewrites `kernel` (its last argument the row index) for a workgroup of
 /// at most `maxWidth` work items and returns the width chosen (the power of

@@ -33,10 +33,12 @@ std::string kernelPipeline(const BackendOptions &options) {
     auto it = options.find(key);
     return it == options.end() ? std::string(fallback) : it->second;
   };
-  // One work item per tile of the root: every parallel dim the CPU would
-  // split is split into single iterations.
+  // One work item per tile of the root: every parallel dim is split into
+  // single iterations (a contraction's output elements too, each summed in
+  // a register: gpu-promote-accumulators).
   return tiling::workgroupTilingPipeline(/*maxWorkgroups=*/1 << 30,
-                                      /*minIterations=*/1) +
+                                         /*minIterations=*/1,
+                                         /*workItems=*/true) +
          ",func.func(fold-memref-alias-ops),lower-affine,canonicalize,"
          // f16/bf16 math in f32 (OpenCL platforms need not have half math),
          // integer powers as loops.
@@ -44,7 +46,9 @@ std::string kernelPipeline(const BackendOptions &options) {
          "gpu-build-kernels{spirv=1 workgroup-size=" +
          option("workgroup-size", "64") +
          " barriers=" + option("barriers", "1") +
-         "},gpu.module(arith-expand),opencl-attach-target,"
+         "},gpu.module(gpu-unroll-register-tiles,canonicalize,cse,"
+         "gpu-promote-accumulators,canonicalize,cse,arith-expand),"
+         "opencl-attach-target,"
          "gpu.module(convert-math-to-spirv),"
          "convert-gpu-to-spirv{use-64bit-index=true},"
          "gpu.module(spirv.module(spirv-lower-abi-attrs,spirv-update-vce))";

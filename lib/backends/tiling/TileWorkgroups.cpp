@@ -173,17 +173,21 @@ void addRecomputeCosts(linalg::LinalgOp op, ArrayRef<int64_t> rootLoop,
   }
 }
 
-/// The split cost of each of the root's loops.
-SmallVector<SplitCost> splitCosts(TilingInterface root) {
+/// The split cost of each of the root's loops. `workItems`: the tiles are
+/// GPU work items, which run side by side, so no loop is kept whole for a
+/// tile to stream along it.
+SmallVector<SplitCost> splitCosts(TilingInterface root, bool workItems) {
   SmallVector<utils::IteratorType> iterators = root.getLoopIteratorTypes();
   SmallVector<SplitCost> costs(iterators.size(), SplitCost::None);
-  // In a kernel that reduces (a matmul, a convolution), each tile streams
-  // its operands along the innermost loop: splitting that loop made a
-  // 32x512x2048 matmul with its epilogue take 6.4 ms instead of 5.0, so it
+  // In a kernel that reduces (a matmul, a convolution), each CPU tile
+  // streams its operands along the innermost loop: splitting that loop made
+  // a 32x512x2048 matmul with its epilogue take 6.4 ms instead of 5.0, so it
   // is split only when it is the sole parallel loop.
   bool reduces = false;
-  root->getParentOp()->walk(
-      [&](linalg::LinalgOp op) { reduces |= op.getNumReductionLoops() > 0; });
+  if (!workItems)
+    root->getParentOp()->walk([&](linalg::LinalgOp op) {
+      reduces |= op.getNumReductionLoops() > 0;
+    });
   int64_t parallel = llvm::count(iterators, utils::IteratorType::parallel);
   for (int64_t loop = costs.size() - 1; loop >= 0; --loop)
     if (iterators[loop] == utils::IteratorType::parallel) {
@@ -202,7 +206,8 @@ SmallVector<SplitCost> splitCosts(TilingInterface root) {
 /// `maxTiles` tiles of at least `minIterations` iterations each; 0 leaves a
 /// loop untiled.
 SmallVector<int64_t> chooseTileSizes(TilingInterface root, OpBuilder &builder,
-                                     int64_t maxTiles, int64_t minIterations) {
+                                     int64_t maxTiles, int64_t minIterations,
+                                     bool workItems) {
   SmallVector<Range> domain = root.getIterationDomain(builder);
   SmallVector<utils::IteratorType> iterators = root.getLoopIteratorTypes();
   SmallVector<int64_t> sizes(domain.size(), 0);
@@ -222,7 +227,7 @@ SmallVector<int64_t> chooseTileSizes(TilingInterface root, OpBuilder &builder,
       std::max<int64_t>(1, std::min(maxTiles, total / minIterations));
   // Only the outer parallel loops split (inner ones stay in the tile), the
   // cheapest first, outer before inner at equal cost.
-  SmallVector<SplitCost> costs = splitCosts(root);
+  SmallVector<SplitCost> costs = splitCosts(root, workItems);
   SmallVector<int64_t> order;
   for (auto [dim, type] : llvm::enumerate(iterators)) {
     if (type != utils::IteratorType::parallel)
@@ -244,6 +249,94 @@ SmallVector<int64_t> chooseTileSizes(TilingInterface root, OpBuilder &builder,
     tiles *= llvm::divideCeil(extent, sizes[dim]);
   }
   return sizes;
+}
+
+/// Whether `kernel` holds a contraction or a convolution (pooling too).
+bool contracts(func::FuncOp kernel) {
+  return kernel
+      .walk([](linalg::LinalgOp op) {
+        return linalg::isaContractionOpInterface(op) ||
+                       linalg::isaConvolutionOpInterface(op)
+                   ? WalkResult::interrupt()
+                   : WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
+/// The most outputs along one loop of a work item's register tile.
+constexpr int64_t kRegisterTile = 4;
+
+/// With work items of one output each (`sizes` 1 on split loops), makes a
+/// contraction's work item compute a register tile instead: up to
+/// kRegisterTile along each of the root's two innermost split loops, by
+/// sizes that divide them (no partial tiles), while at least `minItems` work
+/// items remain. The work item then reads an operand element once per row
+/// or column of its tile, not once per output.
+void growRegisterTiles(ArrayRef<Range> domain, SmallVector<int64_t> &sizes,
+                       int64_t minItems) {
+  int64_t items = 1;
+  for (auto [range, size] : llvm::zip(domain, sizes))
+    if (size > 0)
+      items *= *getConstantIntValue(range.size) / size;
+  int64_t grown = 0;
+  for (int64_t dim = sizes.size() - 1; dim >= 0 && grown < 2; --dim) {
+    if (sizes[dim] != 1)
+      continue;
+    int64_t extent = *getConstantIntValue(domain[dim].size);
+    for (int64_t tile = kRegisterTile; tile > 1; tile /= 2)
+      if (extent % tile == 0 && items / tile >= minItems) {
+        sizes[dim] = tile;
+        items /= tile;
+        break;
+      }
+    ++grown;
+  }
+}
+
+/// A register tile's contraction runs its reductions outermost, so each
+/// step of them reads its operands once for all the tile's outputs, kept in
+/// registers (gpu-unroll-register-tiles, gpu-promote-accumulators).
+void reductionsOutsideRegisterTiles(scf::ForallOp tiles) {
+  IRRewriter rewriter(tiles.getContext());
+  SmallVector<linalg::LinalgOp> candidates;
+  tiles.walk([&](linalg::LinalgOp op) {
+    if (linalg::isaContractionOpInterface(op) ||
+        linalg::isaConvolutionOpInterface(op))
+      candidates.push_back(op);
+  });
+  for (linalg::LinalgOp candidate : candidates) {
+    SmallVector<int64_t> ranges = candidate.getStaticLoopRanges();
+    SmallVector<utils::IteratorType> iterators =
+        candidate.getIteratorTypesArray();
+    int64_t outputs = 1;
+    SmallVector<unsigned> parallel, reduction;
+    for (auto [dim, type] : llvm::enumerate(iterators)) {
+      if (type == utils::IteratorType::parallel) {
+        parallel.push_back(dim);
+        outputs *= ShapedType::isDynamic(ranges[dim])
+                       ? kRegisterTile * kRegisterTile + 1
+                       : ranges[dim];
+      } else {
+        reduction.push_back(dim);
+      }
+    }
+    if (outputs < 2 || outputs > kRegisterTile * kRegisterTile ||
+        reduction.empty())
+      continue;
+    rewriter.setInsertionPoint(candidate);
+    auto op = dyn_cast<linalg::GenericOp>(candidate.getOperation());
+    if (!op) {
+      FailureOr<linalg::GenericOp> generic =
+          linalg::generalizeNamedOp(rewriter, candidate);
+      if (failed(generic))
+        continue;
+      op = *generic;
+    }
+    SmallVector<unsigned> order(reduction);
+    llvm::append_range(order, parallel);
+    rewriter.setInsertionPoint(op);
+    (void)linalg::interchangeGenericOp(rewriter, op, order);
+  }
 }
 
 /// A contraction's or convolution's reductions (matmul's k, a convolution's
@@ -353,7 +446,10 @@ struct KernelTileWorkgroups
 
   void runOnOperation() override {
     for (auto kernel : getOperation().getOps<func::FuncOp>()) {
-      hoistReductions(kernel);
+      // A GPU work item sums its output in a register, its reductions
+      // innermost; a CPU tile vectorizes along the innermost parallel loop.
+      if (!workItems)
+        hoistReductions(kernel);
       (void)fuseLoopNests(kernel);
       bindBuffers(kernel);
       if (failed(tileOverWorkgroups(kernel)))
@@ -368,9 +464,14 @@ struct KernelTileWorkgroups
     IRRewriter rewriter(kernel.getContext());
     rewriter.setInsertionPoint(root);
     SmallVector<int64_t> sizes =
-        chooseTileSizes(root, rewriter, maxWorkgroups, minWorkgroupIterations);
+        chooseTileSizes(root, rewriter, maxWorkgroups, minWorkgroupIterations,
+                        workItems);
     if (llvm::all_of(sizes, [](int64_t size) { return size == 0; }))
       return success();
+    bool registerTiles = workItems && contracts(kernel);
+    if (registerTiles)
+      growRegisterTiles(root.getIterationDomain(rewriter), sizes,
+                        registerTileItems);
     scf::SCFTilingOptions tiling;
     tiling.setTileSizes(getAsIndexOpFoldResult(kernel.getContext(), sizes));
     tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
@@ -382,6 +483,10 @@ struct KernelTileWorkgroups
       return root->emitOpError("could not be tiled over workgroups");
     for (OpResult result : root->getResults())
       rewriter.replaceAllUsesWith(result, tiled->replacements.lookup(result));
+    if (registerTiles)
+      for (LoopLikeOpInterface loop : tiled->loops)
+        if (auto tiles = dyn_cast<scf::ForallOp>(loop.getOperation()))
+          reductionsOutsideRegisterTiles(tiles);
     return success();
   }
 };

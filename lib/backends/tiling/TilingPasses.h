@@ -36,13 +36,15 @@ void registerPasses();
 /// `minIterations` iterations (producers fused), bufferized in place, the
 /// tile loop replaced by the workgroup id, temporaries on the stack. The CPU
 /// runs it with its workgroup budget; GPU backends with single-iteration
-/// tiles, a tile per work item.
+/// tiles and `workItems`, a tile per work item.
 inline std::string workgroupTilingPipeline(int64_t maxWorkgroups,
-                                           int64_t minIterations) {
+                                           int64_t minIterations,
+                                           bool workItems = false) {
   return "convert-graph-to-linalg,canonicalize,cse,"
          "kernel-tile-workgroups{max-workgroups=" +
          std::to_string(maxWorkgroups) +
          " min-workgroup-iterations=" + std::to_string(minIterations) +
+         (workItems ? " work-items=1" : "") +
          "},canonicalize,"
          "eliminate-empty-tensors,"
          "one-shot-bufferize{bufferize-function-boundaries=0},"

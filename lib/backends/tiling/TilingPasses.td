@@ -13,7 +13,8 @@ def KernelTileWorkgroups : Pass<"kernel-tile-workgroups", "::mlir::ModuleOp"> {
     (`bufferization.to_tensor` reads the inputs, the results are materialized
     into the outputs), then tiles the op producing the result with an
     `scf.forall` over its outer parallel dims, fusing its producers into the
-    loop. Each iteration of the forall becomes one workgroup.
+    loop. Each iteration of the forall becomes one workgroup (with
+    `work-items`, one GPU work item).
   }];
   let options = [
     Option<"maxWorkgroups", "max-workgroups", "int64_t", /*default=*/"64",
@@ -21,6 +22,18 @@ def KernelTileWorkgroups : Pass<"kernel-tile-workgroups", "::mlir::ModuleOp"> {
     Option<"minWorkgroupIterations", "min-workgroup-iterations", "int64_t",
            /*default=*/"4096",
            "Iterations of the root op a workgroup should at least get">,
+    Option<"workItems", "work-items", "bool", /*default=*/"false",
+           "Tiles are GPU work items: every parallel loop may split (a "
+           "contraction's too: a work item per output element), and "
+           "reductions stay innermost, each output summed in one register; "
+           "false: CPU workgroups, which stream a contraction's operands "
+           "along its innermost parallel loop and keep that loop whole">,
+    Option<"registerTileItems", "register-tile-items", "int64_t",
+           /*default=*/"16384",
+           "With work-items: a contraction's or convolution's work item "
+           "computes a register tile of up to 4x4 outputs (its two innermost "
+           "split loops, by sizes dividing them) when at least this many work "
+           "items remain; fewer outputs keep a work item each">,
   ];
   let dependentDialects = [
     "::mlir::bufferization::BufferizationDialect",

@@ -15,7 +15,12 @@
 // CHECK: %[[LOCAL:.*]] = gpu.thread_id x
 // CHECK: %[[PARTIAL:.*]] = memref.alloca() : memref<1xf32, #spirv.storage_class<Function>>
 // CHECK: %[[TREE:.*]] = memref.alloc() : memref<64xf32, #spirv.storage_class<Workgroup>>
-// CHECK: %[[OLD:.*]] = memref.load %[[OUT]][%[[ROW]]]
+// Only work item 0 writes the binding's element, its zero too, and the sum
+// starts from the zero every work item knows:
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: scf.if
+// CHECK-NEXT: memref.store %[[ZERO]], %[[OUT]][%[[ROW]]]
+// CHECK-NOT: memref.load %[[OUT]]
 // CHECK: memref.store %{{.*}}, %[[PARTIAL]]
 // CHECK: scf.for %[[I:.*]] = %[[LOCAL]] to %{{.*}} step %{{.*}} {
 // CHECK: memref.load %[[PARTIAL]]
@@ -27,7 +32,7 @@
 // CHECK-COUNT-6: gpu.barrier
 // CHECK: %[[TOTAL:.*]] = memref.load %[[TREE]]
 // CHECK-NEXT: gpu.barrier
-// CHECK: %[[RESULT:.*]] = arith.addf %[[OLD]], %[[TOTAL]]
+// CHECK: %[[RESULT:.*]] = arith.addf %[[ZERO]], %[[TOTAL]]
 // CHECK: scf.if
 // CHECK-NEXT: memref.store %[[RESULT]], %[[OUT]][%[[ROW]]]
 // GENERAL: exec.launches = {rowsum = {grid = array<i64: 1, 1, 1>, shared_bytes = 0 : i64, workgroup = array<i64: 4, 1, 1>}}
@@ -53,10 +58,29 @@ module attributes {exec.workgroups = {rowsum = 4 : i64}} {
 
 // -----
 
-// Not the row shape (the sum is read again after its loop): a work item
-// per row.
-// CHECK-LABEL: exec.launches = {mean = {grid = array<i64: 1, 1, 1>, shared_bytes = 0 : i64, workgroup = array<i64: 4, 1, 1>}}
-// CHECK-NOT: gpu.barrier
+// A sum read again after its loop, by straight-line code at the same
+// indices (a mean's division): the code takes the total every work item
+// holds, and only work item 0 writes the element (its zero too), so no work
+// item reads what another wrote.
+// CHECK-LABEL: exec.launches = {mean = {grid = array<i64: 4, 1, 1>, shared_bytes = 256 : i64, workgroup = array<i64: 64, 1, 1>}}
+// CHECK: gpu.func @mean(%{{.*}}: memref<4x100xf32>, %[[OUT:.*]]: memref<4xf32>)
+// CHECK: %[[LOCAL:.*]] = gpu.thread_id x
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[LOCAL]], %{{.*}}
+// CHECK: scf.if %[[FIRST]] {
+// CHECK-NEXT: memref.store %[[ZERO]], %[[OUT]]
+// CHECK-NOT: memref.load %[[OUT]]
+// CHECK: scf.for
+// CHECK-COUNT-7: gpu.barrier
+// CHECK: %[[TOTAL:.*]] = memref.load %{{.*}}[%{{.*}}] : memref<64xf32, #spirv.storage_class<Workgroup>>
+// CHECK-NEXT: gpu.barrier
+// CHECK: %[[SUM:.*]] = arith.addf %[[ZERO]], %[[TOTAL]]
+// CHECK: scf.if
+// CHECK-NEXT: memref.store %[[SUM]], %[[OUT]]
+// CHECK-NOT: memref.load %[[OUT]]
+// CHECK: %[[MEAN:.*]] = arith.divf %[[SUM]], %{{.*}}
+// CHECK: scf.if
+// CHECK-NEXT: memref.store %[[MEAN]], %[[OUT]]
 module attributes {exec.workgroups = {mean = 4 : i64}} {
   func.func @mean(%in: memref<4x100xf32>, %out: memref<4xf32>, %row: index) {
     %c0 = arith.constant 0 : index

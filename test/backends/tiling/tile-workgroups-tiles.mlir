@@ -1,5 +1,7 @@
 // kernel-tile-workgroups: which loops a kernel splits over workgroups.
 // RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(kernel-tile-workgroups{min-workgroup-iterations=2304})" | FileCheck %s
+// RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(kernel-tile-workgroups{max-workgroups=1073741824 min-workgroup-iterations=1 work-items=1})" | FileCheck %s --check-prefix=ITEMS
+// RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(kernel-tile-workgroups{max-workgroups=1073741824 min-workgroup-iterations=1 work-items=1 register-tile-items=16})" | FileCheck %s --check-prefix=TILES
 
 // A padded convolution splits output rows before output channels: a tile of
 // channels would pad the whole input, a band of rows pads only its band.
@@ -8,6 +10,17 @@
 // CHECK: scf.forall (%{{.*}}, %[[ROW:.*]]) in (1, 8)
 // CHECK: tensor.pad %{{.*}} low[0, 0, %{{.*}}, 1] high[0, 0, %{{.*}}, 1]
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x8x1x8xf32>)
+// As GPU work items: a work item per output element (512 outputs are too
+// few for register tiles), the convolution's window in the tile.
+// ITEMS-LABEL: func.func @conv_rows
+// ITEMS: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) in (1, 8, 8, 8)
+// ITEMS: linalg.conv_2d_nchw_fchw {{.*}} outs(%{{.*}} : tensor<1x1x1x1xf32>)
+// With register tiles from 16 work items on: 4x4 outputs each (rows and
+// columns), the channels and window outermost.
+// TILES-LABEL: func.func @conv_rows
+// TILES: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) = (0, 0, 0, 0) to (1, 8, 8, 8) step (1, 1, 4, 4)
+// TILES: linalg.generic {{.*}} iterator_types = ["reduction", "reduction", "reduction", "parallel", "parallel", "parallel", "parallel"]
+// TILES-SAME: outs(%{{.*}} : tensor<1x1x4x4xf32>)
 module {
   func.func @conv_rows(%x: tensor<1x4x8x8xf32>, %w: tensor<8x4x3x3xf32>) -> tensor<1x8x8x8xf32> {
     %zero = arith.constant 0.0 : f32
@@ -29,6 +42,15 @@ module {
 // CHECK-LABEL: func.func @matmul_rows
 // CHECK: scf.forall (%{{.*}}) in (32)
 // CHECK-NOT: scf.forall (
+// As GPU work items, every output is a work item's: 65536 outputs leave
+// 16384 work items of 1x4 register tiles (k outermost in the tile: each
+// step reads A once for the tile's four outputs), the epilogue in place.
+// ITEMS-LABEL: func.func @matmul_rows
+// ITEMS: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (32, 2048) step (1, 4)
+// ITEMS: linalg.generic {{.*}} iterator_types = ["reduction", "parallel", "parallel"]} ins(%{{.*}}, %{{.*}} : tensor<1x64xf32>, tensor<64x4xf32>) outs(%{{.*}} : tensor<1x4xf32>)
+// ITEMS: linalg.generic
+// ITEMS-SAME: outs(%{{.*}} : tensor<1x4xf32>)
+// ITEMS: arith.maximumf
 module {
   func.func @matmul_rows(%x: tensor<32x64xf32>, %w: tensor<64x2048xf32>) -> tensor<32x2048xf32> {
     %zero = arith.constant 0.0 : f32
