@@ -7,6 +7,7 @@ inputs. Outputs are checked to agree first.
 usage: PYTHONPATH=build/python .venv/bin/python \
            benchmarks/torch_models_vs_eager.py [--runs N] [--threads N]
            [--models mlp resnet18 ...] [--target cpu|opencl]
+           [--target-option NAME=VALUE]...
 """
 import argparse
 import pathlib
@@ -42,10 +43,15 @@ def main():
     parser.add_argument("--models", nargs="*", default=list(MODELS))
     parser.add_argument("--target", default="cpu",
                         help="Kiln's backend (cpu, opencl)")
+    parser.add_argument("--target-option", action="append", default=[],
+                        metavar="NAME=VALUE",
+                        help="a backend option, e.g. device-kind=cpu")
     args = parser.parse_args()
+    options = dict(option.split("=", 1) for option in args.target_option)
     torch.manual_seed(0)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; "
-          f"kiln threads {args.threads or 'all'}, target {args.target}")
+          f"kiln threads {args.threads or 'all'}, target {args.target} "
+          f"{options or ''}")
     print(f"{'model':>14} {'compile s':>10} {'kiln ms':>10} {'eager ms':>10}"
           f" {'kiln/eager':>11}")
     for name in args.models:
@@ -53,7 +59,7 @@ def main():
         model.eval()
         start = time.perf_counter()
         compiled = kiln.compile(model, inputs, target=args.target,
-                                threads=args.threads)
+                                target_options=options, threads=args.threads)
         compile_s = time.perf_counter() - start
         with torch.no_grad():
             expected = model(*inputs)

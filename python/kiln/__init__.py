@@ -80,7 +80,7 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
             LLVM CPU name); default host.
         target_options: the backend's other options by name
             (kiln-compile --target-option name=value), e.g. opencl's
-            ``{"workgroup-size": 128}``.
+            ``{"workgroup-size": 128}`` or ``{"device-kind": "cpu"}``.
         entry: the function to compile (default: the only one).
         input_shape: static shapes of ONNX inputs by name, fixing symbolic
             dims: ``{"input": (1, 3, 224, 224)}``.

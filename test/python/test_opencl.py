@@ -105,3 +105,26 @@ def test_contractions_fill_the_device(m, k, n, grid, workgroup, shared):
     assert dispatch["shared_bytes"] == shared
     np.testing.assert_allclose(compiled(*inputs), want, rtol=1e-5,
                                atol=2e-6 * k ** 0.5)
+
+
+def test_cpu_shaped_kernels_for_cpu_devices():
+    # device-kind=cpu: the CPU backend's tile shapes, one per work item (a
+    # matmul row each, its inner loop along the output row, which a CPU
+    # OpenCL device such as PoCL vectorizes); same numbers.
+    source, inputs, want = matmul_graph(32, 37, 2048)
+    compiled = kiln.compile(source, target="opencl",
+                            target_options={"device-kind": "cpu"})
+    (dispatch,) = compiled.report()["dispatches"]
+    assert dispatch["grid"] == [1, 1, 1]
+    assert dispatch["workgroup_size"] == [32, 1, 1]
+    np.testing.assert_allclose(compiled(*inputs), want, rtol=1e-5,
+                               atol=2e-6 * 37 ** 0.5)
+    source, x, expected = softmax_graph(6, 1000)
+    np.testing.assert_allclose(
+        kiln.compile(source, target="opencl",
+                     target_options={"device-kind": "cpu"})(x),
+        expected, rtol=1e-5, atol=1e-7)
+    with pytest.raises(kiln.CompileError,
+                       match="device-kind must be gpu or cpu, got 'dsp'"):
+        kiln.compile(source, target="opencl",
+                     target_options={"device-kind": "dsp"})

@@ -33,12 +33,15 @@ std::string kernelPipeline(const BackendOptions &options) {
     auto it = options.find(key);
     return it == options.end() ? std::string(fallback) : it->second;
   };
-  // One work item per tile of the root: every parallel dim is split into
-  // single iterations (a contraction's output elements too, each summed in
-  // a register: gpu-promote-accumulators).
+  // One work item per tile of the root. For a GPU, every parallel dim is
+  // split into single iterations (a contraction's output elements too, each
+  // summed in a register, register tiles where work items abound); for a
+  // CPU device (PoCL), the CPU's tile shapes with single iterations, whose
+  // inner loops its compiler vectorizes.
+  bool cpu = option("device-kind", "gpu") == "cpu";
   return tiling::workgroupTilingPipeline(/*maxWorkgroups=*/1 << 30,
                                          /*minIterations=*/1,
-                                         /*workItems=*/true) +
+                                         /*workItems=*/!cpu) +
          ",func.func(fold-memref-alias-ops),lower-affine,canonicalize,"
          // f16/bf16 math in f32 (OpenCL platforms need not have half math),
          // integer powers as loops.
@@ -74,6 +77,15 @@ public:
     for (const auto &[key, value] : options) {
       if (key == "llvm-spirv")
         continue;
+      if (key == "device-kind") {
+        if (value != "gpu" && value != "cpu") {
+          error = "the opencl backend's device-kind must be gpu or cpu, got "
+                  "'" +
+                  value + "'";
+          return failure();
+        }
+        continue;
+      }
       if (key == "barriers") {
         // Only for tests: without barriers reductions are wrong, and the
         // suite must see it.
@@ -96,7 +108,8 @@ public:
         continue;
       }
       error = "the opencl backend has no option '" + key +
-              "' (it has: barriers, llvm-spirv, workgroup-size)";
+              "' (it has: barriers, device-kind, llvm-spirv, "
+              "workgroup-size)";
       return failure();
     }
     return success();
