@@ -74,12 +74,16 @@ def GpuPromoteAccumulators : Pass<"gpu-promote-accumulators"> {
     bindings never share bytes, temporaries are distinct, and elements of
     one buffer whose indices differ by a constant are apart), the element is
     instead loaded once before the loop, carried as an `scf.for` iteration
-    argument (a register), and stored once after it. Only in a loop known
-    to run at least once: the store after it then writes only what the loop
-    would have, and MLIR 22's SPIR-V conversion gets the result of a loop
-    that does not run wrong. Innermost loops
+    argument (a register), and stored once after it; innermost loops
     first, so a sum over several loops (a convolution's channels and
-    window) is carried through all of them.
+    window) is carried through all of them. Only in a loop known to run at
+    least once: the store after it then writes only what the loop would
+    have, and MLIR 22's SPIR-V conversion gets the result of a loop that
+    does not run wrong. Then, in straight-line code, a load of an element
+    stored before it takes the stored value, and a store that another store
+    of the element overwrites goes, until something may touch the element
+    otherwise: a sum reaches its epilogue in a register, and only the
+    epilogue's result is written.
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect"];
@@ -90,12 +94,13 @@ def GpuUnrollRegisterTiles : Pass<"gpu-unroll-register-tiles"> {
   let description = [{
     A contraction's work item may compute a small tile of outputs (a
     register tile, kernel-tile-workgroups{work-items}), its reductions
-    outermost: inside the reduction loops, loops of constant trip counts
-    over the tile's outputs, each iteration storing another element. Those
-    loops (at most `max-iterations` in all, inside another loop) are fully
-    unrolled, so each output is summed at fixed indices in the reduction
-    loop, which gpu-promote-accumulators keeps in a register, and the
-    operand loads the outputs share become one. Loops whose iterations all
+    outermost, and an elementwise work item four adjacent elements: loops
+    of constant trip counts over the tile's outputs, each iteration storing
+    another element. Those loops (at most `max-iterations` in all) are
+    fully unrolled, so each output is summed at fixed indices in the
+    reduction loop, which gpu-promote-accumulators keeps in a register, the
+    operand loads the outputs share become one, and adjacent accesses can
+    become vector ones (gpu-vectorize-accesses). Loops whose iterations all
     store the same element (reductions) are left alone.
   }];
   let options = [
@@ -104,6 +109,29 @@ def GpuUnrollRegisterTiles : Pass<"gpu-unroll-register-tiles"> {
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::scf::SCFDialect"];
+}
+
+def GpuVectorizeAccesses : Pass<"gpu-vectorize-accesses"> {
+  let summary = "Make four adjacent accesses of a binding one 4-wide access";
+  let description = [{
+    Four loads (or four stores) in one block of the elements at last index
+    4i, 4i+1, 4i+2, 4i+3 of one row of a binding become one `vector.load`
+    (at the first of them) or `vector.store` (at the last), when nothing
+    between them may write (for stores: read or write) that binding. The
+    binding must have a static row-major shape whose rows are whole
+    vectors, of f32, f16 or i32, so that with the buffer's alignment the
+    vector is aligned to its size. The accesses come from a work item's
+    tile of four: an elementwise kernel's, a register tile's row of an
+    operand or of its outputs.
+  }];
+  let options = [
+    Option<"stores", "stores", "bool", /*default=*/"true",
+           "Vectorize stores too; false for consumers that cannot build a "
+           "vector from values (llvm-spirv 15 reads SPIR-V's "
+           "OpCompositeConstruct of non-constants as a constant and "
+           "crashes)">,
+  ];
+  let dependentDialects = ["::mlir::vector::VectorDialect"];
 }
 
 #endif // KILN_GPU_PASSES

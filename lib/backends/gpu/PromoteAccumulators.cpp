@@ -10,9 +10,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/backends/gpu/GpuPasses.h"
+#include "lib/backends/gpu/Indices.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -32,8 +32,7 @@ namespace {
 Value rootOf(Value memref) {
   while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
     memref = view.getViewSource();
-  if (isa<BlockArgument>(memref) ||
-      memref.getDefiningOp<memref::AllocaOp>() ||
+  if (isa<BlockArgument>(memref) || memref.getDefiningOp<memref::AllocaOp>() ||
       memref.getDefiningOp<memref::AllocOp>())
     return memref;
   return nullptr;
@@ -54,36 +53,14 @@ bool runsOnce(scf::ForOp loop) {
   return trips && trips->getBoolValue();
 }
 
-/// `index` as a base plus a constant (no base for a constant).
-std::pair<Value, int64_t> splitOffset(Value index) {
-  int64_t offset = 0;
-  while (true) {
-    if (std::optional<int64_t> constant = getConstantIntValue(index))
-      return {nullptr, offset + *constant};
-    auto add = index.getDefiningOp<arith::AddIOp>();
-    if (!add)
-      return {index, offset};
-    if (std::optional<int64_t> constant = getConstantIntValue(add.getRhs())) {
-      offset += *constant;
-      index = add.getLhs();
-    } else if (std::optional<int64_t> constant =
-                   getConstantIntValue(add.getLhs())) {
-      offset += *constant;
-      index = add.getRhs();
-    } else {
-      return {index, offset};
-    }
-  }
-}
-
 /// Whether the elements at `a` and `b` of one buffer are provably apart: in
 /// some dim the indices differ by a nonzero constant (the outputs of an
 /// unrolled register tile).
 bool apart(ValueRange a, ValueRange b) {
   return llvm::any_of(llvm::zip(a, b), [](auto pair) {
     auto [x, y] = pair;
-    auto [xBase, xOffset] = splitOffset(x);
-    auto [yBase, yOffset] = splitOffset(y);
+    auto [xBase, xOffset] = kiln::gpu::splitOffset(x);
+    auto [yBase, yOffset] = kiln::gpu::splitOffset(y);
     return xBase == yBase && xOffset != yOffset;
   });
 }
@@ -96,25 +73,22 @@ struct Accumulator {
   SmallVector<memref::LoadOp> loads;
 };
 
-/// Whether anything in `loop` other than `accumulator`'s accesses may read
-/// or write the bytes of `root`.
-bool touchedElsewhere(scf::ForOp loop, const Accumulator &accumulator,
-                      Value root) {
-  auto result = loop.getBody()->walk([&](Operation *op) {
-    if (op == static_cast<Operation *>(accumulator.store) ||
-        llvm::is_contained(accumulator.loads, op) ||
-        op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+/// Whether `op` or an op in it may read or write the element of `memref`
+/// (whose buffer is `root`) at `indices`, other than the ops `skip` takes.
+/// Elements of the same buffer at provably other indices do not count.
+bool mayTouch(Operation *op, Value memref, ValueRange indices, Value root,
+              llvm::function_ref<bool(Operation *)> skip) {
+  WalkResult result = op->walk([&](Operation *inner) {
+    if (skip(inner) || inner->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
       return WalkResult::advance();
-    // Another element of the same buffer (another output of the tile).
-    memref::StoreOp store = accumulator.store;
-    auto load = dyn_cast<memref::LoadOp>(op);
-    auto otherStore = dyn_cast<memref::StoreOp>(op);
-    if ((load && load.getMemRef() == store.getMemRef() &&
-         apart(load.getIndices(), store.getIndices())) ||
-        (otherStore && otherStore.getMemRef() == store.getMemRef() &&
-         apart(otherStore.getIndices(), store.getIndices())))
+    auto load = dyn_cast<memref::LoadOp>(inner);
+    auto store = dyn_cast<memref::StoreOp>(inner);
+    if ((load && load.getMemRef() == memref &&
+         apart(load.getIndices(), indices)) ||
+        (store && store.getMemRef() == memref &&
+         apart(store.getIndices(), indices)))
       return WalkResult::advance();
-    auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+    auto effects = dyn_cast<MemoryEffectOpInterface>(inner);
     if (!effects)
       return WalkResult::interrupt(); // Unknown: may touch anything.
     SmallVector<MemoryEffects::EffectInstance> instances;
@@ -129,6 +103,57 @@ bool touchedElsewhere(scf::ForOp loop, const Accumulator &accumulator,
     return WalkResult::advance();
   });
   return result.wasInterrupted();
+}
+
+/// Whether anything in `loop` other than `accumulator`'s accesses may read
+/// or write its element.
+bool touchedElsewhere(scf::ForOp loop, const Accumulator &accumulator,
+                      Value root) {
+  memref::StoreOp store = accumulator.store;
+  return llvm::any_of(*loop.getBody(), [&](Operation &op) {
+    return mayTouch(&op, store.getMemRef(), store.getIndices(), root,
+                    [&](Operation *inner) {
+                      return inner == static_cast<Operation *>(store) ||
+                             llvm::is_contained(accumulator.loads, inner);
+                    });
+  });
+}
+
+/// Straight-line code after a store of an element: a load of the element
+/// takes the stored value, and a second store of it makes the first dead,
+/// until an op that may touch the element otherwise. So a sum stored after
+/// its loop reaches the epilogue that reads it in a register, and neither
+/// the zero a sum starts from nor the sum itself is written when the
+/// epilogue writes the element.
+void forwardStores(Block &block) {
+  // Only the store at hand is erased in its turn (loads are not listed).
+  SmallVector<memref::StoreOp> stores(block.getOps<memref::StoreOp>());
+  for (memref::StoreOp store : stores) {
+    Value root = rootOf(store.getMemRef());
+    // Workgroup memory (memref.alloc) is other work items' too: left alone.
+    if (!root || root.getDefiningOp<memref::AllocOp>())
+      continue;
+    Value memref = store.getMemRef();
+    SmallVector<Value> indices(store.getIndices());
+    for (Operation *next = store->getNextNode(); next;) {
+      Operation *following = next->getNextNode();
+      auto load = dyn_cast<memref::LoadOp>(next);
+      auto later = dyn_cast<memref::StoreOp>(next);
+      if (load && load.getMemRef() == memref &&
+          ValueRange(load.getIndices()) == ValueRange(indices)) {
+        load.replaceAllUsesWith(store.getValueToStore());
+        load.erase();
+      } else if (later && later.getMemRef() == memref &&
+                 ValueRange(later.getIndices()) == ValueRange(indices)) {
+        store.erase();
+        break;
+      } else if (mayTouch(next, memref, indices, root,
+                          [](Operation *) { return false; })) {
+        break;
+      }
+      next = following;
+    }
+  }
 }
 
 std::optional<Accumulator> findAccumulator(scf::ForOp loop) {
@@ -200,6 +225,10 @@ struct GpuPromoteAccumulators
       while (std::optional<Accumulator> accumulator = findAccumulator(loop))
         loop = promote(loop, *accumulator, rewriter);
     }
+    SmallVector<Block *> blocks;
+    getOperation()->walk([&](Block *block) { blocks.push_back(block); });
+    for (Block *block : blocks)
+      forwardStores(*block);
   }
 };
 

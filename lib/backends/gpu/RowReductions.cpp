@@ -223,9 +223,9 @@ void shareElements(func::FuncOp kernel, ArrayRef<Element> elements,
       continue;
     current[*i] = store.getValueToStore();
     OpBuilder builder(store);
-    Value first = arith::CmpIOp::create(
-        builder, loc, arith::CmpIPredicate::eq, local,
-        arith::ConstantIndexOp::create(builder, loc, 0));
+    Value first =
+        arith::CmpIOp::create(builder, loc, arith::CmpIPredicate::eq, local,
+                              arith::ConstantIndexOp::create(builder, loc, 0));
     auto once = scf::IfOp::create(builder, loc, first, false);
     store->moveBefore(once.thenBlock()->getTerminator());
   }

@@ -2,10 +2,12 @@
 //
 // A work item computing a register tile (kernel-tile-workgroups{work-items}
 // gives a contraction's work item up to 4x4 outputs, its reductions
-// outermost) loops over the tile's outputs inside its reduction loops. Fully
-// unrolled, each output is one element stored at fixed indices in the
-// reduction loop, which gpu-promote-accumulators then keeps in a register,
-// and the operand loads the outputs share become one (CSE).
+// outermost, an elementwise one four adjacent elements) loops over the
+// tile's outputs. Fully unrolled, each output is one element stored at
+// fixed indices in the reduction loop, which gpu-promote-accumulators then
+// keeps in a register, the operand loads the outputs share become one
+// (CSE), and four adjacent accesses one vector access
+// (gpu-vectorize-accesses).
 //
 //===----------------------------------------------------------------------===//
 
@@ -52,22 +54,19 @@ std::optional<int64_t> nestIterations(scf::ForOp loop) {
   return total;
 }
 
-/// Whether `loop` walks a register tile: it sits in another loop, each of
-/// its iterations stores another element (a store's indices vary with it;
-/// a reduction loop's store the same one), and it and the loops in it run
-/// at most `maxIterations` times in all.
+/// Whether `loop` walks a register tile: each of its iterations stores
+/// another element (a store's indices vary with it; a reduction loop's
+/// store the same one), and it and the loops in it run at most
+/// `maxIterations` times in all.
 bool isRegisterTile(scf::ForOp loop, int64_t maxIterations) {
-  if (!loop->getParentOfType<scf::ForOp>())
-    return false;
   std::optional<int64_t> iterations = nestIterations(loop);
   if (!iterations || *iterations > maxIterations)
     return false;
   return loop
       .walk([&](memref::StoreOp store) {
-        return llvm::any_of(store.getIndices(),
-                            [&](Value index) {
-                              return dependsOnInduction(index, loop);
-                            })
+        return llvm::any_of(
+                   store.getIndices(),
+                   [&](Value index) { return dependsOnInduction(index, loop); })
                    ? WalkResult::interrupt()
                    : WalkResult::advance();
       })

@@ -50,7 +50,10 @@ std::string kernelPipeline(const BackendOptions &options) {
          option("workgroup-size", "64") +
          " barriers=" + option("barriers", "1") +
          "},gpu.module(gpu-unroll-register-tiles,canonicalize,cse,"
-         "gpu-promote-accumulators,canonicalize,cse,arith-expand),"
+         // Loads only: llvm-spirv-15 crashes on a vector built from values
+         // (OpCompositeConstruct), which a vector store needs.
+         "gpu-promote-accumulators,canonicalize,cse,"
+         "gpu-vectorize-accesses{stores=0},canonicalize,cse,arith-expand),"
          "opencl-attach-target,"
          "gpu.module(convert-math-to-spirv),"
          "convert-gpu-to-spirv{use-64bit-index=true},"

@@ -185,9 +185,8 @@ SmallVector<SplitCost> splitCosts(TilingInterface root, bool workItems) {
   // is split only when it is the sole parallel loop.
   bool reduces = false;
   if (!workItems)
-    root->getParentOp()->walk([&](linalg::LinalgOp op) {
-      reduces |= op.getNumReductionLoops() > 0;
-    });
+    root->getParentOp()->walk(
+        [&](linalg::LinalgOp op) { reduces |= op.getNumReductionLoops() > 0; });
   int64_t parallel = llvm::count(iterators, utils::IteratorType::parallel);
   for (int64_t loop = costs.size() - 1; loop >= 0; --loop)
     if (iterators[loop] == utils::IteratorType::parallel) {
@@ -251,6 +250,16 @@ SmallVector<int64_t> chooseTileSizes(TilingInterface root, OpBuilder &builder,
   return sizes;
 }
 
+/// Whether `kernel` reduces nothing: elementwise, transposes, broadcasts.
+bool elementwise(func::FuncOp kernel) {
+  return !kernel
+              .walk([](linalg::LinalgOp op) {
+                return op.getNumReductionLoops() > 0 ? WalkResult::interrupt()
+                                                     : WalkResult::advance();
+              })
+              .wasInterrupted();
+}
+
 /// Whether `kernel` holds a contraction or a convolution (pooling too).
 bool contracts(func::FuncOp kernel) {
   return kernel
@@ -267,23 +276,26 @@ bool contracts(func::FuncOp kernel) {
 constexpr int64_t kRegisterTile = 4;
 
 /// With work items of one output each (`sizes` 1 on split loops), makes a
-/// contraction's work item compute a register tile instead: up to
-/// kRegisterTile along each of the root's two innermost split loops, by
+/// work item compute a register tile instead: kRegisterTile down to
+/// `smallest` along each of the root's `loops` innermost split loops, by
 /// sizes that divide them (no partial tiles), while at least `minItems` work
-/// items remain. The work item then reads an operand element once per row
-/// or column of its tile, not once per output.
+/// items remain. A contraction's work item (two loops) then reads an
+/// operand element once per row or column of its tile, not once per
+/// output; an elementwise one (the innermost loop, four) reads and writes
+/// four adjacent elements, one vector access (gpu-vectorize-accesses).
 void growRegisterTiles(ArrayRef<Range> domain, SmallVector<int64_t> &sizes,
-                       int64_t minItems) {
+                       int64_t minItems, int64_t loops = 2,
+                       int64_t smallest = 2) {
   int64_t items = 1;
   for (auto [range, size] : llvm::zip(domain, sizes))
     if (size > 0)
       items *= *getConstantIntValue(range.size) / size;
   int64_t grown = 0;
-  for (int64_t dim = sizes.size() - 1; dim >= 0 && grown < 2; --dim) {
+  for (int64_t dim = sizes.size() - 1; dim >= 0 && grown < loops; --dim) {
     if (sizes[dim] != 1)
       continue;
     int64_t extent = *getConstantIntValue(domain[dim].size);
-    for (int64_t tile = kRegisterTile; tile > 1; tile /= 2)
+    for (int64_t tile = kRegisterTile; tile >= smallest; tile /= 2)
       if (extent % tile == 0 && items / tile >= minItems) {
         sizes[dim] = tile;
         items /= tile;
@@ -293,35 +305,30 @@ void growRegisterTiles(ArrayRef<Range> domain, SmallVector<int64_t> &sizes,
   }
 }
 
-/// A register tile's contraction runs its reductions outermost, so each
-/// step of them reads its operands once for all the tile's outputs, kept in
-/// registers (gpu-unroll-register-tiles, gpu-promote-accumulators).
-void reductionsOutsideRegisterTiles(scf::ForallOp tiles) {
-  IRRewriter rewriter(tiles.getContext());
+/// Interchanges the loops of each contraction and convolution (pooling
+/// too) under `root` as `order` says, given the op's parallel and reduction
+/// loops and their static ranges; no order leaves the op as it is.
+void reorderContractionLoops(
+    Operation *root,
+    llvm::function_ref<std::optional<SmallVector<unsigned>>(
+        ArrayRef<unsigned> parallel, ArrayRef<unsigned> reduction,
+        ArrayRef<int64_t> ranges)>
+        order) {
+  IRRewriter rewriter(root->getContext());
   SmallVector<linalg::LinalgOp> candidates;
-  tiles.walk([&](linalg::LinalgOp op) {
+  root->walk([&](linalg::LinalgOp op) {
     if (linalg::isaContractionOpInterface(op) ||
         linalg::isaConvolutionOpInterface(op))
       candidates.push_back(op);
   });
   for (linalg::LinalgOp candidate : candidates) {
-    SmallVector<int64_t> ranges = candidate.getStaticLoopRanges();
-    SmallVector<utils::IteratorType> iterators =
-        candidate.getIteratorTypesArray();
-    int64_t outputs = 1;
     SmallVector<unsigned> parallel, reduction;
-    for (auto [dim, type] : llvm::enumerate(iterators)) {
-      if (type == utils::IteratorType::parallel) {
-        parallel.push_back(dim);
-        outputs *= ShapedType::isDynamic(ranges[dim])
-                       ? kRegisterTile * kRegisterTile + 1
-                       : ranges[dim];
-      } else {
-        reduction.push_back(dim);
-      }
-    }
-    if (outputs < 2 || outputs > kRegisterTile * kRegisterTile ||
-        reduction.empty())
+    for (auto [dim, type] : llvm::enumerate(candidate.getIteratorTypesArray()))
+      (type == utils::IteratorType::parallel ? parallel : reduction)
+          .push_back(dim);
+    std::optional<SmallVector<unsigned>> permutation =
+        order(parallel, reduction, candidate.getStaticLoopRanges());
+    if (!permutation)
       continue;
     rewriter.setInsertionPoint(candidate);
     auto op = dyn_cast<linalg::GenericOp>(candidate.getOperation());
@@ -332,53 +339,54 @@ void reductionsOutsideRegisterTiles(scf::ForallOp tiles) {
         continue;
       op = *generic;
     }
-    SmallVector<unsigned> order(reduction);
-    llvm::append_range(order, parallel);
     rewriter.setInsertionPoint(op);
-    (void)linalg::interchangeGenericOp(rewriter, op, order);
+    (void)linalg::interchangeGenericOp(rewriter, op, *permutation);
   }
+}
+
+/// A register tile's contraction runs its reductions outermost, so each
+/// step of them reads its operands once for all the tile's outputs, kept in
+/// registers (gpu-unroll-register-tiles, gpu-promote-accumulators).
+void reductionsOutsideRegisterTiles(scf::ForallOp tiles) {
+  reorderContractionLoops(
+      tiles,
+      [](ArrayRef<unsigned> parallel, ArrayRef<unsigned> reduction,
+         ArrayRef<int64_t> ranges) -> std::optional<SmallVector<unsigned>> {
+        int64_t outputs = 1;
+        for (unsigned dim : parallel)
+          outputs *= ShapedType::isDynamic(ranges[dim])
+                         ? kRegisterTile * kRegisterTile + 1
+                         : ranges[dim];
+        if (outputs < 2 || outputs > kRegisterTile * kRegisterTile ||
+            reduction.empty())
+          return std::nullopt;
+        SmallVector<unsigned> order(reduction);
+        llvm::append_range(order, parallel);
+        return order;
+      });
 }
 
 /// A contraction's or convolution's reductions (matmul's k, a convolution's
 /// channels and window) run innermost in linalg's order; moving them just
 /// outside the last parallel loop makes the innermost loop walk contiguous
 /// memory with no loop-carried sum, which LLVM vectorizes: (m, n, k) becomes
-/// (m, k, n), 13-40x faster measured on matmul.
+/// (m, k, n), 13-40x faster measured on matmul. (Only contractions and
+/// convolutions, pooling included: a plain reduction over the contiguous
+/// dim, softmax's or a reduce's, is better left innermost.)
 void hoistReductions(func::FuncOp kernel) {
-  IRRewriter rewriter(kernel.getContext());
-  // Only contractions and convolutions (pooling included): a plain reduction
-  // over the contiguous dim (softmax, reduce) is better left innermost.
-  SmallVector<linalg::LinalgOp> candidates;
-  kernel.walk([&](linalg::LinalgOp op) {
-    if (linalg::isaContractionOpInterface(op) ||
-        linalg::isaConvolutionOpInterface(op))
-      candidates.push_back(op);
-  });
-  for (linalg::LinalgOp candidate : candidates) {
-    rewriter.setInsertionPoint(candidate);
-    auto op = dyn_cast<linalg::GenericOp>(candidate.getOperation());
-    if (!op) {
-      FailureOr<linalg::GenericOp> generic =
-          linalg::generalizeNamedOp(rewriter, candidate);
-      if (failed(generic))
-        continue;
-      op = *generic;
-    }
-    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-    if (iterators.empty() || iterators.back() != utils::IteratorType::reduction)
-      continue;
-    SmallVector<unsigned> parallel, reduction;
-    for (auto [dim, type] : llvm::enumerate(iterators))
-      (type == utils::IteratorType::parallel ? parallel : reduction)
-          .push_back(dim);
-    if (parallel.empty())
-      continue;
-    SmallVector<unsigned> order(parallel.begin(), parallel.end() - 1);
-    llvm::append_range(order, reduction);
-    order.push_back(parallel.back());
-    rewriter.setInsertionPoint(op);
-    (void)linalg::interchangeGenericOp(rewriter, op, order);
-  }
+  reorderContractionLoops(
+      kernel,
+      [](ArrayRef<unsigned> parallel, ArrayRef<unsigned> reduction,
+         ArrayRef<int64_t>) -> std::optional<SmallVector<unsigned>> {
+        unsigned loops = parallel.size() + reduction.size();
+        if (parallel.empty() || reduction.empty() ||
+            reduction.back() != loops - 1)
+          return std::nullopt;
+        SmallVector<unsigned> order(parallel.drop_back());
+        llvm::append_range(order, reduction);
+        order.push_back(parallel.back());
+        return order;
+      });
 }
 
 /// An elementwise generic that writes a fresh tensor from, among others, a
@@ -463,15 +471,18 @@ struct KernelTileWorkgroups
       return success(); // One workgroup runs it all.
     IRRewriter rewriter(kernel.getContext());
     rewriter.setInsertionPoint(root);
-    SmallVector<int64_t> sizes =
-        chooseTileSizes(root, rewriter, maxWorkgroups, minWorkgroupIterations,
-                        workItems);
+    SmallVector<int64_t> sizes = chooseTileSizes(
+        root, rewriter, maxWorkgroups, minWorkgroupIterations, workItems);
     if (llvm::all_of(sizes, [](int64_t size) { return size == 0; }))
       return success();
     bool registerTiles = workItems && contracts(kernel);
     if (registerTiles)
       growRegisterTiles(root.getIterationDomain(rewriter), sizes,
                         registerTileItems);
+    else if (workItems && elementwise(kernel))
+      growRegisterTiles(root.getIterationDomain(rewriter), sizes,
+                        registerTileItems, /*loops=*/1,
+                        /*smallest=*/kRegisterTile);
     scf::SCFTilingOptions tiling;
     tiling.setTileSizes(getAsIndexOpFoldResult(kernel.getContext(), sizes));
     tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);

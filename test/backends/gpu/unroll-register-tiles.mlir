@@ -48,10 +48,13 @@ func.func @matmul_tile(%a: memref<8x8xf32>, %b: memref<8x8xf32>, %c: memref<8x8x
 // -----
 
 // Left alone: a convolution window's loops (each iteration stores the same
-// element: a reduction), a tile loop in no other loop, and a tile of more
-// than 16 outputs.
+// element: a reduction) and a tile of more than 16 outputs. Unrolled: an
+// elementwise work item's tile of three.
 // CHECK-LABEL: func.func @not_tiles
-// CHECK-COUNT-5: scf.for
+// CHECK-COUNT-2: scf.for
+// CHECK-NOT: scf.for
+// CHECK-COUNT-3: memref.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] : memref<8x32xf32>
+// CHECK-COUNT-2: scf.for
 func.func @not_tiles(%in: memref<8x8xf32>, %out: memref<8x32xf32>, %i: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
