@@ -9,11 +9,11 @@
 // CHECK-LABEL: func.func @four
 // CHECK-SAME: (%[[IN:.*]]: memref<8x16xf32>, %[[OUT:.*]]: memref<8x16xf32>, %[[ROW:.*]]: index, %[[T:.*]]: index)
 // CHECK: %[[COL:.*]] = arith.muli %[[T]], %{{.*}}
-// CHECK: %[[V:.*]] = vector.load %[[IN]][%[[ROW]], %[[COL]]] : memref<8x16xf32>, vector<4xf32>
+// CHECK: %[[V:.*]] = vector.load %[[IN]][%[[ROW]], %[[COL]]] {alignment = 16 : i64} : memref<8x16xf32>, vector<4xf32>
 // CHECK-COUNT-4: vector.extract %[[V]][{{[0-3]}}]
 // CHECK-NOT: memref.load
 // CHECK: %[[W:.*]] = vector.from_elements
-// CHECK-NEXT: vector.store %[[W]], %[[OUT]][%[[ROW]], %[[COL]]] : memref<8x16xf32>, vector<4xf32>
+// CHECK-NEXT: vector.store %[[W]], %[[OUT]][%[[ROW]], %[[COL]]] {alignment = 16 : i64} : memref<8x16xf32>, vector<4xf32>
 // CHECK-NOT: memref.store
 // LOADS-LABEL: func.func @four
 // LOADS: vector.load

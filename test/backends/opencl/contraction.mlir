@@ -16,7 +16,7 @@
 // CHECK-NOT: %[[C]]
 // CHECK: %[[SUMS:.*]]:16 = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]],
 // CHECK: memref.load %[[A]]
-// CHECK: vector.load %[[B]][%{{.*}}, %{{.*}}] : memref<64x512xf32>, vector<4xf32>
+// CHECK: vector.load %[[B]][%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<64x512xf32>, vector<4xf32>
 // CHECK-COUNT-3: memref.load %[[A]]
 // CHECK-NOT: load
 // CHECK: scf.yield
