@@ -134,7 +134,8 @@ def test_fused_graph_with_folded_weights_and_reshaped_outputs(fusion):
 
 def test_report_shows_each_launch():
     # The CPU: a 1-D grid of one-thread workgroups. OpenCL: the conv's
-    # work items (one per output row here, 1x4x6 rows) in one workgroup.
+    # work items (one per output element here, 1x4x6x6) in workgroups of
+    # 64, the last one partial.
     cpu = kiln.compile(conv_graph(RNG), fusion=False).report()
     for dispatch in cpu["dispatches"]:
         assert dispatch["workgroup_size"] == [1, 1, 1]
@@ -146,5 +147,5 @@ def test_report_shows_each_launch():
     assert conv["ops"] == ["graph.conv2d"]
     items = conv["grid"][0] * conv["workgroup_size"][0]
     assert conv["grid"][1:] == conv["workgroup_size"][1:] == [1, 1]
-    assert 24 <= items < 24 + conv["workgroup_size"][0]
+    assert 144 <= items < 144 + conv["workgroup_size"][0]
     assert conv["shared_bytes"] == 0
