@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace kiln::gpu {
 #define GEN_PASS_DEF_GPUVECTORIZEACCESSES
@@ -101,8 +102,12 @@ bool touchedBetween(Operation *first, Operation *last, Value memref, bool reads,
       for (const MemoryEffects::EffectInstance &effect : instances) {
         bool counts = isa<MemoryEffects::Write>(effect.getEffect()) ||
                       (reads && isa<MemoryEffects::Read>(effect.getEffect()));
-        // Bindings never share bytes: only this one, or an unknown value.
-        if (counts && (!effect.getValue() || effect.getValue() == memref))
+        // Bindings never share bytes: only this one (or a view of it), or
+        // an unknown value.
+        Value target = effect.getValue();
+        while (target && target.getDefiningOp<ViewLikeOpInterface>())
+          target = target.getDefiningOp<ViewLikeOpInterface>().getViewSource();
+        if (counts && (!target || target == memref))
           return WalkResult::interrupt();
       }
       return WalkResult::advance();

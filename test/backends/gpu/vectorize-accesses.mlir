@@ -48,7 +48,8 @@ func.func @four(%in: memref<8x16xf32>, %out: memref<8x16xf32>, %row: index, %t: 
 // Left scalar: a first index not known to be a multiple of four (the
 // vector would be misaligned), rows that are not whole vectors (6 wide),
 // a store of the row between the loads (moving them together would read
-// around it), and a temporary (only bindings are known aligned).
+// around it, also through a view), and a temporary (only bindings are
+// known aligned).
 // CHECK-LABEL: func.func @scalar
 // CHECK-NOT: vector.
 // CHECK: return
@@ -74,6 +75,12 @@ func.func @scalar(%in: memref<8x16xf32>, %narrow: memref<8x6xf32>, %out: memref<
   memref.store %a, %out[%row, %c2] : memref<8x16xf32>
   %k = memref.load %out[%row, %c2] : memref<8x16xf32>
   %l = memref.load %out[%row, %c3] : memref<8x16xf32>
+  %flat = memref.collapse_shape %in [[0, 1]] : memref<8x16xf32> into memref<128xf32>
+  %q = memref.load %in[%row, %c0] : memref<8x16xf32>
+  %r = memref.load %in[%row, %c1] : memref<8x16xf32>
+  memref.store %a, %flat[%c2] : memref<128xf32>
+  %s = memref.load %in[%row, %c2] : memref<8x16xf32>
+  %t = memref.load %in[%row, %c3] : memref<8x16xf32>
   %tmp = memref.alloca() : memref<4xf32>
   %m = memref.load %tmp[%c0] : memref<4xf32>
   %n = memref.load %tmp[%c1] : memref<4xf32>
