@@ -13,9 +13,9 @@
 #include "lib/backends/gpu/Indices.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 namespace kiln::gpu {
@@ -30,8 +30,8 @@ namespace {
 /// The buffer `memref` is a view of: a binding (a kernel argument), a
 /// temporary, or null when it is neither (a select between temporaries).
 Value rootOf(Value memref) {
-  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
-    memref = view.getViewSource();
+  if (auto typed = dyn_cast<MemrefValue>(memref))
+    memref = memref::skipViewLikeOps(typed);
   if (isa<BlockArgument>(memref) || memref.getDefiningOp<memref::AllocaOp>() ||
       memref.getDefiningOp<memref::AllocOp>())
     return memref;

@@ -181,17 +181,15 @@ FailureOr<SmallVector<RowLoop>> analyze(func::FuncOp kernel) {
 struct Element {
   Value buffer;
   SmallVector<Value> indices;
-  /// The op after which every work item holds the element's total.
-  Operation *totalAt;
-  Value total;
 };
 
 /// Straight-line code reading and writing the elements the kernel sums
-/// into: each read takes the value the kernel last gave the element
-/// (every work item holds it: the total of its tree, or what straight-line
-/// code stored), each write is work item 0's. So only work item 0 writes
-/// the element, and no work item reads what another wrote, which the
-/// workgroup barriers (workgroup memory only) would not order.
+/// into (the stores of their totals included): each read takes the value
+/// the kernel last stored there, which every work item holds (a tree's
+/// total, or what straight-line code computed), and each write is work
+/// item 0's. So only work item 0 writes the element, and no work item reads
+/// what another wrote, which the workgroup barriers (workgroup memory only)
+/// would not order.
 void shareElements(func::FuncOp kernel, ArrayRef<Element> elements,
                    Value local) {
   Block &body = kernel.getBody().front();
@@ -204,9 +202,6 @@ void shareElements(func::FuncOp kernel, ArrayRef<Element> elements,
     return std::nullopt;
   };
   for (Operation &op : llvm::make_early_inc_range(body.without_terminator())) {
-    for (auto [i, element] : llvm::enumerate(elements))
-      if (element.totalAt == &op)
-        current[i] = element.total;
     if (auto load = dyn_cast<memref::LoadOp>(op)) {
       std::optional<size_t> i = find(load.getMemRef(), load.getIndices());
       if (i && current[*i]) {
@@ -332,16 +327,10 @@ FailureOr<RowLaunch> shareRowsInWorkgroup(func::FuncOp kernel, int64_t maxWidth,
       Value total = memref::LoadOp::create(after, loc, tree, zero);
       barrier(after); // The array is reused by the next tree.
       Value result = combine(after, old, total);
-      if (!accumulation.binding) {
-        memref::StoreOp::create(after, loc, result, buffer, indices);
-        continue;
-      }
-      Value first = arith::CmpIOp::create(after, loc, arith::CmpIPredicate::eq,
-                                          local, zero);
-      auto once = scf::IfOp::create(after, loc, first, false);
-      OpBuilder inside = once.getThenBodyBuilder();
-      memref::StoreOp::create(inside, loc, result, buffer, indices);
-      elements.push_back({buffer, indices, once, result});
+      // A binding's total is stored by work item 0 (shareElements).
+      memref::StoreOp::create(after, loc, result, buffer, indices);
+      if (accumulation.binding)
+        elements.push_back({buffer, indices});
     }
   }
   shareElements(kernel, elements, local);

@@ -14,10 +14,10 @@
 #include "lib/backends/gpu/Indices.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace kiln::gpu {
 #define GEN_PASS_DEF_GPUVECTORIZEACCESSES
@@ -105,8 +105,8 @@ bool touchedBetween(Operation *first, Operation *last, Value memref, bool reads,
         // Bindings never share bytes: only this one (or a view of it), or
         // an unknown value.
         Value target = effect.getValue();
-        while (target && target.getDefiningOp<ViewLikeOpInterface>())
-          target = target.getDefiningOp<ViewLikeOpInterface>().getViewSource();
+        if (auto typed = dyn_cast_if_present<MemrefValue>(target))
+          target = memref::skipViewLikeOps(typed);
         if (counts && (!target || target == memref))
           return WalkResult::interrupt();
       }

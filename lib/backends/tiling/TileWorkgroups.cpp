@@ -173,6 +173,26 @@ void addRecomputeCosts(linalg::LinalgOp op, ArrayRef<int64_t> rootLoop,
   }
 }
 
+/// Whether some linalg op in `kernel` satisfies `predicate`.
+bool anyLinalgOp(Operation *kernel,
+                 llvm::function_ref<bool(linalg::LinalgOp)> predicate) {
+  return kernel
+      ->walk([&](linalg::LinalgOp op) {
+        return predicate(op) ? WalkResult::interrupt() : WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
+bool hasReductionLoops(linalg::LinalgOp op) {
+  return op.getNumReductionLoops() > 0;
+}
+
+/// A contraction or a convolution (pooling too).
+bool contractsOrConvolves(linalg::LinalgOp op) {
+  return linalg::isaContractionOpInterface(op) ||
+         linalg::isaConvolutionOpInterface(op);
+}
+
 /// The split cost of each of the root's loops. `workItems`: the tiles are
 /// GPU work items, which run side by side, so no loop is kept whole for a
 /// tile to stream along it.
@@ -183,10 +203,8 @@ SmallVector<SplitCost> splitCosts(TilingInterface root, bool workItems) {
   // streams its operands along the innermost loop: splitting that loop made
   // a 32x512x2048 matmul with its epilogue take 6.4 ms instead of 5.0, so it
   // is split only when it is the sole parallel loop.
-  bool reduces = false;
-  if (!workItems)
-    root->getParentOp()->walk(
-        [&](linalg::LinalgOp op) { reduces |= op.getNumReductionLoops() > 0; });
+  bool reduces =
+      !workItems && anyLinalgOp(root->getParentOp(), hasReductionLoops);
   int64_t parallel = llvm::count(iterators, utils::IteratorType::parallel);
   for (int64_t loop = costs.size() - 1; loop >= 0; --loop)
     if (iterators[loop] == utils::IteratorType::parallel) {
@@ -250,28 +268,6 @@ SmallVector<int64_t> chooseTileSizes(TilingInterface root, OpBuilder &builder,
   return sizes;
 }
 
-/// Whether `kernel` reduces nothing: elementwise, transposes, broadcasts.
-bool elementwise(func::FuncOp kernel) {
-  return !kernel
-              .walk([](linalg::LinalgOp op) {
-                return op.getNumReductionLoops() > 0 ? WalkResult::interrupt()
-                                                     : WalkResult::advance();
-              })
-              .wasInterrupted();
-}
-
-/// Whether `kernel` holds a contraction or a convolution (pooling too).
-bool contracts(func::FuncOp kernel) {
-  return kernel
-      .walk([](linalg::LinalgOp op) {
-        return linalg::isaContractionOpInterface(op) ||
-                       linalg::isaConvolutionOpInterface(op)
-                   ? WalkResult::interrupt()
-                   : WalkResult::advance();
-      })
-      .wasInterrupted();
-}
-
 /// The most outputs along one loop of a work item's register tile.
 constexpr int64_t kRegisterTile = 4;
 
@@ -317,8 +313,7 @@ void reorderContractionLoops(
   IRRewriter rewriter(root->getContext());
   SmallVector<linalg::LinalgOp> candidates;
   root->walk([&](linalg::LinalgOp op) {
-    if (linalg::isaContractionOpInterface(op) ||
-        linalg::isaConvolutionOpInterface(op))
+    if (contractsOrConvolves(op))
       candidates.push_back(op);
   });
   for (linalg::LinalgOp candidate : candidates) {
@@ -475,11 +470,11 @@ struct KernelTileWorkgroups
         root, rewriter, maxWorkgroups, minWorkgroupIterations, workItems);
     if (llvm::all_of(sizes, [](int64_t size) { return size == 0; }))
       return success();
-    bool registerTiles = workItems && contracts(kernel);
+    bool registerTiles = workItems && anyLinalgOp(kernel, contractsOrConvolves);
     if (registerTiles)
       growRegisterTiles(root.getIterationDomain(rewriter), sizes,
                         registerTileItems);
-    else if (workItems && elementwise(kernel))
+    else if (workItems && !anyLinalgOp(kernel, hasReductionLoops))
       growRegisterTiles(root.getIterationDomain(rewriter), sizes,
                         registerTileItems, /*loops=*/1,
                         /*smallest=*/kRegisterTile);
