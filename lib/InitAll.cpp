@@ -14,6 +14,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 #include <mutex>
 
@@ -23,12 +24,16 @@ std::unique_ptr<Backend> createCpuBackend();
 namespace kiln::opencl {
 std::unique_ptr<Backend> createOpenCLBackend();
 } // namespace kiln::opencl
+namespace kiln::cuda {
+std::unique_ptr<Backend> createCudaBackend();
+} // namespace kiln::cuda
 
 void kiln::registerAllBackends() {
   static std::once_flag once;
   std::call_once(once, [] {
     registerBackend(cpu::createCpuBackend());
     registerBackend(opencl::createOpenCLBackend());
+    registerBackend(cuda::createCudaBackend());
   });
 }
 
@@ -39,6 +44,9 @@ void kiln::registerAllDialects(mlir::DialectRegistry &registry) {
   // registering all upstream dialects lets kiln-opt replay any of those stages.
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  // So that kiln-opt replays upstream serialization (gpu-module-to-binary)
+  // of any stage.
+  mlir::registerAllToLLVMIRTranslations(registry);
 }
 
 void kiln::registerAllPasses() {

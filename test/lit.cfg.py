@@ -32,3 +32,24 @@ import shutil
 
 if shutil.which("llvm-spirv-15") or shutil.which("llvm-spirv"):
     config.available_features.add("llvm-spirv")
+
+# The cuda target's toolkit (ptxas, fatbinary, libdevice), searched as the
+# compiler searches it (lib/backends/cuda/Toolkit.cpp): tests that make
+# cubins need one; %cuda_toolkit names it.
+def find_cuda_toolkit():
+    candidates = [os.environ.get(v) for v in ("CUDA_HOME", "CUDA_PATH", "CUDA_ROOT")]
+    ptxas = shutil.which("ptxas")
+    if ptxas:
+        candidates.append(os.path.dirname(os.path.dirname(os.path.realpath(ptxas))))
+    candidates.append("/usr/local/cuda")
+    for root in candidates:
+        if root and all(os.path.exists(os.path.join(root, part)) for part in (
+                "bin/ptxas", "bin/fatbinary", "nvvm/libdevice/libdevice.10.bc")):
+            return root
+    return None
+
+
+cuda_toolkit = find_cuda_toolkit()
+if cuda_toolkit:
+    config.available_features.add("cuda-toolkit")
+    config.substitutions.append(("%cuda_toolkit", cuda_toolkit))

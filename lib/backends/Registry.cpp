@@ -44,7 +44,13 @@ llvm::LogicalResult parseBackendOptions(llvm::StringRef text,
                                         std::string &error) {
   llvm::SmallVector<llvm::StringRef> entries;
   text.split(entries, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  std::string *last = nullptr;
   for (llvm::StringRef entry : entries) {
+    // A value may be a list: "arch=sm_80,sm_90" continues arch's value.
+    if (last && !entry.contains('=')) {
+      *last += "," + entry.trim().str();
+      continue;
+    }
     auto [key, value] = entry.split('=');
     key = key.trim();
     if (key.empty() || !entry.contains('=')) {
@@ -53,7 +59,7 @@ llvm::LogicalResult parseBackendOptions(llvm::StringRef text,
                   .str();
       return llvm::failure();
     }
-    options[key.str()] = value.trim().str();
+    last = &(options[key.str()] = value.trim().str());
   }
   return llvm::success();
 }

@@ -40,7 +40,7 @@
 // NOFUSION: exec.dispatch @kernels_cpu::@dispatch_0
 // NOFUSION: exec.view
 // NOFUSION: exec.dispatch @kernels_cpu::@dispatch_1
-// TARGET: kiln-compile: unknown target 'tpu' (available: cpu, opencl)
+// TARGET: kiln-compile: unknown target 'tpu' (available: cpu, cuda, opencl)
 
 // GRAPH-LABEL: func.func @main
 // GRAPH: graph.add

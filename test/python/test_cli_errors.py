@@ -67,7 +67,7 @@ def test_compile_missing_input(tmp_path):
 
 def test_compile_unknown_target(tmp_path):
     result, _ = compile_text(tmp_path, GOOD, "--target", "tpu")
-    assert_user_error(result, "unknown target 'tpu' (available: cpu, opencl)")
+    assert_user_error(result, "unknown target 'tpu' (available: cpu, cuda, opencl)")
 
 
 def test_compile_unknown_cpu(tmp_path):

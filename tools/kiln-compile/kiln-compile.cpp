@@ -39,7 +39,8 @@ static cl::opt<std::string>
 static cl::list<std::string> targetOptions(
     "target-option",
     cl::desc("An option of the target's backend, name=value (repeatable): "
-             "opencl takes llvm-spirv=PATH and workgroup-size=N"),
+             "opencl takes llvm-spirv=PATH and workgroup-size=N; cuda takes "
+             "arch=sm_80,sm_90, toolkit=PATH and workgroup-size=N"),
     cl::value_desc("name=value"));
 static cl::opt<std::string>
     entry("entry", cl::desc("Function to compile (default: the only one)"));

@@ -156,6 +156,8 @@ struct GpuBuildKernels : kiln::gpu::impl::GpuBuildKernelsBase<GpuBuildKernels> {
       replacements.push_back(workgroup);
       mlir::gpu::ReturnOp::create(rewriter, loc);
       rewriter.inlineBlockBefore(&body, entry.getTerminator(), replacements);
+      if (!spirv)
+        attributeWorkgroupMemory(func, rewriter);
       return launch(rows->sharedBytes);
     }
 
@@ -179,6 +181,26 @@ struct GpuBuildKernels : kiln::gpu::impl::GpuBuildKernelsBase<GpuBuildKernels> {
                                replacements);
     // inlineBlockBefore moved the operations; the now empty block stays.
     return launch(0);
+  }
+
+  /// NVVM declares workgroup memory as the gpu.func's workgroup
+  /// attributions (a global in the shared address space); SPIR-V as
+  /// memref.alloc in the Workgroup storage class, which is how the row
+  /// strategy made it.
+  void attributeWorkgroupMemory(mlir::gpu::GPUFuncOp func,
+                                IRRewriter &rewriter) {
+    SmallVector<memref::AllocOp> allocations;
+    func.walk([&](memref::AllocOp allocation) {
+      if (auto space = dyn_cast_or_null<mlir::gpu::AddressSpaceAttr>(
+              allocation.getType().getMemorySpace());
+          space && space.getValue() == mlir::gpu::AddressSpace::Workgroup)
+        allocations.push_back(allocation);
+    });
+    for (memref::AllocOp allocation : allocations) {
+      BlockArgument attribution =
+          func.addWorkgroupAttribution(allocation.getType(), allocation.getLoc());
+      rewriter.replaceOp(allocation, attribution);
+    }
   }
 
   /// A kernel's small constant arrays (avg-pool divisors; weights are

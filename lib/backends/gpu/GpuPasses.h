@@ -4,6 +4,7 @@
 #define KILN_LIB_BACKENDS_GPU_GPUPASSES_H
 
 #include "dialects/exec/ExecOps.h"
+#include "kiln/Backend.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -12,6 +13,10 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
+
+#include "lib/backends/tiling/TilingPasses.h"
+
+#include <string>
 
 namespace kiln::gpu {
 
@@ -26,6 +31,53 @@ namespace kiln::gpu {
 inline constexpr llvm::StringLiteral kLaunchesAttr = exec::kLaunchesAttr;
 /// The gpu.module holding a kernel module's GPU kernels.
 inline constexpr llvm::StringLiteral kGpuModuleName = "kernels";
+
+/// A GPU kernel module's compiled kernels: the one object of its gpu.binary
+/// (what the backend's binary pipeline made) and each kernel's launch.
+mlir::FailureOr<CompiledKernels> compiledKernels(mlir::ModuleOp kernels,
+                                                 llvm::StringRef target);
+
+/// What a GPU backend chooses in the shared codegen.
+struct CodegenOptions {
+  /// GPU-shaped work items (a work item per output or register tile); false
+  /// for a CPU device running the GPU model (the CPU's tile shapes).
+  bool workItems = true;
+  /// The workgroup size (work items) and whether reductions' trees have
+  /// barriers (only tests turn them off), as text: they come from options.
+  std::string workgroupSize = "64";
+  std::string barriers = "1";
+  /// SPIR-V's way of declaring entry points and workgroup memory; false:
+  /// gpu.func workgroup attributions (NVVM).
+  bool spirv = false;
+  /// Vector stores as well as loads (gpu-vectorize-accesses{stores}).
+  bool vectorStores = true;
+};
+
+/// From tensor kernels to one gpu.module of gpu.funcs in Kiln's binding
+/// order, their launches recorded, register tiles unrolled, sums in
+/// registers and accesses vectorized: everything a GPU backend shares
+/// before lowering to its device's IR. Textual, so
+/// `kiln-opt --pass-pipeline=...` replays any prefix of it.
+inline std::string codegenPipeline(const CodegenOptions &options) {
+  // One work item per tile of the root: every parallel dim split into
+  // single iterations (a contraction's output elements too, each summed in a
+  // register, register tiles where work items abound), or the CPU's shapes.
+  return tiling::workgroupTilingPipeline(/*maxWorkgroups=*/1 << 30,
+                                         /*minIterations=*/1,
+                                         options.workItems) +
+         ",func.func(fold-memref-alias-ops),lower-affine,canonicalize,"
+         // f16/bf16 math in f32 (devices need not have half math), integer
+         // powers as loops.
+         "math-extend-to-supported-types,gpu-expand-integer-powers,"
+         "gpu-build-kernels{spirv=" +
+         (options.spirv ? "1" : "0") +
+         " workgroup-size=" + options.workgroupSize +
+         " barriers=" + options.barriers +
+         "},gpu.module(gpu-unroll-register-tiles,canonicalize,cse,"
+         "gpu-promote-accumulators,canonicalize,cse,"
+         "gpu-vectorize-accesses{stores=" +
+         (options.vectorStores ? "1" : "0") + "},canonicalize,cse)";
+}
 
 } // namespace kiln::gpu
 

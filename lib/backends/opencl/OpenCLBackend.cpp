@@ -15,7 +15,6 @@
 #include "kiln/Backend.h"
 #include "lib/backends/gpu/GpuPasses.h"
 #include "lib/backends/opencl/OpenCLPasses.h"
-#include "lib/backends/tiling/TilingPasses.h"
 
 #include "mlir/Pass/PassRegistry.h"
 
@@ -33,27 +32,18 @@ std::string kernelPipeline(const BackendOptions &options) {
     auto it = options.find(key);
     return it == options.end() ? std::string(fallback) : it->second;
   };
-  // One work item per tile of the root. For a GPU, every parallel dim is
-  // split into single iterations (a contraction's output elements too, each
-  // summed in a register, register tiles where work items abound); for a
-  // CPU device (PoCL), the CPU's tile shapes with single iterations, whose
-  // inner loops its compiler vectorizes.
-  bool cpu = option("device-kind", "gpu") == "cpu";
-  return tiling::workgroupTilingPipeline(/*maxWorkgroups=*/1 << 30,
-                                         /*minIterations=*/1,
-                                         /*workItems=*/!cpu) +
-         ",func.func(fold-memref-alias-ops),lower-affine,canonicalize,"
-         // f16/bf16 math in f32 (OpenCL platforms need not have half math),
-         // integer powers as loops.
-         "math-extend-to-supported-types,gpu-expand-integer-powers,"
-         "gpu-build-kernels{spirv=1 workgroup-size=" +
-         option("workgroup-size", "64") +
-         " barriers=" + option("barriers", "1") +
-         "},gpu.module(gpu-unroll-register-tiles,canonicalize,cse,"
-         // Loads only: llvm-spirv-15 crashes on a vector built from values
-         // (OpCompositeConstruct), which a vector store needs.
-         "gpu-promote-accumulators,canonicalize,cse,"
-         "gpu-vectorize-accesses{stores=0},canonicalize,cse,arith-expand),"
+  // For a CPU device (PoCL), the CPU's tile shapes with single
+  // iterations, whose inner loops its compiler vectorizes.
+  kiln::gpu::CodegenOptions codegen;
+  codegen.workItems = option("device-kind", "gpu") != "cpu";
+  codegen.workgroupSize = option("workgroup-size", "64");
+  codegen.barriers = option("barriers", "1");
+  codegen.spirv = true;
+  // Loads only: llvm-spirv-15 crashes on a vector built from values
+  // (OpCompositeConstruct), which a vector store needs.
+  codegen.vectorStores = false;
+  return kiln::gpu::codegenPipeline(codegen) +
+         ",gpu.module(arith-expand),"
          "opencl-attach-target,"
          "gpu.module(convert-math-to-spirv),"
          "convert-gpu-to-spirv{use-64bit-index=true},"
@@ -132,33 +122,7 @@ public:
 
   FailureOr<CompiledKernels> serialize(ModuleOp kernels,
                                        const BackendOptions &) const override {
-    auto binary =
-        kernels.lookupSymbol<mlir::gpu::BinaryOp>(kiln::gpu::kGpuModuleName);
-    auto launches =
-        kernels->getAttrOfType<DictionaryAttr>(kiln::gpu::kLaunchesAttr);
-    if (!binary || binary.getObjects().size() != 1 || !launches)
-      return kernels.emitError("has no OpenCL kernel binary and launches: "
-                               "run the opencl kernel pipeline first");
-    CompiledKernels result;
-    result.target = "opencl";
-    result.binary = cast<mlir::gpu::ObjectAttr>(binary.getObjects()[0])
-                        .getObject()
-                        .getValue()
-                        .str();
-    for (NamedAttribute entry : launches) {
-      auto launch = cast<DictionaryAttr>(entry.getValue());
-      CompiledKernel &kernel = result.kernels.emplace_back();
-      kernel.name = entry.getName().str();
-      kernel.symbol = kernel.name;
-      auto grid = launch.getAs<DenseI64ArrayAttr>("grid");
-      auto workgroup = launch.getAs<DenseI64ArrayAttr>("workgroup");
-      for (int i = 0; i < 3; ++i) {
-        kernel.grid[i] = grid[i];
-        kernel.workgroup[i] = workgroup[i];
-      }
-      kernel.sharedBytes = launch.getAs<IntegerAttr>("shared_bytes").getInt();
-    }
-    return result;
+    return kiln::gpu::compiledKernels(kernels, name());
   }
 };
 

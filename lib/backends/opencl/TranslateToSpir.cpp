@@ -1,13 +1,10 @@
 //===- TranslateToSpir.cpp - opencl-translate-to-spir ---------------------===//
 
+#include "lib/backends/gpu/ExternalTool.h"
 #include "lib/backends/opencl/OpenCLPasses.h"
 
-#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
-#include "llvm/Support/raw_ostream.h"
 
 namespace kiln::opencl {
 #define GEN_PASS_DEF_OPENCLTRANSLATETOSPIR
@@ -43,40 +40,15 @@ FailureOr<std::string> findLlvmSpirv(StringRef given, Location loc) {
 
 /// `spirv` as SPIR 1.2 bitcode, through `tool -r`.
 FailureOr<std::string> toSpir(StringRef tool, StringRef spirv, Location loc) {
-  SmallString<128> input, output, log;
-  int fd = -1;
-  if (llvm::sys::fs::createTemporaryFile("kiln-opencl", "spv", fd, input))
-    return emitError(loc, "cannot create a temporary file for the SPIR-V");
-  {
-    llvm::raw_fd_ostream out(fd, /*shouldClose=*/true);
-    out << spirv;
-  }
-  llvm::sys::fs::createTemporaryFile("kiln-opencl", "bc", output);
-  llvm::sys::fs::createTemporaryFile("kiln-opencl", "log", log);
-  auto cleanup = llvm::make_scope_exit([&] {
-    llvm::sys::fs::remove(input);
-    llvm::sys::fs::remove(output);
-    llvm::sys::fs::remove(log);
-  });
-  std::string error;
-  StringRef args[] = {tool, "-r", input, "-o", output};
-  std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log),
-                                          StringRef(log)};
-  int status = llvm::sys::ExecuteAndWait(tool, args, std::nullopt, redirects,
-                                         /*SecondsToWait=*/120, 0, &error);
-  if (status != 0) {
-    std::string messages;
-    if (auto text = llvm::MemoryBuffer::getFile(log))
-      messages = (*text)->getBuffer().trim().str();
-    return emitError(loc, "")
-           << tool << " -r failed on the SPIR-V kernels (exit " << status
-           << (error.empty() ? "" : ", " + error) << ")"
-           << (messages.empty() ? "" : ": " + messages);
-  }
-  auto bitcode = llvm::MemoryBuffer::getFile(output);
-  if (!bitcode)
-    return emitError(loc, "cannot read what ") << tool << " wrote";
-  return (*bitcode)->getBuffer().str();
+  kiln::gpu::ScratchFiles scratch;
+  std::string input = scratch.write("spv", spirv);
+  std::string output = scratch.create("bc");
+  if (input.empty() || output.empty())
+    return emitError(loc, "cannot create temporary files for the SPIR-V");
+  if (failed(kiln::gpu::runTool(tool, {"-r", input, "-o", output}, loc,
+                                "turning the SPIR-V kernels into SPIR 1.2")))
+    return failure();
+  return scratch.read(output, loc);
 }
 
 struct OpenCLTranslateToSpir

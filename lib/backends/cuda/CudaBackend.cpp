@@ -1,0 +1,149 @@
+//===- CudaBackend.cpp - the CUDA backend ---------------------------------===//
+//
+// Kernels for NVIDIA GPUs. The kernel pipeline is the GPU codegen the
+// OpenCL backend shares (lib/backends/gpu: work items per output or
+// register tile, workgroup reductions, sums in registers, 4-wide accesses),
+// with workgroup memory as gpu.func attributions, float multiply-adds
+// allowed to fuse, and upstream's NVVM lowering (bare-pointer kernels: one
+// pointer per binding, the runtime's ABI). The binary pipeline makes PTX
+// per arch with LLVM's NVPTX backend and a fatbin with the toolkit's ptxas
+// and fatbinary (cuda-serialize). The runtime device is runtime/src/cuda.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Backend.h"
+#include "lib/backends/cuda/CudaPasses.h"
+#include "lib/backends/cuda/Toolkit.h"
+#include "lib/backends/gpu/GpuPasses.h"
+#include "lib/backends/tiling/TilingPasses.h"
+
+#include "mlir/Pass/PassRegistry.h"
+
+#include "llvm/ADT/StringExtras.h"
+
+#include <mutex>
+
+using namespace mlir;
+
+namespace kiln::cuda {
+namespace {
+
+std::string option(const BackendOptions &options, const char *key,
+                   const char *fallback) {
+  auto it = options.find(key);
+  return it == options.end() ? std::string(fallback) : it->second;
+}
+
+/// Textual, so `kiln-opt --pass-pipeline=...` replays any prefix of it.
+std::string kernelPipeline(const BackendOptions &options) {
+  kiln::gpu::CodegenOptions codegen;
+  codegen.workgroupSize = option(options, "workgroup-size", "128");
+  codegen.barriers = option(options, "barriers", "1");
+  std::string archs = option(options, "arch", "");
+  return kiln::gpu::codegenPipeline(codegen) +
+         ",gpu.module(cuda-contract-float-ops),cuda-attach-target" +
+         (archs.empty() ? std::string() : "{arch=" + archs + "}") +
+         ",gpu.module(convert-vector-to-llvm,convert-scf-to-cf,"
+         "expand-strided-metadata,lower-affine,"
+         "convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1},"
+         "canonicalize,cse,reconcile-unrealized-casts)";
+}
+
+std::string binaryPipeline(const BackendOptions &options) {
+  std::string toolkit = option(options, "toolkit", "");
+  return "cuda-serialize" +
+         (toolkit.empty() ? std::string() : "{toolkit=" + toolkit + "}");
+}
+
+class CudaBackend final : public Backend {
+public:
+  llvm::StringRef name() const override { return "cuda"; }
+  // cuMemAlloc aligns to 256 bytes; arena offsets keep every buffer's
+  // 4-wide accesses (16 bytes) and 128-byte lines aligned.
+  int64_t bufferAlignment() const override { return 256; }
+  bool usesHostMemory() const override { return false; }
+
+  LogicalResult checkOptions(const BackendOptions &options,
+                             std::string &error) const override {
+    for (const auto &[key, value] : options) {
+      if (key == "arch") {
+        llvm::SmallVector<llvm::StringRef> archs;
+        llvm::StringRef(value).split(archs, ',', -1, /*KeepEmpty=*/false);
+        if (archs.empty()) {
+          error = "the cuda backend's arch must name at least one GPU "
+                  "architecture (e.g. arch=sm_80,sm_90)";
+          return failure();
+        }
+        for (llvm::StringRef arch : archs)
+          if (!archNumber(arch.trim())) {
+            error = "the cuda backend's arch must be sm_NN names (e.g. "
+                    "arch=sm_80,sm_90 or sm_90a), got '" +
+                    arch.str() + "'";
+            return failure();
+          }
+        continue;
+      }
+      if (key == "toolkit") {
+        Toolkit toolkit;
+        if (!findToolkit(value, toolkit, error))
+          return failure();
+        continue;
+      }
+      if (key == "barriers") {
+        // Only for tests: without barriers reductions are wrong.
+        if (value != "0" && value != "1") {
+          error = "the cuda backend's barriers must be 0 or 1, got '" +
+                  value + "'";
+          return failure();
+        }
+        continue;
+      }
+      if (key == "workgroup-size") {
+        int64_t size = 0;
+        if (llvm::StringRef(value).getAsInteger(10, size) || size < 32 ||
+            size > 1024 || size % 32 != 0) {
+          error = "the cuda backend's workgroup-size must be a multiple of "
+                  "32 (a warp) from 32 to 1024, got '" +
+                  value + "'";
+          return failure();
+        }
+        continue;
+      }
+      error = "the cuda backend has no option '" + key +
+              "' (it has: arch, barriers, toolkit, workgroup-size)";
+      return failure();
+    }
+    return success();
+  }
+
+  void buildKernelPipeline(OpPassManager &pm,
+                           const BackendOptions &options) const override {
+    if (failed(parsePassPipeline(kernelPipeline(options), pm)))
+      llvm::report_fatal_error("the CUDA kernel pipeline does not parse");
+  }
+
+  void buildBinaryPipeline(OpPassManager &pm,
+                           const BackendOptions &options) const override {
+    if (failed(parsePassPipeline(binaryPipeline(options), pm)))
+      llvm::report_fatal_error("the CUDA binary pipeline does not parse");
+  }
+
+  FailureOr<CompiledKernels> serialize(ModuleOp kernels,
+                                       const BackendOptions &) const override {
+    return kiln::gpu::compiledKernels(kernels, name());
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Backend> createCudaBackend() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    kiln::gpu::registerGpuPasses();
+    tiling::registerPasses();
+    registerCudaPasses();
+  });
+  return std::make_unique<CudaBackend>();
+}
+
+} // namespace kiln::cuda

@@ -1,0 +1,61 @@
+//===- CudaPasses.td - passes of the CUDA backend ----------*- tablegen -*-===//
+
+#ifndef KILN_CUDA_PASSES
+#define KILN_CUDA_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def CudaContractFloatOps : Pass<"cuda-contract-float-ops"> {
+  let summary = "Allow a float multiply and the add of its product to fuse";
+  let description = [{
+    Marks every floating-point `arith` operation `fastmath<contract>`, so
+    the NVPTX backend makes `fma.rn` of a multiply and the add that takes
+    its product (a dot product's step, a scale and shift). Without it LLVM
+    emits `mul.rn` and `add.rn`, whose explicit rounding also keeps ptxas
+    from fusing them. This is what nvcc and clang do for CUDA by default
+    (`-fmad=true`, `-ffp-contract=fast`): one rounding instead of two, at
+    twice the throughput. Reassociation stays off.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def CudaAttachTarget : Pass<"cuda-attach-target", "::mlir::ModuleOp"> {
+  let summary = "Target the gpu.modules at NVIDIA GPUs, one NVVM target per arch";
+  let description = [{
+    Sets each `gpu.module`'s targets to one `#nvvm.target` per architecture
+    in `arch` (sm_80 and sm_90 by default), optimized at O3, each with the
+    PTX ISA version it needs (8.0 at least). Serialization then makes PTX
+    for each, which cuda-serialize assembles into cubins.
+  }];
+  let options = [
+    ListOption<"archs", "arch", "std::string",
+               "The GPU architectures to compile for (sm_NN; default "
+               "sm_80,sm_90)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::NVVM::NVVMDialect"];
+}
+
+def CudaSerialize : Pass<"cuda-serialize", "::mlir::ModuleOp"> {
+  let summary = "Make the gpu.modules a fatbin: a cubin per arch and the PTX";
+  let description = [{
+    Serializes each `gpu.module` (lowered to NVVM, with cuda-attach-target's
+    targets) to PTX per target through upstream gpu-module-to-binary's
+    serialization, libdevice linked from the toolkit; assembles each PTX
+    with the toolkit's `ptxas -O3` for its arch; and bundles the cubins and
+    the PTX of the oldest arch (which newer GPUs' drivers compile) with
+    `fatbinary`. The `gpu.binary` holds that fatbin as its one object, its
+    properties naming the toolkit version, the archs, the PTX version and
+    what ptxas reported for each kernel and arch (registers, spill bytes,
+    stack and shared memory), which tests and the compile report read. The
+    toolkit is `toolkit`, or found (Toolkit.h); the error says where the
+    search looked.
+  }];
+  let options = [
+    Option<"toolkit", "toolkit", "std::string", /*default=*/"\"\"",
+           "The CUDA toolkit's folder (default: found)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+#endif // KILN_CUDA_PASSES
