@@ -42,6 +42,7 @@ void registerDevice(const std::string &target, DeviceFactory factory) {
 // Built-in devices register themselves here, so a static link keeps them.
 void registerCpuDevice();
 void registerOpenCLDevice();
+void registerCudaDevice();
 
 namespace {
 void registerBuiltinDevices() {
@@ -49,6 +50,7 @@ void registerBuiltinDevices() {
   std::call_once(builtins, [] {
     registerCpuDevice();
     registerOpenCLDevice();
+    registerCudaDevice();
   });
 }
 } // namespace
@@ -580,7 +582,8 @@ void Executor::run(const std::vector<const HostTensor *> &inputs,
       if (device.usesHostMemory())
         impl_->synchronize(); // It reads host memory others may write.
       impl_->kernels[step.kernel]->dispatch(
-          bindings.data(), manifest.kernels[step.kernel].launch);
+          bindings.data(), bindings.size(),
+          manifest.kernels[step.kernel].launch);
       impl_->submitted(device);
       continue;
     }

@@ -36,7 +36,7 @@ public:
     struct Add final : Kernel {
       QueuedDevice &device;
       explicit Add(QueuedDevice &device) : device(device) {}
-      void dispatch(void **bindings, const Launch &launch) override {
+      void dispatch(void **bindings, size_t, const Launch &launch) override {
         auto *a = static_cast<const float *>(bindings[0]);
         auto *b = static_cast<const float *>(bindings[1]);
         auto *out = static_cast<float *>(bindings[2]);

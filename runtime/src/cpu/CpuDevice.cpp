@@ -111,7 +111,7 @@ private:
 class CpuKernel final : public Kernel {
 public:
   CpuKernel(EntryPoint entry, ThreadPool &pool) : entry_(entry), pool_(pool) {}
-  void dispatch(void **bindings, const Launch &launch) override {
+  void dispatch(void **bindings, size_t, const Launch &launch) override {
     pool_.run(entry_, bindings, launch.workgroups());
   }
 

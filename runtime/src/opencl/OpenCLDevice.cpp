@@ -160,7 +160,7 @@ public:
       : kernel_(kernel), queue_(queue), symbol_(std::move(symbol)),
         bindings_(bindings) {}
   ~OpenCLKernel() override { openCL().ReleaseKernel(kernel_); }
-  void dispatch(void **bindings, const Launch &launch) override {
+  void dispatch(void **bindings, size_t, const Launch &launch) override {
     const OpenCL &cl = openCL();
     size_t global[3], local[3];
     for (int i = 0; i < 3; ++i) {

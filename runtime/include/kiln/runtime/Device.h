@@ -40,10 +40,11 @@ struct Launch {
 class Kernel {
 public:
   virtual ~Kernel() = default;
-  /// Submits a run of `launch`'s grid over `bindings` (one device pointer
-  /// per buffer, inputs then outputs). The pointers are read at submission;
-  /// the work may still be running when this returns.
-  virtual void dispatch(void **bindings, const Launch &launch) = 0;
+  /// Submits a run of `launch`'s grid over `bindings` (`count` device
+  /// pointers, one per buffer, inputs then outputs). The pointers are read
+  /// at submission; the work may still be running when this returns.
+  virtual void dispatch(void **bindings, size_t count,
+                        const Launch &launch) = 0;
 };
 
 class KernelLibrary {
