@@ -14,6 +14,7 @@
 #include "dialects/graph/GraphOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -130,6 +131,41 @@ llvm::json::Object collectivesSection(ModuleOp module) {
                             {"bytes", total}};
 }
 
+/// What the device compiler said of a dispatch's kernel, per arch
+/// (registers, spills, stack, shared memory), where its backend kept that
+/// in the gpu.binary object's "resources" property (cuda does).
+llvm::json::Object kernelResources(ModuleOp module,
+                                   kiln::exec::DispatchOp dispatch) {
+  llvm::json::Object result;
+  auto kernels = dyn_cast_or_null<ModuleOp>(SymbolTable::lookupSymbolIn(
+      module, dispatch.getKernel().getRootReference()));
+  if (!kernels)
+    return result;
+  StringRef kernel = dispatch.getKernel().getLeafReference().getValue();
+  kernels.walk([&](mlir::gpu::BinaryOp binary) {
+    for (Attribute attribute : binary.getObjects()) {
+      DictionaryAttr properties =
+          cast<mlir::gpu::ObjectAttr>(attribute).getProperties();
+      auto perArch = properties ? properties.getAs<DictionaryAttr>("resources")
+                                : DictionaryAttr();
+      if (!perArch)
+        continue;
+      for (NamedAttribute arch : perArch) {
+        auto fields = dyn_cast<DictionaryAttr>(
+            cast<DictionaryAttr>(arch.getValue()).get(kernel));
+        if (!fields)
+          continue;
+        llvm::json::Object entry;
+        for (NamedAttribute field : fields)
+          if (auto value = dyn_cast<IntegerAttr>(field.getValue()))
+            entry[field.getName().getValue()] = value.getInt();
+        result[arch.getName().getValue()] = std::move(entry);
+      }
+    }
+  });
+  return result;
+}
+
 } // namespace
 
 std::string kiln::buildReport(ModuleOp module) {
@@ -163,6 +199,8 @@ std::string kiln::buildReport(ModuleOp module) {
       entry["workgroup_size"] = llvm::json::Array(launch->workgroup);
       entry["shared_bytes"] = launch->sharedBytes;
     }
+    if (auto resources = kernelResources(module, dispatch); !resources.empty())
+      entry["resources"] = std::move(resources);
     dispatches.push_back(std::move(entry));
   });
   int64_t count = dispatches.size();

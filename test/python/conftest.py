@@ -26,18 +26,25 @@ def fusion(request, monkeypatch):
 _OPENCL_MISSING = kiln.devices_unavailable("opencl")
 
 
-@pytest.fixture(params=["cpu", "opencl"])
+# Why the cuda target cannot run here (no driver, no GPU), or None.
+_CUDA_MISSING = kiln.devices_unavailable("cuda")
+
+
+@pytest.fixture(params=["cpu", "opencl", "cuda"])
 def target(request, monkeypatch):
-    """Runs a test once per target: the CPU, and OpenCL (PoCL in CI), where
-    kernels run as work items and buffers live in the device's memory. The
-    opencl run skips, saying why, on a machine without an OpenCL platform.
-    A module opts in with ``pytest.mark.usefixtures("target")``."""
-    if request.param == "opencl":
-        if _OPENCL_MISSING:
-            pytest.skip(_OPENCL_MISSING)
+    """Runs a test once per target: the CPU; OpenCL (PoCL in CI), where
+    kernels run as work items and buffers live in the device's memory; and
+    CUDA on an NVIDIA GPU. A device target's run skips, saying why, on a
+    machine without its device. A module opts in with
+    ``pytest.mark.usefixtures("target")``."""
+    missing = {"opencl": _OPENCL_MISSING, "cuda": _CUDA_MISSING}
+    if request.param != "cpu":
+        if missing[request.param]:
+            pytest.skip(missing[request.param])
         monkeypatch.setattr(kiln, "compile",
-                            functools.partial(kiln.compile, target="opencl"))
+                            functools.partial(kiln.compile,
+                                              target=request.param))
         monkeypatch.setattr(kiln_testing, "KILN_COMPILE_FLAGS",
                             kiln_testing.KILN_COMPILE_FLAGS +
-                            ("--target", "opencl"))
+                            ("--target", request.param))
     return request.param

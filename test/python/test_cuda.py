@@ -1,0 +1,149 @@
+"""The cuda target: what is checked without a GPU (the compile, the
+artifact, ptxas's verdict on every kernel, the error a run gives where
+there is no GPU) and, where there is one, numerics against numpy. The
+shared suites run on cuda through conftest's ``target`` fixture."""
+
+import subprocess
+
+import numpy as np
+import pytest
+
+import kiln
+from conftest import _CUDA_MISSING
+from kiln_testing import BIN, graph_module, type_of
+
+RNG = np.random.default_rng(15)
+
+
+def softmax_graph(rows, width):
+    x = RNG.standard_normal((rows, width)).astype(np.float32) * 4
+    source = graph_module(
+        [x], f"  %r = graph.softmax %arg0 axis = 1 : {type_of(x)}",
+        [("%r", x)])
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return source, x, e / e.sum(axis=1, keepdims=True)
+
+
+def matmul_graph(m, k, n):
+    # A linear layer's matmul with its epilogue (bias, relu), fused.
+    x = RNG.standard_normal((m, k)).astype(np.float32)
+    w = RNG.standard_normal((k, n)).astype(np.float32)
+    b = RNG.standard_normal((n,)).astype(np.float32)
+    want = (x.astype(np.float64) @ w + b).clip(min=0).astype(np.float32)
+    source = graph_module(
+        [x, w, b],
+        f"  %p = graph.matmul %arg0, %arg1 : ({type_of(x)}, {type_of(w)}) "
+        f"-> {type_of(want)}\n"
+        f"  %s = graph.add %p, %arg2 : ({type_of(want)}, {type_of(b)}) "
+        f"-> {type_of(want)}\n"
+        f"  %r = graph.relu %s : {type_of(want)}", [("%r", want)])
+    return source, (x, w, b), want
+
+
+def _toolkit_missing():
+    """Why kernels cannot be compiled for cuda here (no CUDA toolkit)."""
+    source, _, _ = softmax_graph(2, 8)
+    try:
+        kiln.compile(source, target="cuda")
+    except kiln.CompileError as error:
+        if "needs a CUDA toolkit" in str(error):
+            return str(error)
+        raise
+    return None
+
+
+_TOOLKIT_MISSING = _toolkit_missing()
+needs_toolkit = pytest.mark.skipif(_TOOLKIT_MISSING is not None,
+                                   reason=str(_TOOLKIT_MISSING))
+needs_gpu = pytest.mark.skipif(_CUDA_MISSING is not None,
+                               reason=str(_CUDA_MISSING))
+
+
+@needs_toolkit
+def test_every_kernel_passes_ptxas_without_spills():
+    # Contractions with register tiles, workgroup-per-row ones with their
+    # trees in shared memory: each kernel's registers, spills and shared
+    # memory as ptxas reported them, per arch, in the compile report.
+    for source, rows_shared in [(matmul_graph(512, 64, 512)[0], 0),
+                                (matmul_graph(8, 256, 512)[0], 512),
+                                (softmax_graph(6, 1000)[0], 512)]:
+        compiled = kiln.compile(source, target="cuda")
+        for dispatch in compiled.report()["dispatches"]:
+            assert dispatch["target"] == "cuda"
+            resources = dispatch["resources"]
+            assert sorted(resources) == ["sm_80", "sm_90"]
+            for arch in resources.values():
+                assert 0 < arch["registers"] <= 255
+                assert arch["spill_stores"] == 0
+                assert arch["spill_loads"] == 0
+                assert arch["shared"] == rows_shared
+
+
+@needs_toolkit
+def test_artifacts_are_made_without_a_gpu(tmp_path):
+    source, x, expected = softmax_graph(3, 50)
+    path = tmp_path / "softmax.kiln"
+    kiln.compile(source, target="cuda",
+                 target_options={"arch": "sm_90"}).save(path)
+    data = path.read_bytes()
+    assert b"kiln-cuda 1\ntoolkit " in data
+    assert b"archs sm_90\n\n" in data
+    # The command line makes the same; kiln-run names the device it needs.
+    mlir = tmp_path / "softmax.mlir"
+    mlir.write_text(source)
+    cli = tmp_path / "cli.kiln"
+    subprocess.run([BIN / "kiln-compile", mlir, "-o", cli, "--target", "cuda",
+                    "--target-option", "arch=sm_80,sm_90"], check=True)
+    assert b"archs sm_80 sm_90\n\n" in cli.read_bytes()
+    np.save(tmp_path / "x.npy", x)
+    run = subprocess.run([BIN / "kiln-run", cli, "--input", tmp_path / "x.npy",
+                          "--output-dir", tmp_path],
+                         capture_output=True, text=True)
+    if _CUDA_MISSING:
+        assert run.returncode != 0
+        assert "the cuda device needs" in run.stderr or \
+            "no usable CUDA GPU" in run.stderr, run.stderr
+    else:
+        assert run.returncode == 0, run.stderr
+        np.testing.assert_allclose(np.load(tmp_path / "output_0.npy"),
+                                   expected, rtol=1e-5, atol=1e-7)
+
+
+@needs_toolkit
+@pytest.mark.skipif(_CUDA_MISSING is None, reason="this machine has a GPU")
+def test_a_run_without_a_gpu_says_why():
+    source, x, _ = softmax_graph(3, 50)
+    compiled = kiln.compile(source, target="cuda")
+    with pytest.raises(RuntimeError, match="the cuda device needs the NVIDIA "
+                       "driver|no usable CUDA GPU"):
+        compiled(x)
+
+
+@needs_toolkit
+@needs_gpu
+@pytest.mark.parametrize("m, k, n", [(512, 64, 512), (32, 37, 2048),
+                                     (8, 256, 512), (129, 33, 131)])
+def test_contractions_on_the_gpu(m, k, n):
+    source, inputs, want = matmul_graph(m, k, n)
+    np.testing.assert_allclose(kiln.compile(source, target="cuda")(*inputs),
+                               want, rtol=1e-5, atol=2e-6 * k ** 0.5)
+
+
+@needs_toolkit
+@needs_gpu
+def test_rows_reduce_in_a_workgroup_on_the_gpu():
+    source, x, expected = softmax_graph(6, 1000)
+    np.testing.assert_allclose(kiln.compile(source, target="cuda")(x),
+                               expected, rtol=1e-5, atol=1e-7)
+    broken = kiln.compile(source, target="cuda",
+                          target_options={"barriers": 0})
+    assert not np.allclose(broken(x), expected, rtol=1e-3, atol=1e-5)
+
+
+def test_bad_options_are_refused():
+    source, _, _ = softmax_graph(2, 8)
+    with pytest.raises(kiln.CompileError, match="arch must be sm_NN names"):
+        kiln.compile(source, target="cuda", target_options={"arch": "gfx90a"})
+    with pytest.raises(kiln.CompileError, match="has no option 'device-kind'"):
+        kiln.compile(source, target="cuda",
+                     target_options={"device-kind": "cpu"})
