@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""The GPU check: compiled here (no GPU needed), run on a GPU machine (no
+LLVM needed: kiln-run and the .kiln files travel).
+
+  check.py prepare DIR BUNDLE   compile BUNDLE's models for cuda into DIR,
+                                with inputs and torch's (CPU, fp32) outputs
+  check.py run DIR...           on the GPU: the CUDA runtime tests, then per
+                                model the outputs against the expected ones
+                                and kiln-run's latency against torch eager on
+                                the same GPU; writes DIR/../summary.md
+
+Bundles fit the 64 MiB a device call carries: "core" (the MLP, mobilenet_v2,
+the encoder layer, a GPT block, GEMMs and row kernels whose inputs are made
+on the GPU machine), "resnet18" (batch 1) and "resnet18_b32".
+"""
+import argparse
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(HERE))
+
+BUNDLES = {
+    "core": ["mlp", "mobilenet_v2", "encoder_layer", "gpt_block",
+             "gemm_1024", "gemm_4096", "softmax_rows", "layer_norm_rows"],
+    "resnet18": ["resnet18"],
+    "resnet18_b32": ["resnet18_b32"],
+}
+# Graphs whose inputs are made on the GPU machine (too big to carry), with
+# a torch reference computed there: name -> (MLIR, input shapes, reference).
+GEMMS = {"gemm_1024": 1024, "gemm_4096": 4096}
+ROWS = {"softmax_rows": (4096, 1024), "layer_norm_rows": (4096, 1024)}
+
+
+def graph_text(name):
+    """The MLIR of a generated benchmark graph, and its input shapes."""
+    if name in GEMMS:
+        n = GEMMS[name]
+        t = f"tensor<{n}x{n}xf32>"
+        return (f"func.func @main(%a: {t}, %b: {t}) -> {t} {{\n"
+                f"  %0 = graph.matmul %a, %b : ({t}, {t}) -> {t}\n"
+                f"  return %0 : {t}\n}}\n", [(n, n), (n, n)])
+    rows, width = ROWS[name]
+    t = f"tensor<{rows}x{width}xf32>"
+    if name == "softmax_rows":
+        return (f"func.func @main(%x: {t}) -> {t} {{\n"
+                f"  %0 = graph.softmax %x axis = 1 : {t}\n"
+                f"  return %0 : {t}\n}}\n", [(rows, width)])
+    v = f"tensor<{width}xf32>"
+    return (f"func.func @main(%x: {t}, %g: {v}, %b: {v}) -> {t} {{\n"
+            f"  %0 = graph.layer_norm %x, %g, %b axis = 1 : {t}, {v}\n"
+            f"  return %0 : {t}\n}}\n",
+            [(rows, width), (width,), (width,)])
+
+
+def prepare(out, bundle, archs):
+    import torch
+    import kiln
+    from models import MODELS
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = {"bundle": bundle, "archs": archs, "models": []}
+    for name in BUNDLES[bundle]:
+        folder = out / name
+        folder.mkdir(exist_ok=True)
+        start = time.perf_counter()
+        options = {"arch": archs}
+        if name in MODELS:
+            model, inputs = MODELS[name]()
+            with torch.no_grad():
+                compiled = kiln.compile(model, inputs, target="cuda",
+                                        target_options=options)
+                expected = model(*inputs)
+            expected = (expected,) if isinstance(expected, torch.Tensor) \
+                else tuple(expected)
+            for i, x in enumerate(inputs):
+                np.save(folder / f"input_{i}.npy", x.numpy())
+            for i, y in enumerate(expected):
+                np.save(folder / f"expected_{i}.npy", y.numpy())
+        else:
+            text, _ = graph_text(name)
+            compiled = kiln.compile(text, target="cuda",
+                                    target_options=options)
+        seconds = time.perf_counter() - start
+        compiled.save(folder / "model.kiln")
+        report = compiled.report()
+        worst = {}
+        for dispatch in report["dispatches"]:
+            for arch, used in dispatch.get("resources", {}).items():
+                w = worst.setdefault(arch, {"registers": 0, "spills": 0,
+                                            "stack": 0})
+                w["registers"] = max(w["registers"], used["registers"])
+                w["spills"] += used["spill_stores"] + used["spill_loads"]
+                w["stack"] = max(w["stack"], used["stack"])
+        manifest["models"].append({
+            "name": name, "compile_s": round(seconds, 2),
+            "dispatches": len(report["dispatches"]), "ptxas": worst})
+        print(f"{name}: {len(report['dispatches'])} kernels, compiled in "
+              f"{seconds:.1f} s, ptxas {worst}", flush=True)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1))
+
+
+def kiln_run(kiln_run_path, folder, inputs, extra=(), timeout=300):
+    args = [str(kiln_run_path), str(folder / "model.kiln"), "--device",
+            "cuda"]
+    for path in inputs:
+        args += ["--input", str(path)]
+    result = subprocess.run(args + list(extra), capture_output=True,
+                            text=True, timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr.strip() or result.stdout.strip())
+    return result.stdout
+
+
+def relative_error(actual, expected):
+    actual, expected = np.asarray(actual, np.float64), \
+        np.asarray(expected, np.float64)
+    return float(np.abs(actual - expected).max() /
+                 max(np.abs(expected).max(), 1e-30))
+
+
+def torch_ms(function, runs):
+    """Median milliseconds of `function` on the GPU, synchronized."""
+    import torch
+    for _ in range(3):
+        function()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        torch.cuda.synchronize()
+        times.append((time.perf_counter() - start) * 1e3)
+    return sorted(times)[len(times) // 2]
+
+
+def run(folders, runs, kiln_run_path, tests_path):
+    import torch
+    from models import MODELS
+    lines = []
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() \
+        else "no GPU"
+    devices = subprocess.run([str(kiln_run_path), "--list-devices"],
+                             capture_output=True, text=True).stdout.strip()
+    lines += [f"GPU: {gpu}; torch {torch.__version__}", "",
+              "kiln-run --list-devices:", "```", devices, "```", ""]
+    failures = 0
+    if tests_path.exists():
+        result = subprocess.run([str(tests_path),
+                                 "--gtest_filter=CudaDevice*"],
+                                capture_output=True, text=True, timeout=300)
+        summary = [line for line in result.stdout.splitlines()
+                   if line.startswith(("[  PASSED", "[  FAILED", "[  SKIPPED"))]
+        lines += ["CUDA runtime tests (kiln-runtime-tests "
+                  "--gtest_filter=CudaDevice*): " +
+                  ("passed" if result.returncode == 0 else "FAILED"),
+                  "```", *summary, "```", ""]
+        failures += result.returncode != 0
+    lines += ["| model | kernels | max rel. error | kiln ms | torch eager ms"
+              " | torch eager + copies ms | kiln / eager |",
+              "|---|---:|---:|---:|---:|---:|---:|"]
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    rng = np.random.default_rng(0)
+    for folder in folders:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        for entry in manifest["models"]:
+            name = entry["name"]
+            where = folder / name
+            row = f"| {name} | {entry['dispatches']} |"
+            try:
+                if name in MODELS:
+                    model, _ = MODELS[name]()
+                    inputs = sorted(where.glob("input_*.npy"))
+                    expected = [np.load(p) for p in
+                                sorted(where.glob("expected_*.npy"))]
+                    host = [torch.from_numpy(np.load(p)) for p in inputs]
+                    with torch.no_grad():
+                        model = model.cuda()
+                        device = [x.cuda() for x in host]
+                        eager = torch_ms(lambda: model(*device), runs)
+                        copies = torch_ms(
+                            lambda: model(*[x.cuda() for x in host]).cpu(),
+                            runs)
+                else:
+                    _, shapes = graph_text(name)
+                    arrays = [rng.standard_normal(s).astype(np.float32)
+                              for s in shapes]
+                    inputs = []
+                    for i, a in enumerate(arrays):
+                        inputs.append(where / f"input_{i}.npy")
+                        np.save(inputs[-1], a)
+                    device = [torch.from_numpy(a).cuda() for a in arrays]
+                    if name in GEMMS:
+                        function = lambda: device[0] @ device[1]  # noqa
+                    elif name == "softmax_rows":
+                        function = lambda: torch.softmax(device[0], 1)  # noqa
+                    else:
+                        function = lambda: torch.nn.functional.layer_norm(  # noqa
+                            device[0], device[0].shape[1:], device[1],
+                            device[2])
+                    expected = [function().cpu().numpy()]
+                    eager = torch_ms(function, runs)
+                    copies = torch_ms(
+                        lambda: (device.__setitem__(
+                            slice(None), [torch.from_numpy(a).cuda()
+                                          for a in arrays]),
+                            function().cpu()), runs)
+                outputs = where / "outputs"
+                outputs.mkdir(exist_ok=True)
+                kiln_run(kiln_run_path, where, inputs,
+                         ["--output-dir", str(outputs)])
+                error = max(relative_error(np.load(outputs /
+                                                   f"output_{i}.npy"), e)
+                            for i, e in enumerate(expected))
+                text = kiln_run(kiln_run_path, where, inputs,
+                                ["--benchmark", str(runs)])
+                kiln = float(re.search(r"median ([0-9.]+) ms", text)[1])
+                ok = error <= 1e-3
+                failures += not ok
+                row += (f" {error:.1e}{'' if ok else ' FAIL'} | {kiln:.3f} |"
+                        f" {eager:.3f} | {copies:.3f} | {kiln / eager:.2f} |")
+            except Exception as error:  # noqa: BLE001 - reported per model
+                failures += 1
+                message = str(error).replace("\n", " ")[:300]
+                row += f" FAILED: {message} | | | | |"
+            lines.append(row)
+            print(row, flush=True)
+    lines += ["", f"{failures} failure(s). kiln ms: kiln-run --benchmark "
+              f"{runs} median (inputs uploaded and outputs downloaded each "
+              "run); torch eager: the same model on the GPU, inputs there "
+              "already; + copies: inputs uploaded and outputs downloaded "
+              "too. Reference: torch on the CPU in fp32 (models), torch on "
+              "the GPU without TF32 (GEMMs, rows)."]
+    return "\n".join(lines), failures
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("prepare")
+    p.add_argument("dir", type=pathlib.Path)
+    p.add_argument("bundle", choices=sorted(BUNDLES))
+    p.add_argument("--arch", default="sm_80,sm_90")
+    r = sub.add_parser("run")
+    r.add_argument("dirs", type=pathlib.Path, nargs="+")
+    r.add_argument("--runs", type=int, default=20)
+    r.add_argument("--kiln-run", type=pathlib.Path,
+                   default=ROOT / "build" / "bin" / "kiln-run")
+    r.add_argument("--tests", type=pathlib.Path,
+                   default=ROOT / "build" / "runtime" / "test" /
+                   "kiln-runtime-tests")
+    r.add_argument("--summary", type=pathlib.Path)
+    args = parser.parse_args()
+    if args.command == "prepare":
+        prepare(args.dir, args.bundle, args.arch)
+        return 0
+    text, failures = run(args.dirs, args.runs, args.kiln_run, args.tests)
+    summary = args.summary or args.dirs[0].parent / "summary.md"
+    summary.write_text(text + "\n")
+    if os.environ.get("OUT"):
+        pathlib.Path(os.environ["OUT"], "summary.md").write_text(text + "\n")
+    print(text)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
