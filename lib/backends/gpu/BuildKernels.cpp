@@ -130,6 +130,12 @@ struct GpuBuildKernels : kiln::gpu::impl::GpuBuildKernelsBase<GpuBuildKernels> {
                   rewriter.getUnitAttr());
     int32_t block[3] = {static_cast<int32_t>(size), 1, 1};
     func.setKnownBlockSizeAttr(rewriter.getDenseI32ArrayAttr(block));
+    // Bindings never share bytes an output is written through (the runtime
+    // binds an output to no other binding's bytes): LLVM may keep loads
+    // across stores, and NVPTX reads inputs through the read-only cache.
+    if (!spirv)
+      for (unsigned i = 0; i < func.getNumArguments(); ++i)
+        func.setArgAttr(i, "llvm.noalias", rewriter.getUnitAttr());
     if (spirv)
       func->setAttr(spirv::getEntryPointABIAttrName(),
                     spirv::getEntryPointABIAttr(context, block));

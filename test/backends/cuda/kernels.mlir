@@ -1,6 +1,6 @@
 // The kernel classes as ptxas sees them (sm_90). A register-tiled matmul
 // with its epilogue: sixteen fused multiply-adds per step on one 4-wide load
-// of B, the epilogue's results stored 4 wide. A softmax, a workgroup per
+// of B through the read-only cache (bindings are noalias), the epilogue's results stored 4 wide. A softmax, a workgroup per
 // row: its trees in shared memory (a gpu.func workgroup attribution), with
 // barriers between levels, exp from libdevice inlined (no calls). A padded
 // convolution: fused multiply-adds. No kernel spills.
@@ -14,7 +14,7 @@
 // CHECK: .visible .entry dispatch_0(
 // CHECK-COUNT-4: .param .u64 .ptr
 // CHECK-NOT: mul.rn.f32
-// CHECK: ld.global.v4.b32
+// CHECK: ld.global.nc.v4.b32
 // CHECK-COUNT-16: fma.rn.f32
 // CHECK-NOT: mul.rn.f32
 // CHECK: st.global.v4.b32

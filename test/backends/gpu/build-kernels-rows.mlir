@@ -8,6 +8,14 @@
 // RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(gpu-build-kernels{spirv=1})" | FileCheck %s
 // RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(gpu-build-kernels{rows=false})" | FileCheck %s --check-prefix=GENERAL
 // RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(gpu-build-kernels{barriers=false})" | FileCheck %s --check-prefix=NOBARRIER
+// Without spirv (NVVM), the tree's workgroup memory is the gpu.func's
+// workgroup attribution, which NVVM makes a shared-memory global:
+// RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(gpu-build-kernels)" | FileCheck %s --check-prefix=NVVM
+// NVVM-LABEL: gpu.func @rowsum
+// NVVM-SAME: workgroup(%[[TREE:.*]] : memref<64xf32, #gpu.address_space<workgroup>>)
+// NVVM-NOT: memref.alloc()
+// NVVM: memref.store %{{.*}}, %[[TREE]]
+// NVVM: gpu.barrier
 
 // CHECK: exec.launches = {rowsum = {grid = array<i64: 4, 1, 1>, shared_bytes = 256 : i64, workgroup = array<i64: 64, 1, 1>}}
 // CHECK: gpu.func @rowsum(%[[IN:.*]]: memref<4x100xf32>, %[[OUT:.*]]: memref<4xf32>) kernel attributes {known_block_size = array<i32: 64, 1, 1>, spirv.entry_point_abi = #spirv.entry_point_abi<workgroup_size = [64, 1, 1]>}
