@@ -1,9 +1,10 @@
-// The kernel classes as ptxas sees them (sm_90). A register-tiled matmul
-// with its epilogue: sixteen fused multiply-adds per step on one 4-wide load
-// of B through the read-only cache (bindings are noalias), the epilogue's results stored 4 wide. A softmax, a workgroup per
-// row: its trees in shared memory (a gpu.func workgroup attribution), with
-// barriers between levels, exp from libdevice inlined (no calls). A padded
-// convolution: fused multiply-adds. No kernel spills.
+// The kernel classes as ptxas sees them (sm_90). A register-tiled matmul with
+// its epilogue: sixteen fused multiply-adds per step on one 4-wide load of B
+// through the read-only cache (bindings are noalias), the epilogue's results
+// stored 4 wide. A softmax, a workgroup per row: its trees in shared memory (a
+// gpu.func workgroup attribution), with barriers between levels, exp from
+// libdevice inlined (no calls). A padded convolution: fused multiply-adds. No
+// kernel spills.
 // REQUIRES: cuda-toolkit
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{target=cuda target-options=arch=sm_90 stop-after=kernels})" -o %t.kernels.mlir
 // RUN: kiln-opt %t.kernels.mlir --pass-pipeline="builtin.module(builtin.module(gpu-module-to-binary{format=isa toolkit=%cuda_toolkit}))" | %python %S/Inputs/ptx.py | FileCheck %s
