@@ -205,6 +205,17 @@ struct Executor::Impl {
   /// Per buffer: its constant's place in device memory (null otherwise).
   std::vector<void *> deviceConstants;
   std::vector<void *> pointers;
+  /// Per buffer, in the current run: the device whose memory holds it
+  /// (null: the host's).
+  std::vector<Device *> bufferDevices;
+  /// Per input or output buffer: whether the schedule only copies or
+  /// transfers it (from an input, into an output), so that a caller's
+  /// tensor in a device's memory is moved there; otherwise host work
+  /// touches it, through its host copy (hostCopies, by buffer).
+  std::vector<char> onlyMoved;
+  std::map<size_t, std::vector<char>> hostCopies;
+  /// The HostTensor runs' views, kept to reuse their memory.
+  std::vector<TensorView> inputViews, outputViews;
   std::vector<void *> bindings;
   /// Devices with submitted work not yet waited for.
   std::vector<Device *> pending;
@@ -366,6 +377,26 @@ Executor::Executor(std::shared_ptr<const Model> model, ExecutorOptions options)
         manifest.memories[memory], deviceOptions[manifest.memories[memory]]);
   impl_->arenas.resize(manifest.arenas.size());
   impl_->pointers.assign(manifest.buffers.size(), nullptr);
+  impl_->bufferDevices.assign(manifest.buffers.size(), nullptr);
+  // An input only copied or transferred away (an output only copied or
+  // transferred into), directly or through views, can stay on the caller's
+  // device.
+  std::vector<size_t> root(manifest.buffers.size());
+  for (size_t id = 0; id < manifest.buffers.size(); ++id)
+    root[id] = manifest.buffers[id].kind == BufferKind::view
+                   ? root[manifest.buffers[id].index]
+                   : id;
+  impl_->onlyMoved.assign(manifest.buffers.size(), 1);
+  for (const StepSpec &step : manifest.steps)
+    for (size_t slot = 0; slot < step.bindings.size(); ++slot) {
+      size_t id = root[step.bindings[slot]];
+      BufferKind kind = manifest.buffers[id].kind;
+      bool moves =
+          step.kind == StepKind::copy || step.kind == StepKind::transfer;
+      if ((kind == BufferKind::input && !(moves && slot == 0)) ||
+          (kind == BufferKind::output && !(moves && slot == 1)))
+        impl_->onlyMoved[id] = 0;
+    }
   size_t maxBindings = 0;
   for (const StepSpec &step : manifest.steps)
     maxBindings = std::max(maxBindings, step.bindings.size());
@@ -428,6 +459,24 @@ const ArenaSpec *findArena(const Manifest &manifest, const std::string &memory,
 /// Checks the caller's tensors (inputs or outputs) against the model's:
 /// device `rank`'s blocks of a sharded model's on `mesh` (none: the whole
 /// tensors).
+bool present(const HostTensor *tensor) { return tensor != nullptr; }
+DType dtypeOf(const HostTensor *tensor) { return tensor->dtype(); }
+std::vector<int64_t> shapeOf(const HostTensor *tensor) {
+  return tensor->shape();
+}
+bool hasShape(const HostTensor *tensor, const std::vector<int64_t> &shape) {
+  return tensor->shape() == shape;
+}
+bool present(const TensorView &) { return true; }
+DType dtypeOf(const TensorView &tensor) { return tensor.dtype; }
+std::vector<int64_t> shapeOf(const TensorView &tensor) {
+  return std::vector<int64_t>(tensor.shape, tensor.shape + tensor.rank);
+}
+bool hasShape(const TensorView &tensor, const std::vector<int64_t> &shape) {
+  return tensor.rank == shape.size() &&
+         std::equal(shape.begin(), shape.end(), tensor.shape);
+}
+
 template <typename TensorPointer>
 void checkTensors(const std::string &model, const char *what,
                   const std::vector<int64_t> &mesh, int64_t rank,
@@ -438,8 +487,8 @@ void checkTensors(const std::string &model, const char *what,
                 what + "(s), got " + std::to_string(tensors.size()));
   for (size_t i = 0; i < tensors.size(); ++i) {
     const TensorSpec &spec = specs[i];
-    const HostTensor *given = tensors[i];
-    if (!given)
+    const TensorPointer &given = tensors[i];
+    if (!present(given))
       throw Error(std::string(what) + " '" + spec.name + "' (#" +
                   std::to_string(i) + ") is missing");
     // The block's shape only when split: checking allocates nothing then.
@@ -447,7 +496,7 @@ void checkTensors(const std::string &model, const char *what,
     if (!spec.split.empty() && !mesh.empty())
       block = blockShape(spec.shape, spec.split, mesh);
     const std::vector<int64_t> &shape = block.empty() ? spec.shape : block;
-    if (given->dtype() != spec.dtype || given->shape() != shape)
+    if (dtypeOf(given) != spec.dtype || !hasShape(given, shape))
       throw Error(std::string(what) + " '" + spec.name + "' (#" +
                   std::to_string(i) + "): expected " +
                   describe(spec.dtype, shape) +
@@ -455,7 +504,7 @@ void checkTensors(const std::string &model, const char *what,
                        ? " (device " + std::to_string(rank) + "'s block of " +
                              describe(spec.dtype, spec.shape) + ")"
                        : std::string()) +
-                  ", got " + describe(given->dtype(), given->shape()));
+                  ", got " + describe(dtypeOf(given), shapeOf(given)));
   }
 }
 } // namespace
@@ -512,6 +561,49 @@ void Executor::run(const std::vector<const HostTensor *> &inputs,
                inputs);
   checkTensors(model_->name(), "output", manifest.mesh, rank_, manifest.outputs,
                outputs);
+  // Views into vectors kept by the executor: a run allocates nothing.
+  auto view = [](const HostTensor *tensor) {
+    return TensorView{tensor->dtype(), tensor->shape().data(),
+                      tensor->shape().size(),
+                      const_cast<void *>(tensor->data()), kHostMemory};
+  };
+  impl_->inputViews.clear();
+  for (const HostTensor *input : inputs)
+    impl_->inputViews.push_back(view(input));
+  impl_->outputViews.clear();
+  for (HostTensor *output : outputs)
+    impl_->outputViews.push_back(view(output));
+  runChecked(impl_->inputViews, impl_->outputViews);
+}
+
+void Executor::run(const std::vector<TensorView> &inputs,
+                   const std::vector<TensorView> &outputs) {
+  const Manifest &manifest = model_->manifest();
+  checkTensors(model_->name(), "input", manifest.mesh, rank_, manifest.inputs,
+               inputs);
+  checkTensors(model_->name(), "output", manifest.mesh, rank_, manifest.outputs,
+               outputs);
+  runChecked(inputs, outputs);
+}
+
+Device *Executor::memoryDevice(const char *memory, const char *what,
+                               size_t index) const {
+  const Manifest &manifest = model_->manifest();
+  for (size_t i = 0; i < manifest.memories.size(); ++i)
+    if (manifest.memories[i] == memory)
+      return impl_->memoryDevices[i];
+  std::string memories;
+  for (const std::string &name : manifest.memories)
+    memories += (memories.empty() ? "" : ", ") + name;
+  throw Error(std::string(what) + " #" + std::to_string(index) +
+              " is in memory '" + memory + "', but '" + model_->name() +
+              "' runs on no device with that memory (its memories: " +
+              memories + ")");
+}
+
+void Executor::runChecked(const std::vector<TensorView> &inputs,
+                          const std::vector<TensorView> &outputs) {
+  const Manifest &manifest = model_->manifest();
 
   // Arenas not given by the caller are allocated once: the host's here,
   // a device's by the device.
@@ -536,19 +628,38 @@ void Executor::run(const std::vector<const HostTensor *> &inputs,
                   memory + "': it is out of memory");
   }
 
-  // Resolve every buffer to a pointer; views follow earlier buffers.
+  // Resolve every buffer to a pointer and the device whose memory holds it
+  // (null: the host's); views follow earlier buffers.
   std::vector<void *> &pointers = impl_->pointers;
+  std::vector<Device *> &bufferDevices = impl_->bufferDevices;
   const char *constants = model_->contents().constants.data();
   for (size_t id = 0; id < manifest.buffers.size(); ++id) {
     const BufferSpec &buffer = manifest.buffers[id];
     switch (buffer.kind) {
     case BufferKind::input:
-      // Kernels never write their inputs.
-      pointers[id] = const_cast<void *>(inputs[buffer.index]->data());
+    case BufferKind::output: {
+      bool input = buffer.kind == BufferKind::input;
+      const TensorView &given = (input ? inputs : outputs)[buffer.index];
+      Device *device =
+          std::strcmp(given.memory, kHostMemory) == 0
+              ? nullptr
+              : memoryDevice(given.memory, input ? "input" : "output",
+                             buffer.index);
+      pointers[id] = given.data; // Kernels never write their inputs.
+      bufferDevices[id] = device;
+      if (device && !impl_->onlyMoved[id]) {
+        // Host work reads or writes it: through a host copy.
+        std::vector<char> &copy = impl_->hostCopies[id];
+        copy.resize(buffer.bytes);
+        if (input) {
+          device->download(copy.data(), given.data, buffer.bytes);
+          device->synchronize();
+        }
+        pointers[id] = copy.data();
+        bufferDevices[id] = nullptr;
+      }
       break;
-    case BufferKind::output:
-      pointers[id] = outputs[buffer.index]->data();
-      break;
+    }
     case BufferKind::constant: {
       if (buffer.memory != 0) {
         pointers[id] = impl_->deviceConstants[id];
@@ -566,12 +677,15 @@ void Executor::run(const std::vector<const HostTensor *> &inputs,
       break;
     case BufferKind::view:
       pointers[id] = pointers[buffer.index];
+      bufferDevices[id] = bufferDevices[buffer.index];
       break;
     }
+    if (buffer.kind != BufferKind::input && buffer.kind != BufferKind::output &&
+        buffer.kind != BufferKind::view)
+      bufferDevices[id] = impl_->memoryDevices[buffer.memory];
   }
 
   std::vector<void *> &bindings = impl_->bindings;
-  std::vector<Device *> &memoryDevices = impl_->memoryDevices;
   for (size_t i = 0; i < manifest.steps.size(); ++i) {
     const StepSpec &step = manifest.steps[i];
     bindings.clear();
@@ -588,21 +702,24 @@ void Executor::run(const std::vector<const HostTensor *> &inputs,
       continue;
     }
     uint64_t bytes = manifest.buffers[step.bindings[0]].bytes;
-    Device *from = memoryDevices[manifest.buffers[step.bindings[0]].memory];
-    Device *to = step.bindings.size() > 1
-                     ? memoryDevices[manifest.buffers[step.bindings[1]].memory]
-                     : nullptr;
-    if (step.kind == StepKind::copy && from) {
+    Device *from = bufferDevices[step.bindings[0]];
+    Device *to =
+        step.bindings.size() > 1 ? bufferDevices[step.bindings[1]] : nullptr;
+    bool moves = step.kind == StepKind::copy || step.kind == StepKind::transfer;
+    if (moves && from && from == to) {
+      // Within one device's memory (a caller's device tensor included).
       from->copy(bindings[1], bindings[0], bytes);
       impl_->submitted(*from);
-    } else if (step.kind == StepKind::transfer && !from) {
+    } else if (moves && !from && to) {
       to->upload(bindings[1], bindings[0], bytes);
       impl_->submitted(*to);
-    } else if (step.kind == StepKind::transfer && !to) {
+    } else if (moves && from && !to) {
       from->download(bindings[1], bindings[0], bytes);
       impl_->submitted(*from);
-    } else if (step.kind == StepKind::transfer) {
+    } else if (moves && from && to) {
       // Between two devices, through the host.
+      if (impl_->staging.size() < bytes)
+        impl_->staging.resize(bytes); // A caller's tensor on a third device.
       from->download(impl_->staging.data(), bindings[0], bytes);
       impl_->submitted(*from);
       impl_->synchronize();
@@ -617,6 +734,19 @@ void Executor::run(const std::vector<const HostTensor *> &inputs,
         runCollective(step, *impl_->stepGroups[i], bindings[0], bindings[1],
                       impl_->scratch[0].data(), impl_->scratch[1].data());
     }
+  }
+  // Outputs in a device's memory that host work wrote: up from their copy.
+  for (size_t id = 0; id < manifest.buffers.size(); ++id) {
+    const BufferSpec &buffer = manifest.buffers[id];
+    if (buffer.kind != BufferKind::output)
+      continue;
+    const TensorView &given = outputs[buffer.index];
+    if (pointers[id] == given.data || std::strcmp(given.memory, kHostMemory) == 0)
+      continue;
+    Device *device = memoryDevice(given.memory, "output", buffer.index);
+    impl_->synchronize();
+    device->upload(given.data, pointers[id], buffer.bytes);
+    impl_->submitted(*device);
   }
   impl_->synchronize();
 }

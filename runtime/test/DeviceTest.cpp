@@ -24,6 +24,8 @@ namespace {
 
 /// Bytes the next queued device may allocate.
 uint64_t queuedBudget = 1 << 20;
+/// What queued devices were asked to move, to see which way bytes went.
+int queuedUploads = 0, queuedDownloads = 0, queuedCopies = 0;
 
 class QueuedDevice final : public Device {
 public:
@@ -67,12 +69,15 @@ public:
   }
   void deallocate(void *memory) override { std::free(memory); }
   void upload(void *device, const void *host, uint64_t bytes) override {
+    ++queuedUploads;
     queue.push_back([=] { std::memcpy(device, host, bytes); });
   }
   void download(void *host, const void *device, uint64_t bytes) override {
+    ++queuedDownloads;
     queue.push_back([=] { std::memcpy(host, device, bytes); });
   }
   void copy(void *target, const void *source, uint64_t bytes) override {
+    ++queuedCopies;
     queue.push_back([=] { std::memcpy(target, source, bytes); });
   }
   void synchronize() override {
@@ -191,4 +196,50 @@ TEST(Device, ReportsRunningOutOfMemory) {
   EXPECT_EQ(errorOf([&] { Executor tooSmall(addOnDevice()); }),
             "cannot allocate the 16 bytes of constants of 'q.kiln' on device "
             "'queued': it is out of memory");
+}
+
+TEST(Device, RunsOnTheCallersDeviceTensors) {
+  // x in the device's memory: copied there into the buffer the kernel
+  // reads, not through the host. y, an output the host also reads (z is
+  // its copy), is written through a host copy and uploaded to the caller's
+  // device memory at the end; z stays on the host.
+  queuedBudget = 1 << 20;
+  Executor executor(addOnDevice());
+  QueuedDevice caller;
+  float input[4] = {1, 2, 3, 4};
+  auto *x = static_cast<float *>(caller.allocate(16, 64));
+  auto *y = static_cast<float *>(caller.allocate(16, 64));
+  std::memcpy(x, input, sizeof(input));
+  HostTensor z(DType::f32, {4});
+  int64_t shape[1] = {4};
+  queuedUploads = queuedDownloads = queuedCopies = 0;
+  executor.run({TensorView{DType::f32, shape, 1, x, "queued"}},
+               {TensorView{DType::f32, shape, 1, y, "queued"},
+                TensorView{DType::f32, shape, 1, z.data(), kHostMemory}});
+  EXPECT_EQ(std::vector<float>(y, y + 4),
+            (std::vector<float>{11, 22, 33, 44}));
+  EXPECT_EQ(values(z), (std::vector<float>{11, 22, 33, 44}));
+  EXPECT_EQ(queuedCopies, 1);    // x into the kernel's buffer
+  EXPECT_EQ(queuedDownloads, 1); // y's result to its host copy
+  EXPECT_EQ(queuedUploads, 1);   // y's host copy to the caller's memory
+  // A memory the model has no device for is named.
+  EXPECT_EQ(errorOf([&] {
+              executor.run({TensorView{DType::f32, shape, 1, x, "cuda"}},
+                           {TensorView{DType::f32, shape, 1, y, "queued"},
+                            TensorView{DType::f32, shape, 1, z.data(),
+                                       kHostMemory}});
+            }),
+            "input #0 is in memory 'cuda', but 'q.kiln' runs on no device "
+            "with that memory (its memories: host, queued)");
+  // Shapes are checked as for host tensors.
+  int64_t wrong[1] = {5};
+  EXPECT_NE(errorOf([&] {
+              executor.run({TensorView{DType::f32, wrong, 1, x, "queued"}},
+                           {TensorView{DType::f32, shape, 1, y, "queued"},
+                            TensorView{DType::f32, shape, 1, z.data(),
+                                       kHostMemory}});
+            }).find("expected f32 [4], got f32 [5]"),
+            std::string::npos);
+  caller.deallocate(x);
+  caller.deallocate(y);
 }

@@ -70,6 +70,21 @@ struct ExecutorOptions {
   std::vector<DeviceName> devices;
 };
 
+/// An input or output of a run where the caller keeps it: in host memory,
+/// or in the memory of the executor's device for target `memory` ("cuda":
+/// `data` is then a CUdeviceptr on that GPU's primary context; "opencl":
+/// an SVM pointer). The model moves it on that device where its schedule
+/// transfers it to or from that device's memory, so nothing crosses the
+/// host; where host work reads or writes it instead, it goes through a
+/// host copy.
+struct TensorView {
+  DType dtype = DType::f32;
+  const int64_t *shape = nullptr;
+  size_t rank = 0;
+  void *data = nullptr;
+  const char *memory = kHostMemory;
+};
+
 /// Runs a model: kernels loaded once, each device's transient arena
 /// allocated once (or given by the caller) and reused by every run. Not
 /// thread-safe: use one executor per thread.
@@ -88,6 +103,12 @@ public:
   /// run allocates no memory.
   void run(const std::vector<const HostTensor *> &inputs,
            const std::vector<HostTensor *> &outputs);
+
+  /// Runs on the caller's tensors wherever they are (TensorView), checked
+  /// like the inputs; throws Error naming a tensor in a memory the model
+  /// has no device for.
+  void run(const std::vector<TensorView> &inputs,
+           const std::vector<TensorView> &outputs);
 
   /// The scratch memory runs need in `memory` ("host", or a device's
   /// target): the arena the memory plan laid out (0 when the model has none
@@ -109,6 +130,13 @@ public:
 private:
   /// Puts the constants that live in device memory there, once.
   void uploadConstants();
+  /// A run on tensors already checked.
+  void runChecked(const std::vector<TensorView> &inputs,
+                  const std::vector<TensorView> &outputs);
+  /// The executor's device for `memory`, which the caller's `what` #`index`
+  /// is in (null: the host); throws Error when the model has none.
+  Device *memoryDevice(const char *memory, const char *what,
+                       size_t index) const;
   void runCollective(const StepSpec &step, Communicator &group,
                      const void *source, void *target, char *scratch,
                      char *scratch2);
