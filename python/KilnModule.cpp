@@ -15,6 +15,8 @@
 #include <pybind11/stl.h>
 
 #include <cstring>
+#include <optional>
+#include <tuple>
 
 namespace py = pybind11;
 namespace rt = kiln::rt;
@@ -274,6 +276,10 @@ PYBIND11_MODULE(_kiln, m) {
                                  specs.append(describeSpec(spec));
                                return specs;
                              })
+      .def_property_readonly("memories",
+                             [](const rt::Model &model) {
+                               return model.manifest().memories;
+                             })
       .def_property_readonly("outputs", [](const rt::Model &model) {
         py::list specs;
         for (const rt::TensorSpec &spec : model.outputs())
@@ -313,5 +319,35 @@ PYBIND11_MODULE(_kiln, m) {
            }),
            py::arg("model"), py::arg("threads") = 0,
            py::arg("devices") = std::vector<std::string>{})
-      .def("run", &runOnArrays<rt::Executor>);
+      .def("run", &runOnArrays<rt::Executor>)
+      // Tensors the caller keeps, each (address, dtype name, shape, memory):
+      // a device's memory ("cuda") or "host"; checked by the runtime.
+      .def("run_views", [](rt::Executor &executor, const py::list &inputs,
+                           const py::list &outputs) {
+        std::vector<std::vector<int64_t>> shapes;
+        std::vector<std::string> memories;
+        shapes.reserve(inputs.size() + outputs.size());
+        memories.reserve(inputs.size() + outputs.size());
+        auto views = [&](const py::list &list) {
+          std::vector<rt::TensorView> result;
+          for (py::handle item : list) {
+            auto [address, dtype, shape, memory] =
+                item.cast<std::tuple<uintptr_t, std::string,
+                                     std::vector<int64_t>, std::string>>();
+            std::optional<rt::DType> type = rt::parseDType(dtype);
+            if (!type)
+              throw py::value_error("unknown element type '" + dtype + "'");
+            shapes.push_back(std::move(shape));
+            memories.push_back(std::move(memory));
+            result.push_back({*type, shapes.back().data(),
+                              shapes.back().size(),
+                              reinterpret_cast<void *>(address),
+                              memories.back().c_str()});
+          }
+          return result;
+        };
+        std::vector<rt::TensorView> in = views(inputs), out = views(outputs);
+        py::gil_scoped_release release;
+        executor.run(in, out);
+      });
 }

@@ -74,8 +74,11 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
         module's. Ignored for graphs, which carry their own input types.
 
     Options, named as kiln-compile's and kiln-run's flags:
-        target: the backend: "cpu", or "opencl" (the machine's OpenCL
-            platform; docs/devices.md).
+        target: the backend: "cpu", "opencl" (the machine's OpenCL
+            platform; docs/devices.md) or "cuda" (NVIDIA GPUs; compiled
+            with the CUDA toolkit, run where the NVIDIA driver is). A cuda
+            module called with torch CUDA tensors reads them and writes its
+            outputs on the GPU, with no copy through the host.
         cpu: the CPU to generate code for ("host", "x86-64", "aarch64", or an
             LLVM CPU name); default host.
         target_options: the backend's other options by name
@@ -259,6 +262,9 @@ class CompiledModule:
             raise ValueError(f"expected {len(specs)} inputs "
                              f"({', '.join(self._input_names)}), got "
                              f"{len(inputs)}")
+        if "cuda" in self._model.memories and any(
+                _is_torch_tensor(x) and x.is_cuda for x in inputs):
+            return self._call_on_cuda(inputs)
         torch_in = any(_is_torch_tensor(x) for x in inputs)
         arrays = []
         for i, (value, spec) in enumerate(zip(inputs, specs)):
@@ -290,6 +296,63 @@ class CompiledModule:
             from torch.utils import _pytree
             return _pytree.tree_unflatten(outputs, self._out_spec)
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+    def _call_on_cuda(self, inputs):
+        """Runs on torch CUDA tensors in place: the inputs are read and the
+        outputs (new CUDA tensors) written on the GPU."""
+        import torch
+        executor = self._cuda_executor()
+        index = self._cuda_index()
+        views, keep = [], []
+        for i, (value, spec) in enumerate(zip(inputs, self._model.inputs)):
+            where = f"input {i} ({self._input_names[i]})"
+            if not _is_torch_tensor(value) or not value.is_cuda:
+                value = torch.as_tensor(np.asarray(_to_numpy(value)))
+                value = value.to(f"cuda:{index}")
+            if value.device.index != index:
+                raise ValueError(f"{where} is on {value.device}, but this "
+                                 f"module runs on cuda:{index} (compile or "
+                                 f"load it with device='cuda:"
+                                 f"{value.device.index}')")
+            want = _torch_dtype(spec)
+            if value.dtype != want:
+                raise ValueError(f"{where}: expected dtype {want}, got "
+                                 f"{value.dtype}")
+            if tuple(value.shape) != tuple(spec["shape"]):
+                raise ValueError(f"{where}: expected shape "
+                                 f"{list(spec['shape'])}, got "
+                                 f"{list(value.shape)}")
+            value = value.detach().contiguous()
+            keep.append(value)
+            views.append((value.data_ptr(), spec["dtype"],
+                          list(spec["shape"]), "cuda"))
+        outputs = [torch.empty(tuple(spec["shape"]), dtype=_torch_dtype(spec),
+                               device=f"cuda:{index}")
+                   for spec in self._model.outputs]
+        # Kiln's stream starts after what torch queued for the inputs; the
+        # run returns when its outputs are written.
+        torch.cuda.current_stream(index).synchronize()
+        executor.run_views(views, [(o.data_ptr(), spec["dtype"],
+                                    list(spec["shape"]), "cuda")
+                                   for o, spec in zip(outputs,
+                                                      self._model.outputs)])
+        if self._out_spec is not None:
+            from torch.utils import _pytree
+            return _pytree.tree_unflatten(outputs, self._out_spec)
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+    def _cuda_index(self):
+        for device in self._devices:
+            target, _, index = device.partition(":")
+            if target == "cuda":
+                return int(index or 0)
+        return 0
+
+    def _cuda_executor(self):
+        if self._executor is None:
+            self._executor = _kiln.Executor(self._model, self._threads,
+                                            self._devices)
+        return self._executor
 
     def save(self, path):
         """Writes the .kiln artifact (what kiln-run and kiln.load take). The
@@ -397,6 +460,15 @@ def _torch_if_loaded():
     # kiln never imports torch itself (it is slow and optional).
     import sys
     return sys.modules.get("torch")
+
+
+def _torch_dtype(spec):
+    """The torch dtype of a model input or output's spec."""
+    import torch
+    return {"f16": torch.float16, "bf16": torch.bfloat16,
+            "f32": torch.float32, "f64": torch.float64, "i1": torch.bool,
+            "i8": torch.int8, "i16": torch.int16, "i32": torch.int32,
+            "i64": torch.int64, "ui8": torch.uint8}[spec["dtype"]]
 
 
 def _to_numpy(value):

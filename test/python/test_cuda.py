@@ -147,3 +147,25 @@ def test_bad_options_are_refused():
     with pytest.raises(kiln.CompileError, match="has no option 'device-kind'"):
         kiln.compile(source, target="cuda",
                      target_options={"device-kind": "cpu"})
+
+
+@needs_toolkit
+@needs_gpu
+def test_torch_cuda_tensors_stay_on_the_gpu():
+    # Inputs read and outputs written on the GPU: CUDA tensors in, CUDA
+    # tensors out, the numbers torch's.
+    import torch
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.GELU(),
+                                torch.nn.Linear(128, 10)).eval()
+    x = torch.randn(16, 64)
+    compiled = kiln.compile(model, (x,), target="cuda")
+    with torch.no_grad():
+        expected = model(x)
+    actual = compiled(x.cuda())
+    assert actual.is_cuda and actual.dtype == torch.float32
+    torch.testing.assert_close(actual.cpu(), expected, rtol=1e-4, atol=1e-5)
+    # Host tensors still give host tensors.
+    torch.testing.assert_close(compiled(x), expected, rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="expected shape"):
+        compiled(torch.randn(8, 64, device="cuda"))
