@@ -163,9 +163,10 @@ def run(folders, runs, kiln_run_path, tests_path):
                   ("passed" if result.returncode == 0 else "FAILED"),
                   "```", *summary, "```", ""]
         failures += result.returncode != 0
-    lines += ["| model | kernels | max rel. error | kiln ms | torch eager ms"
-              " | torch eager + copies ms | kiln / eager |",
-              "|---|---:|---:|---:|---:|---:|---:|"]
+    lines += ["| model | kernels | max rel. error | kiln ms | kiln ms, no "
+              "graphs | launches/run (in graphs) | torch eager ms | torch "
+              "eager + copies ms | kiln / eager |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     rng = np.random.default_rng(0)
@@ -223,19 +224,27 @@ def run(folders, runs, kiln_run_path, tests_path):
                 text = kiln_run(kiln_run_path, where, inputs,
                                 ["--benchmark", str(runs)])
                 kiln = float(re.search(r"median ([0-9.]+) ms", text)[1])
+                launches = re.search(r"launches: (\d+) kernels per run, "
+                                     r"(\d+) of them in (\d+)", text)
+                plain = float(re.search(r"median ([0-9.]+) ms", kiln_run(
+                    kiln_run_path, where, inputs,
+                    ["--benchmark", str(runs), "--no-replay"]))[1])
                 ok = error <= 1e-3
                 failures += not ok
                 row += (f" {error:.1e}{'' if ok else ' FAIL'} | {kiln:.3f} |"
-                        f" {eager:.3f} | {copies:.3f} | {kiln / eager:.2f} |")
+                        f" {plain:.3f} | {launches[1]} ({launches[2]} in "
+                        f"{launches[3]}) | {eager:.3f} | {copies:.3f} |"
+                        f" {kiln / eager:.2f} |")
             except Exception as error:  # noqa: BLE001 - reported per model
                 failures += 1
                 message = str(error).replace("\n", " ")[:300]
-                row += f" FAILED: {message} | | | | |"
+                row += f" FAILED: {message} | | | | | | |"
             lines.append(row)
             print(row, flush=True)
     lines += ["", f"{failures} failure(s). kiln ms: kiln-run --benchmark "
               f"{runs} median (inputs uploaded and outputs downloaded each "
-              "run); torch eager: the same model on the GPU, inputs there "
+              "run; kernels between them replayed as CUDA graphs; no graphs: "
+              "--no-replay); torch eager: the same model on the GPU, inputs there "
               "already; + copies: inputs uploaded and outputs downloaded "
               "too. Reference: torch on the CPU in fp32 (models), torch on "
               "the GPU without TF32 (GEMMs, rows)."]

@@ -214,6 +214,18 @@ struct Executor::Impl {
   /// touches it, through its host copy (hostCopies, by buffer).
   std::vector<char> onlyMoved;
   std::map<size_t, std::vector<char>> hostCopies;
+  /// Runs of consecutive dispatches on one device over the executor's own
+  /// buffers: recorded on the first run, replayed after (replayKernels).
+  struct Span {
+    size_t begin = 0, end = 0; ///< Steps [begin, end).
+    Device *device = nullptr;
+    std::unique_ptr<Replay> replay;
+    bool tried = false; ///< Whether recording was tried.
+  };
+  std::vector<Span> spans;
+  /// Per step: the span it starts (its index + 1; 0: none).
+  std::vector<size_t> spanAt;
+  LaunchCounts launches;
   /// The HostTensor runs' views, kept to reuse their memory.
   std::vector<TensorView> inputViews, outputViews;
   std::vector<void *> bindings;
@@ -386,6 +398,38 @@ Executor::Executor(std::shared_ptr<const Model> model, ExecutorOptions options)
     root[id] = manifest.buffers[id].kind == BufferKind::view
                    ? root[manifest.buffers[id].index]
                    : id;
+  // Spans of kernels to replay: at least two dispatches in a row on one
+  // device with its own memory, binding no caller tensor.
+  impl_->spanAt.assign(manifest.steps.size(), 0);
+  for (size_t i = 0; options.replayKernels && i < manifest.steps.size();) {
+    auto replayable = [&](size_t step, Device *device) {
+      const StepSpec &spec = manifest.steps[step];
+      if (spec.kind != StepKind::dispatch ||
+          impl_->kernelDevices[spec.kernel] != device)
+        return false;
+      for (uint32_t binding : spec.bindings) {
+        BufferKind kind = manifest.buffers[root[binding]].kind;
+        if (kind == BufferKind::input || kind == BufferKind::output)
+          return false;
+      }
+      return true;
+    };
+    const StepSpec &first = manifest.steps[i];
+    Device *device = first.kind == StepKind::dispatch
+                         ? impl_->kernelDevices[first.kernel]
+                         : nullptr;
+    size_t end = i;
+    if (device && !device->usesHostMemory())
+      while (end < manifest.steps.size() && replayable(end, device))
+        ++end;
+    if (end - i >= 2) {
+      impl_->spans.push_back({i, end, device, nullptr, false});
+      impl_->spanAt[i] = impl_->spans.size();
+      i = end;
+    } else {
+      i = std::max(end, i + 1);
+    }
+  }
   impl_->onlyMoved.assign(manifest.buffers.size(), 1);
   for (const StepSpec &step : manifest.steps)
     for (size_t slot = 0; slot < step.bindings.size(); ++slot) {
@@ -405,6 +449,8 @@ Executor::Executor(std::shared_ptr<const Model> model, ExecutorOptions options)
 }
 
 Executor::~Executor() = default;
+
+LaunchCounts Executor::launchCounts() const { return impl_->launches; }
 
 void Executor::uploadConstants() {
   const Manifest &manifest = model_->manifest();
@@ -537,6 +583,11 @@ void Executor::useArena(const std::string &memory, void *bytesAt,
   Impl::Arena &slot = impl_->arenas[index];
   slot.release();
   slot.memory = bytesAt;
+  // Replays bound the old arena: recorded again on the next run.
+  for (Impl::Span &span : impl_->spans) {
+    span.replay.reset();
+    span.tried = false;
+  }
 }
 
 std::vector<HostTensor>
@@ -686,21 +737,56 @@ void Executor::runChecked(const std::vector<TensorView> &inputs,
   }
 
   std::vector<void *> &bindings = impl_->bindings;
-  for (size_t i = 0; i < manifest.steps.size(); ++i) {
-    const StepSpec &step = manifest.steps[i];
+  auto dispatch = [&](size_t index) {
+    const StepSpec &step = manifest.steps[index];
     bindings.clear();
     for (uint32_t id : step.bindings)
       bindings.push_back(pointers[id]);
+    Device &device = *impl_->kernelDevices[step.kernel];
+    if (device.usesHostMemory())
+      impl_->synchronize(); // It reads host memory others may write.
+    impl_->kernels[step.kernel]->dispatch(bindings.data(), bindings.size(),
+                                          manifest.kernels[step.kernel].launch);
+    impl_->submitted(device);
+    ++impl_->launches.kernels;
+  };
+  impl_->launches = LaunchCounts();
+  for (size_t i = 0; i < manifest.steps.size(); ++i) {
+    if (size_t index = impl_->spanAt[i]) {
+      Impl::Span &span = impl_->spans[index - 1];
+      if (!span.tried) {
+        // Recorded as it is submitted the first time, then replayed.
+        span.tried = true;
+        if (span.device->beginRecording()) {
+          try {
+            for (size_t step = span.begin; step < span.end; ++step)
+              dispatch(step);
+          } catch (...) {
+            span.device->endRecording();
+            throw;
+          }
+          span.replay = span.device->endRecording();
+          impl_->launches.kernels -= span.end - span.begin; // Recorded only.
+        }
+      }
+      if (span.replay) {
+        span.replay->submit();
+        impl_->submitted(*span.device);
+        impl_->launches.kernels += span.end - span.begin;
+        impl_->launches.replayed += span.end - span.begin;
+        ++impl_->launches.replays;
+        i = span.end - 1;
+        continue;
+      }
+    }
+    const StepSpec &step = manifest.steps[i];
     if (step.kind == StepKind::dispatch) {
-      Device &device = *impl_->kernelDevices[step.kernel];
-      if (device.usesHostMemory())
-        impl_->synchronize(); // It reads host memory others may write.
-      impl_->kernels[step.kernel]->dispatch(
-          bindings.data(), bindings.size(),
-          manifest.kernels[step.kernel].launch);
-      impl_->submitted(device);
+      dispatch(i);
       continue;
     }
+    bindings.clear();
+    for (uint32_t id : step.bindings)
+      bindings.push_back(pointers[id]);
     uint64_t bytes = manifest.buffers[step.bindings[0]].bytes;
     Device *from = bufferDevices[step.bindings[0]];
     Device *to =

@@ -85,8 +85,34 @@ public:
       work();
     queue.clear();
   }
+  // Records what is queued meanwhile; a replay queues it again.
+  bool beginRecording() override {
+    if (!recordable)
+      return false;
+    recordFrom = queue.size();
+    ++recordings;
+    return true;
+  }
+  std::unique_ptr<Replay> endRecording() override {
+    struct Recorded final : Replay {
+      QueuedDevice &device;
+      std::vector<std::function<void()>> work;
+      Recorded(QueuedDevice &device, std::vector<std::function<void()>> work)
+          : device(device), work(std::move(work)) {}
+      void submit() override {
+        device.queue.insert(device.queue.end(), work.begin(), work.end());
+      }
+    };
+    std::vector<std::function<void()>> work(queue.begin() + recordFrom,
+                                            queue.end());
+    queue.resize(recordFrom);
+    return std::make_unique<Recorded>(*this, std::move(work));
+  }
 
   std::vector<std::function<void()>> queue;
+  static inline bool recordable = false;
+  static inline int recordings = 0;
+  size_t recordFrom = 0;
 };
 
 /// Registers QueuedDevice under each of `targets`.
@@ -242,4 +268,73 @@ TEST(Device, RunsOnTheCallersDeviceTensors) {
             std::string::npos);
   caller.deallocate(x);
   caller.deallocate(y);
+}
+
+namespace {
+
+/// y = (x + c) + c on the device: two kernels in a row over the executor's
+/// own buffers, which it records on the first run and replays after.
+std::shared_ptr<const Model> twoAddsOnDevice() {
+  registerQueuedDevices({"queued"});
+  ArtifactContents contents;
+  Manifest &m = contents.manifest;
+  m.entry = "main";
+  m.memories = {"host", "queued"};
+  m.arenas = {{1, 256, 64}};
+  float c[4] = {10, 20, 30, 40};
+  contents.constants = {std::string(reinterpret_cast<char *>(c), 16)};
+  m.constants = {{0, 16}};
+  m.buffers = {{BufferKind::input, 0, 16},
+               {BufferKind::output, 0, 16},
+               {BufferKind::constant, 0, 16, 0, {}, 1},
+               {BufferKind::transient, 0, 16, 0, {}, 1},
+               {BufferKind::transient, 0, 16, 64, {}, 1},
+               {BufferKind::transient, 0, 16, 128, {}, 1}};
+  m.inputs = {{"x", DType::f32, {4}, 0}};
+  m.outputs = {{"y", DType::f32, {4}, 1}};
+  m.libraries = {{"queued", 0}};
+  m.kernels = {{0, "add", {{1, 1, 1}, {4, 1, 1}, 0}}};
+  m.steps = {{StepKind::transfer, 0, {0, 3}},
+             {StepKind::dispatch, 0, {3, 2, 4}},
+             {StepKind::dispatch, 0, {4, 2, 5}},
+             {StepKind::transfer, 0, {5, 1}}};
+  contents.libraries = {"fake"};
+  return Model::fromBytes(encodeArtifact(contents), "r.kiln");
+}
+
+} // namespace
+
+TEST(Device, ReplaysRecordedKernels) {
+  queuedBudget = 1 << 20;
+  QueuedDevice::recordable = true;
+  QueuedDevice::recordings = 0;
+  Executor executor(twoAddsOnDevice());
+  HostTensor x(DType::f32, {4}), y(DType::f32, {4});
+  for (float base : {1.0f, 5.0f, 9.0f}) {
+    float input[4] = {base, base + 1, base + 2, base + 3};
+    std::memcpy(x.data(), input, sizeof(input));
+    executor.run({&x}, {&y});
+    EXPECT_EQ(values(y), (std::vector<float>{base + 20, base + 41, base + 62,
+                                              base + 83}));
+    LaunchCounts counts = executor.launchCounts();
+    EXPECT_EQ(counts.kernels, 2u);
+    EXPECT_EQ(counts.replayed, 2u);
+    EXPECT_EQ(counts.replays, 1u);
+  }
+  EXPECT_EQ(QueuedDevice::recordings, 1); // Once, on the first run.
+  // A new arena: recorded again.
+  void *arena = std::aligned_alloc(64, 256);
+  executor.useArena("queued", arena, 256);
+  executor.run({&x}, {&y});
+  EXPECT_EQ(QueuedDevice::recordings, 2);
+  EXPECT_EQ(values(y), (std::vector<float>{29, 50, 71, 92}));
+  // Without replays, or on a device that cannot record: one by one.
+  Executor plain(twoAddsOnDevice(), {.threads = 0, .communicator = nullptr,
+                                     .devices = {}, .replayKernels = false});
+  plain.run({&x}, {&y});
+  EXPECT_EQ(plain.launchCounts().replays, 0u);
+  EXPECT_EQ(plain.launchCounts().kernels, 2u);
+  EXPECT_EQ(values(y), (std::vector<float>{29, 50, 71, 92}));
+  QueuedDevice::recordable = false;
+  std::free(arena);
 }

@@ -2,7 +2,7 @@
 //
 //   kiln-run MODEL.kiln --input a.npy [--input b.npy ...] [--output-dir DIR]
 //            [--print] [--benchmark N] [--threads N] [--device NAME]...
-//            [--devices N] [--collective-timeout MS]
+//            [--devices N] [--collective-timeout MS] [--no-replay]
 //   kiln-run --list-devices [--communicator
 //            in-process|nccl]
 //
@@ -42,6 +42,7 @@ constexpr const char *kUsage =
     "                [--device TARGET[:INDEX]]... [--devices N]\n"
     "                [--collective-timeout MS] [--communicator "
     "in-process|nccl]\n"
+    "                [--no-replay]\n"
     "       kiln-run --list-devices\n"
     "\n"
     "Runs a model compiled by kiln-compile on the inputs, in order.\n"
@@ -66,7 +67,10 @@ constexpr const char *kUsage =
     "                    GPU per device\n"
     "  --collective-timeout MS  how long a device waits in a collective for\n"
     "                    the others before the run stops with an error\n"
-    "                    (default 60000)\n";
+    "                    (default 60000)\n"
+    "  --no-replay       launch every kernel every run, instead of recording\n"
+    "                    runs of kernels once and replaying them (CUDA\n"
+    "                    graphs)\n";
 
 struct Options {
   std::string model;
@@ -78,6 +82,7 @@ struct Options {
   long devices = 0;
   std::vector<DeviceName> device;
   long collectiveTimeout = 60000;
+  bool replay = true;
   std::string communicator = "in-process";
 };
 
@@ -117,6 +122,8 @@ Options parse(int argc, char **argv) {
       options.outputDir = value();
     } else if (arg == "--print") {
       options.print = true;
+    } else if (arg == "--no-replay") {
+      options.replay = false;
     } else if (arg == "--benchmark") {
       options.benchmark = parseCount(arg, value(), 1);
     } else if (arg == "--threads") {
@@ -286,6 +293,7 @@ int run(const Options &options, Communicator *communicator) {
     executorOptions.threads = static_cast<unsigned>(options.threads);
     executorOptions.communicator = communicator;
     executorOptions.devices = options.device;
+    executorOptions.replayKernels = options.replay;
     executor = std::make_unique<Executor>(model, executorOptions);
   }
   auto runOnce = [&] {
@@ -308,6 +316,12 @@ int run(const Options &options, Communicator *communicator) {
     if (writes)
       std::printf("benchmark: %ld runs, min %.6f ms, median %.6f ms\n",
                   options.benchmark, times.front(), times[times.size() / 2]);
+    if (writes && executor) {
+      LaunchCounts launches = executor->launchCounts();
+      std::printf("launches: %zu kernels per run, %zu of them in %zu "
+                  "replay(s) (CUDA graphs)\n",
+                  launches.kernels, launches.replayed, launches.replays);
+    }
   }
   // Under MPI only rank 0 holds the whole outputs.
   for (size_t i = 0; writes && i < outputs.size(); ++i) {

@@ -12,6 +12,9 @@
 //    as a pointer: an arena plus an offset is a binding, and a launch's
 //    parameters are one CUdeviceptr per binding (the kernels are bare-pointer
 //    NVVM kernels).
+//  * Runs of kernels the executor replays are recorded once by stream
+//    capture into a CUDA graph, and each later run launches the graph: one
+//    submission instead of one per kernel.
 //  * A kernel library is the backend's binary: a short header (toolkit, PTX
 //    ISA, archs) and a fatbin, loaded with cuModuleLoadDataEx; when the
 //    driver cannot load it, the error says which toolkit and archs it was
@@ -45,6 +48,8 @@ using CUcontext = struct CUctx_st *;
 using CUmodule = struct CUmod_st *;
 using CUfunction = struct CUfunc_st *;
 using CUstream = struct CUstream_st *;
+using CUgraph = struct CUgraph_st *;
+using CUgraphExec = struct CUgraphExec_st *;
 
 constexpr CUresult CUDA_SUCCESS = 0;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
@@ -54,6 +59,7 @@ constexpr int CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES = 4;
 constexpr int CU_JIT_ERROR_LOG_BUFFER = 5;
 constexpr int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
 constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
+constexpr int CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1;
 
 /// The driver entry points, resolved from libcuda.so.1.
 struct Driver {
@@ -83,6 +89,13 @@ struct Driver {
   CUresult (*StreamDestroy)(CUstream);
   CUresult (*GetErrorName)(CUresult, const char **);
   CUresult (*GetErrorString)(CUresult, const char **);
+  // CUDA graphs (optional: without them, kernels are launched one by one).
+  CUresult (*StreamBeginCapture)(CUstream, int);
+  CUresult (*StreamEndCapture)(CUstream, CUgraph *);
+  CUresult (*GraphInstantiate)(CUgraphExec *, CUgraph, unsigned long long);
+  CUresult (*GraphLaunch)(CUgraphExec, CUstream);
+  CUresult (*GraphDestroy)(CUgraph);
+  CUresult (*GraphExecDestroy)(CUgraphExec);
 };
 
 /// libcuda.so.1, opened and initialized once per process; throws Error
@@ -130,6 +143,16 @@ const Driver &driver() {
     resolve(api.GetErrorString, "cuGetErrorString");
     if (!failure.empty())
       return;
+    auto optional = [&](auto &entry, const char *name) {
+      entry = reinterpret_cast<std::remove_reference_t<decltype(entry)>>(
+          ::dlsym(library, name));
+    };
+    optional(api.StreamBeginCapture, "cuStreamBeginCapture_v2");
+    optional(api.StreamEndCapture, "cuStreamEndCapture");
+    optional(api.GraphInstantiate, "cuGraphInstantiateWithFlags");
+    optional(api.GraphLaunch, "cuGraphLaunch");
+    optional(api.GraphDestroy, "cuGraphDestroy");
+    optional(api.GraphExecDestroy, "cuGraphExecDestroy");
     CUresult status = api.Init(0);
     if (status != CUDA_SUCCESS) {
       const char *name = nullptr;
@@ -258,6 +281,29 @@ BinaryHeader readHeader(std::string_view binary, const std::string &origin) {
   header.size = at;
   return header;
 }
+
+/// A CUDA graph of the kernels recorded on a stream.
+class CudaReplay final : public Replay {
+public:
+  CudaReplay(CUgraphExec graph, CUstream stream, const Gpu &gpu)
+      : graph_(graph), stream_(stream), gpu_(gpu) {}
+  ~CudaReplay() override {
+    const Driver &cu = driver();
+    cu.CtxSetCurrent(gpu_.context);
+    cu.GraphExecDestroy(graph_);
+  }
+  void submit() override {
+    const Driver &cu = driver();
+    check(cu.CtxSetCurrent(gpu_.context), "making " + gpu_.name + " current");
+    check(cu.GraphLaunch(graph_, stream_),
+          "launching a CUDA graph on " + gpu_.name);
+  }
+
+private:
+  CUgraphExec graph_;
+  CUstream stream_;
+  const Gpu &gpu_;
+};
 
 class CudaKernel final : public Kernel {
 public:
@@ -420,6 +466,29 @@ public:
   void synchronize() override {
     current();
     check(driver().StreamSynchronize(stream_), "waiting for " + gpu_.name);
+  }
+  bool beginRecording() override {
+    const Driver &cu = driver();
+    if (!cu.StreamBeginCapture || !cu.StreamEndCapture ||
+        !cu.GraphInstantiate || !cu.GraphLaunch || !cu.GraphDestroy ||
+        !cu.GraphExecDestroy)
+      return false;
+    current();
+    return cu.StreamBeginCapture(stream_,
+                                 CU_STREAM_CAPTURE_MODE_THREAD_LOCAL) ==
+           CUDA_SUCCESS;
+  }
+  std::unique_ptr<Replay> endRecording() override {
+    const Driver &cu = driver();
+    current();
+    CUgraph graph = nullptr;
+    check(cu.StreamEndCapture(stream_, &graph),
+          "recording kernels on " + gpu_.name + " as a CUDA graph");
+    CUgraphExec executable = nullptr;
+    CUresult status = cu.GraphInstantiate(&executable, graph, 0);
+    cu.GraphDestroy(graph);
+    check(status, "instantiating a CUDA graph on " + gpu_.name);
+    return std::make_unique<CudaReplay>(executable, stream_, gpu_);
   }
 
 private:

@@ -54,6 +54,16 @@ public:
   virtual std::unique_ptr<Kernel> kernel(const std::string &symbol) = 0;
 };
 
+/// Work a device recorded once and replays whole (a CUDA graph): the same
+/// kernels on the same buffers, each replay one submission instead of a
+/// launch per kernel.
+class Replay {
+public:
+  virtual ~Replay() = default;
+  /// Submits the recorded work again, in order with the device's queue.
+  virtual void submit() = 0;
+};
+
 struct DeviceOptions {
   /// Worker threads (CPU); 0 means one per hardware thread.
   unsigned threads = 0;
@@ -104,6 +114,13 @@ public:
   /// Waits until everything submitted has finished; throws Error if any of
   /// it failed.
   virtual void synchronize() = 0;
+  /// Starts recording what is submitted to this device, instead of running
+  /// it, until endRecording; false (and nothing changes) when the device
+  /// cannot record.
+  virtual bool beginRecording() { return false; }
+  /// What was submitted since beginRecording, as a replay not yet
+  /// submitted; throws Error when the recording failed.
+  virtual std::unique_ptr<Replay> endRecording() { return nullptr; }
 };
 
 using DeviceFactory =

@@ -68,6 +68,17 @@ struct ExecutorOptions {
   /// first ("opencl:1"); each must name a target the model's kernels are
   /// compiled for.
   std::vector<DeviceName> devices;
+  /// Record each run of consecutive kernels on one device that binds only
+  /// the executor's own buffers (arenas, constants) on the first run, and
+  /// replay it on later ones (CUDA graphs), where the device can.
+  bool replayKernels = true;
+};
+
+/// How a run launches its kernels.
+struct LaunchCounts {
+  size_t kernels = 0;  ///< Kernel dispatches per run.
+  size_t replayed = 0; ///< Of those, the ones inside replays.
+  size_t replays = 0;  ///< Replays per run (one submission each).
 };
 
 /// An input or output of a run where the caller keeps it: in host memory,
@@ -124,6 +135,8 @@ public:
   void useArena(const std::string &memory, void *at, uint64_t bytes);
 
   const Model &model() const { return *model_; }
+  /// How the last run launched its kernels.
+  LaunchCounts launchCounts() const;
   /// This executor's device in the model's mesh (0 without one).
   int64_t rank() const { return rank_; }
 
