@@ -23,6 +23,13 @@ def ConvertGraphToLinalg : Pass<"convert-graph-to-linalg"> {
     contents lowered. Shapes must be static; a dynamic one is reported on the
     op that has it.
   }];
+  let options = [
+    Option<"gatherPads", "gather-pads", "bool", /*default=*/"false",
+           "A constant graph.pad as a generic over its result reading the "
+           "input through bounds checks (every element a parallel "
+           "iteration, for GPUs), rather than a fill and an insert of the "
+           "input (two copies a CPU streams)">,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",

@@ -1231,7 +1231,8 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
 };
 
 struct PadLowering : OpConversionPattern<PadOp> {
-  using OpConversionPattern::OpConversionPattern;
+  PadLowering(MLIRContext *context, bool gather)
+      : OpConversionPattern(context), gather(gather) {}
   LogicalResult
   matchAndRewrite(PadOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -1240,6 +1241,49 @@ struct PadLowering : OpConversionPattern<PadOp> {
     Value input = adaptor.getInput();
     auto inputType = cast<RankedTensorType>(input.getType());
     ArrayRef<int64_t> low = op.getLow();
+    if (op.getMode() == PadMode::constant && gather) {
+      // Each element reads its input element if it has one (clamped so
+      // the read is in bounds), else the value.
+      Value value = scalarConstant(rewriter, loc, type.getElementType(),
+                                   op.getValue().convertToDouble());
+      Value result = buildIndexed(
+          rewriter, loc, type, {}, {},
+          [&](OpBuilder &b, Location nestedLoc, ValueRange,
+              ArrayRef<Value> index) -> Value {
+            SmallVector<Value> source;
+            Value inBounds;
+            Value zero = indexConstant(b, nestedLoc, 0);
+            for (auto [dim, i] : llvm::enumerate(index)) {
+              int64_t size = inputType.getDimSize(dim);
+              if (low[dim] == 0 && op.getHigh()[dim] == 0) {
+                source.push_back(i); // Not padded: always in bounds.
+                continue;
+              }
+              Value at = arith::SubIOp::create(
+                  b, nestedLoc, i, indexConstant(b, nestedLoc, low[dim]));
+              Value here = arith::AndIOp::create(
+                  b, nestedLoc,
+                  arith::CmpIOp::create(b, nestedLoc, arith::CmpIPredicate::sge,
+                                        at, zero),
+                  arith::CmpIOp::create(b, nestedLoc, arith::CmpIPredicate::slt,
+                                        at, indexConstant(b, nestedLoc, size)));
+              inBounds = inBounds ? arith::AndIOp::create(b, nestedLoc,
+                                                          inBounds, here)
+                                  : here;
+              at = arith::MaxSIOp::create(b, nestedLoc, at, zero);
+              at = arith::MinSIOp::create(
+                  b, nestedLoc, at,
+                  indexConstant(b, nestedLoc, std::max<int64_t>(size - 1, 0)));
+              source.push_back(at);
+            }
+            Value read = tensor::ExtractOp::create(b, nestedLoc, input, source);
+            if (!inBounds)
+              return read;
+            return arith::SelectOp::create(b, nestedLoc, inBounds, read, value);
+          });
+      rewriter.replaceOp(op, result);
+      return success();
+    }
     if (op.getMode() == PadMode::constant) {
       SmallVector<OpFoldResult> lowFold;
       for (int64_t l : low)
@@ -1295,6 +1339,9 @@ struct PadLowering : OpConversionPattern<PadOp> {
     rewriter.replaceOp(op, result);
     return success();
   }
+
+private:
+  bool gather;
 };
 
 //===----------------------------------------------------------------------===//
@@ -1308,6 +1355,7 @@ void addElementwise(RewritePatternSet &patterns, MLIRContext *context) {
 
 struct ConvertGraphToLinalg
     : kiln::impl::ConvertGraphToLinalgBase<ConvertGraphToLinalg> {
+  using ConvertGraphToLinalgBase::ConvertGraphToLinalgBase;
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     // The lowering needs static shapes; say which op has a dynamic one.
@@ -1338,8 +1386,8 @@ struct ConvertGraphToLinalg
                  ReduceLowering, SoftmaxLowering<SoftmaxOp, false>,
                  SoftmaxLowering<LogSoftmaxOp, true>, LayerNormLowering,
                  BatchNormLowering, ReshapeLowering, TransposeLowering,
-                 ConcatLowering, SliceLowering, GatherLowering, PadLowering>(
-        context);
+                 ConcatLowering, SliceLowering, GatherLowering>(context);
+    patterns.add<PadLowering>(context, gatherPads);
 
     ConversionTarget target(*context);
     target.addIllegalDialect<GraphDialect>();

@@ -8,6 +8,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SPIRV/IR/SPIRVDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -62,9 +64,12 @@ inline std::string codegenPipeline(const CodegenOptions &options) {
   // One work item per tile of the root: every parallel dim split into
   // single iterations (a contraction's output elements too, each summed in a
   // register, register tiles where work items abound), or the CPU's shapes.
+  // A work item reads its padded input window in place, where a CPU tile
+  // copies it.
   return tiling::workgroupTilingPipeline(/*maxWorkgroups=*/1 << 30,
                                          /*minIterations=*/1,
-                                         options.workItems) +
+                                         options.workItems,
+                                         "canonicalize,gpu-read-padded-slices") +
          ",func.func(fold-memref-alias-ops),lower-affine,canonicalize,"
          // f16/bf16 math in f32 (devices need not have half math), integer
          // powers as loops.

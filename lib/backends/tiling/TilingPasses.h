@@ -36,16 +36,22 @@ void registerPasses();
 /// `minIterations` iterations (producers fused), bufferized in place, the
 /// tile loop replaced by the workgroup id, temporaries on the stack. The CPU
 /// runs it with its workgroup budget; GPU backends with single-iteration
-/// tiles and `workItems`, a tile per work item.
+/// tiles and `workItems`, a tile per work item. `afterTiling`: the
+/// backend's passes on the tiled tensors, before bufferization.
 inline std::string workgroupTilingPipeline(int64_t maxWorkgroups,
                                            int64_t minIterations,
-                                           bool workItems = false) {
-  return "convert-graph-to-linalg,canonicalize,cse,"
+                                           bool workItems = false,
+                                           const std::string &afterTiling = "") {
+  // Work items each pad their element; a CPU fills and copies.
+  return std::string(workItems ? "convert-graph-to-linalg{gather-pads=1}"
+                               : "convert-graph-to-linalg") +
+         ",canonicalize,cse,"
          "kernel-tile-workgroups{max-workgroups=" +
          std::to_string(maxWorkgroups) +
          " min-workgroup-iterations=" + std::to_string(minIterations) +
-         (workItems ? " work-items=1" : "") +
-         "},canonicalize,"
+         (workItems ? " work-items=1" : "") + "}," +
+         (afterTiling.empty() ? "" : afterTiling + ",") +
+         "canonicalize,"
          "eliminate-empty-tensors,"
          "one-shot-bufferize{bufferize-function-boundaries=0},"
          "canonicalize,cse,canonicalize,"

@@ -3,7 +3,8 @@
 // through the read-only cache (bindings are noalias), the epilogue's results
 // stored 4 wide. A softmax, a workgroup per row: its trees in shared memory (a
 // gpu.func workgroup attribution), with barriers between levels, exp from
-// libdevice inlined (no calls). A padded convolution: fused multiply-adds. No
+// libdevice inlined (no calls). A padded convolution: fused multiply-adds on
+// its input read in place (bounds checks, no private window: no stack). No
 // kernel spills.
 // REQUIRES: cuda-toolkit
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{target=cuda target-options=arch=sm_90 stop-after=kernels})" -o %t.kernels.mlir
@@ -30,7 +31,7 @@
 // CHECK: fma.rn.f32
 // CHECK-NOT: malloc
 
-// PTXAS: resources = {sm_90 = {dispatch_0 = {registers = {{[0-9]+}} : i64, shared = 0 : i64, spill_loads = 0 : i64, spill_stores = 0 : i64, stack = 0 : i64}, dispatch_1 = {registers = {{[0-9]+}} : i64, shared = 512 : i64, spill_loads = 0 : i64, spill_stores = 0 : i64, stack = 0 : i64}, dispatch_2 = {registers = {{[0-9]+}} : i64, shared = 0 : i64, spill_loads = 0 : i64, spill_stores = 0 : i64, stack = {{[0-9]+}} : i64}}}
+// PTXAS: resources = {sm_90 = {dispatch_0 = {registers = {{[0-9]+}} : i64, shared = 0 : i64, spill_loads = 0 : i64, spill_stores = 0 : i64, stack = 0 : i64}, dispatch_1 = {registers = {{[0-9]+}} : i64, shared = 512 : i64, spill_loads = 0 : i64, spill_stores = 0 : i64, stack = 0 : i64}, dispatch_2 = {registers = {{[0-9]+}} : i64, shared = 0 : i64, spill_loads = 0 : i64, spill_stores = 0 : i64, stack = 0 : i64}}}
 func.func @main(%x: tensor<512x64xf32>, %w: tensor<64x512xf32>, %b: tensor<512xf32>, %s: tensor<4x100xf32>, %img: tensor<1x8x16x16xf32>, %k: tensor<16x8x3x3xf32>) -> (tensor<512x512xf32>, tensor<4x100xf32>, tensor<1x16x16x16xf32>) {
   %0 = graph.matmul %x, %w : (tensor<512x64xf32>, tensor<64x512xf32>) -> tensor<512x512xf32>
   %1 = graph.add %0, %b : (tensor<512x512xf32>, tensor<512xf32>) -> tensor<512x512xf32>
