@@ -131,6 +131,20 @@ llvm::json::Object collectivesSection(ModuleOp module) {
                             {"bytes", total}};
 }
 
+/// The vendor library call a dispatch's kernel is, where its backend gave
+/// it to one (the kernel module's exec.library_calls), or "".
+std::string libraryCall(ModuleOp module, kiln::exec::DispatchOp dispatch) {
+  auto kernels = dyn_cast_or_null<ModuleOp>(SymbolTable::lookupSymbolIn(
+      module, dispatch.getKernel().getRootReference()));
+  auto calls = kernels ? kernels->getAttrOfType<DictionaryAttr>(
+                             "exec.library_calls")
+                       : DictionaryAttr();
+  auto call = calls ? calls.getAs<StringAttr>(
+                          dispatch.getKernel().getLeafReference().getValue())
+                    : StringAttr();
+  return call ? call.str() : std::string();
+}
+
 /// What the device compiler said of a dispatch's kernel, per arch
 /// (registers, spills, stack, shared memory), where its backend kept that
 /// in the gpu.binary object's "resources" property (cuda does).
@@ -151,8 +165,10 @@ llvm::json::Object kernelResources(ModuleOp module,
       if (!perArch)
         continue;
       for (NamedAttribute arch : perArch) {
-        auto fields = dyn_cast<DictionaryAttr>(
-            cast<DictionaryAttr>(arch.getValue()).get(kernel));
+        auto perKernel = dyn_cast<DictionaryAttr>(arch.getValue());
+        auto fields = perKernel ? dyn_cast_or_null<DictionaryAttr>(
+                                      perKernel.get(kernel))
+                                : DictionaryAttr();
         if (!fields)
           continue;
         llvm::json::Object entry;
@@ -201,6 +217,8 @@ std::string kiln::buildReport(ModuleOp module) {
     }
     if (auto resources = kernelResources(module, dispatch); !resources.empty())
       entry["resources"] = std::move(resources);
+    if (std::string call = libraryCall(module, dispatch); !call.empty())
+      entry["library_call"] = call;
     dispatches.push_back(std::move(entry));
   });
   int64_t count = dispatches.size();

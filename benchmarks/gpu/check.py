@@ -10,8 +10,9 @@ LLVM needed: kiln-run and the .kiln files travel).
                                 the same GPU; writes DIR/../summary.md
 
 Bundles fit the 64 MiB a device call carries: "core" (the MLP, mobilenet_v2,
-the encoder layer, a GPT block, GEMMs and row kernels whose inputs are made
-on the GPU machine), "resnet18" (batch 1) and "resnet18_b32".
+the encoder layer, a GPT block, GEMMs through cuBLASLt and through Kiln's
+own kernels, row kernels; GEMM and row inputs are made on the GPU
+machine), "resnet18" (batch 1) and "resnet18_b32".
 """
 import argparse
 import json
@@ -30,21 +31,28 @@ sys.path.insert(0, str(HERE))
 
 BUNDLES = {
     "core": ["mlp", "mobilenet_v2", "encoder_layer", "gpt_block",
-             "gemm_1024", "gemm_4096", "softmax_rows", "layer_norm_rows"],
+             "gemm_1024", "gemm_4096", "gemm_4096_kiln", "gemm_4096_f16",
+             "gemm_4096_f16_kiln", "softmax_rows", "layer_norm_rows"],
     "resnet18": ["resnet18"],
     "resnet18_b32": ["resnet18_b32"],
 }
 # Graphs whose inputs are made on the GPU machine (too big to carry), with
 # a torch reference computed there: name -> (MLIR, input shapes, reference).
-GEMMS = {"gemm_1024": 1024, "gemm_4096": 4096}
+# name -> (size, element type, through cuBLASLt); "_kiln": Kiln's own
+# kernel (libraries=0), to compare with the library's.
+GEMMS = {"gemm_1024": (1024, "f32", True), "gemm_4096": (4096, "f32", True),
+         "gemm_4096_kiln": (4096, "f32", False),
+         "gemm_4096_f16": (4096, "f16", True),
+         "gemm_4096_f16_kiln": (4096, "f16", False)}
+NUMPY_TYPES = {"f32": np.float32, "f16": np.float16}
 ROWS = {"softmax_rows": (4096, 1024), "layer_norm_rows": (4096, 1024)}
 
 
 def graph_text(name):
     """The MLIR of a generated benchmark graph, and its input shapes."""
     if name in GEMMS:
-        n = GEMMS[name]
-        t = f"tensor<{n}x{n}xf32>"
+        n, element, _ = GEMMS[name]
+        t = f"tensor<{n}x{n}x{element}>"
         return (f"func.func @main(%a: {t}, %b: {t}) -> {t} {{\n"
                 f"  %0 = graph.matmul %a, %b : ({t}, {t}) -> {t}\n"
                 f"  return %0 : {t}\n}}\n", [(n, n), (n, n)])
@@ -64,7 +72,7 @@ def graph_text(name):
 def prepare(out, bundle, archs):
     import torch
     import kiln
-    from models import MODELS
+    from models import BATCHED_FROM_ONE, MODELS
     out.mkdir(parents=True, exist_ok=True)
     manifest = {"bundle": bundle, "archs": archs, "models": []}
     for name in BUNDLES[bundle]:
@@ -81,11 +89,18 @@ def prepare(out, bundle, archs):
             expected = (expected,) if isinstance(expected, torch.Tensor) \
                 else tuple(expected)
             for i, x in enumerate(inputs):
+                if i == 0 and name in BATCHED_FROM_ONE:
+                    # Its first image, unscaled (x 2 is exact): rebuilt
+                    # there.
+                    np.save(folder / "base_0.npy", x.numpy()[:1] * 2)
+                    continue
                 np.save(folder / f"input_{i}.npy", x.numpy())
             for i, y in enumerate(expected):
                 np.save(folder / f"expected_{i}.npy", y.numpy())
         else:
             text, _ = graph_text(name)
+            if name in GEMMS and not GEMMS[name][2]:
+                options = dict(options, libraries=0)
             compiled = kiln.compile(text, target="cuda",
                                     target_options=options)
         seconds = time.perf_counter() - start
@@ -107,13 +122,31 @@ def prepare(out, bundle, archs):
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1))
 
 
+def library_environment():
+    """kiln-run's environment, with the folders where cuBLASLt may be (torch's
+    nvidia-cublas package, the CUDA toolkit) on the loader's path."""
+    folders = []
+    try:
+        import nvidia.cublas
+        folders += [os.path.join(p, "lib") for p in nvidia.cublas.__path__]
+    except ImportError:
+        pass
+    folders += ["/usr/local/cuda/lib64"]
+    env = dict(os.environ)
+    env["LD_LIBRARY_PATH"] = ":".join(
+        [f for f in folders if os.path.isdir(f)] +
+        [env.get("LD_LIBRARY_PATH", "")])
+    return env
+
+
 def kiln_run(kiln_run_path, folder, inputs, extra=(), timeout=300):
     args = [str(kiln_run_path), str(folder / "model.kiln"), "--device",
             "cuda"]
     for path in inputs:
         args += ["--input", str(path)]
     result = subprocess.run(args + list(extra), capture_output=True,
-                            text=True, timeout=timeout)
+                            text=True, timeout=timeout,
+                            env=library_environment())
     if result.returncode != 0:
         raise RuntimeError(result.stderr.strip() or result.stdout.strip())
     return result.stdout
@@ -143,7 +176,7 @@ def torch_ms(function, runs):
 
 def run(folders, runs, kiln_run_path, tests_path):
     import torch
-    from models import MODELS
+    from models import BATCHED_FROM_ONE, MODELS, scaled_batch
     lines = []
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() \
         else "no GPU"
@@ -179,6 +212,10 @@ def run(folders, runs, kiln_run_path, tests_path):
             try:
                 if name in MODELS:
                     model, _ = MODELS[name]()
+                    if name in BATCHED_FROM_ONE:
+                        np.save(where / "input_0.npy", scaled_batch(
+                            np.load(where / "base_0.npy"),
+                            BATCHED_FROM_ONE[name]))
                     inputs = sorted(where.glob("input_*.npy"))
                     expected = [np.load(p) for p in
                                 sorted(where.glob("expected_*.npy"))]
@@ -192,7 +229,9 @@ def run(folders, runs, kiln_run_path, tests_path):
                             runs)
                 else:
                     _, shapes = graph_text(name)
-                    arrays = [rng.standard_normal(s).astype(np.float32)
+                    numpy_type = NUMPY_TYPES[GEMMS[name][1]] \
+                        if name in GEMMS else np.float32
+                    arrays = [rng.standard_normal(s).astype(numpy_type)
                               for s in shapes]
                     inputs = []
                     for i, a in enumerate(arrays):
@@ -229,7 +268,8 @@ def run(folders, runs, kiln_run_path, tests_path):
                 plain = float(re.search(r"median ([0-9.]+) ms", kiln_run(
                     kiln_run_path, where, inputs,
                     ["--benchmark", str(runs), "--no-replay"]))[1])
-                ok = error <= 1e-3
+                # f16 GEMMs: rounding of a 4096-long sum in f16.
+                ok = error <= (1e-2 if "f16" in name else 1e-3)
                 failures += not ok
                 row += (f" {error:.1e}{'' if ok else ' FAIL'} | {kiln:.3f} |"
                         f" {plain:.3f} | {launches[1]} ({launches[2]} in "

@@ -67,7 +67,8 @@ def test_every_kernel_passes_ptxas_without_spills():
     for source, rows_shared in [(matmul_graph(512, 64, 512)[0], 0),
                                 (matmul_graph(8, 256, 512)[0], 512),
                                 (softmax_graph(6, 1000)[0], 512)]:
-        compiled = kiln.compile(source, target="cuda")
+        compiled = kiln.compile(source, target="cuda",
+                                target_options={"libraries": 0})
         for dispatch in compiled.report()["dispatches"]:
             assert dispatch["target"] == "cuda"
             resources = dispatch["resources"]
@@ -77,6 +78,46 @@ def test_every_kernel_passes_ptxas_without_spills():
                 assert arch["spill_stores"] == 0
                 assert arch["spill_loads"] == 0
                 assert arch["shared"] == rows_shared
+
+
+@needs_toolkit
+def test_gemms_go_to_cublaslt():
+    # A linear layer with its bias and relu is one cuBLASLt call, named in
+    # the report and the artifact; what else the model does is Kiln's code.
+    source, _, _ = matmul_graph(512, 64, 512)
+    (dispatch,) = kiln.compile(source, target="cuda").report()["dispatches"]
+    assert dispatch["library_call"] == (
+        "cublaslt.matmul m=512 n=512 k=64 batch=1 stride_a=0 stride_b=0 "
+        "type=f32 epilogue=relu_bias a=0 b=1 bias=2 out=3")
+    assert "resources" not in dispatch
+    (own,) = kiln.compile(source, target="cuda",
+                          target_options={"libraries": 0}).report()[
+                              "dispatches"]
+    assert "library_call" not in own and "resources" in own
+    with pytest.raises(kiln.CompileError, match="libraries must be 0"):
+        kiln.compile(source, target="cuda", target_options={"libraries": 2})
+
+
+@needs_toolkit
+@pytest.mark.parametrize("approximate, first", [
+    ("tanh", "epilogue=gelu_bias"),  # cuBLASLt's GELU is tanh's
+    ("none", None),                  # the exact GELU is Kiln's kernel
+])
+def test_a_models_gemms_and_its_other_kernels(approximate, first):
+    import torch
+    model = torch.nn.Sequential(torch.nn.Linear(64, 128),
+                                torch.nn.GELU(approximate=approximate),
+                                torch.nn.Linear(128, 10)).eval()
+    dispatches = kiln.compile(model, (torch.randn(8, 64),),
+                              target="cuda").report()["dispatches"]
+    assert len(dispatches) == 2
+    if first:
+        assert first in dispatches[0]["library_call"]
+    else:
+        assert "library_call" not in dispatches[0]
+        assert dispatches[0]["resources"]["sm_90"]["spill_stores"] == 0
+    assert dispatches[1]["library_call"].startswith(
+        "cublaslt.matmul m=8 n=10 k=128 batch=1")
 
 
 @needs_toolkit
@@ -121,12 +162,16 @@ def test_a_run_without_a_gpu_says_why():
 
 @needs_toolkit
 @needs_gpu
+@pytest.mark.parametrize("libraries", [0, 1])
 @pytest.mark.parametrize("m, k, n", [(512, 64, 512), (32, 37, 2048),
                                      (8, 256, 512), (129, 33, 131)])
-def test_contractions_on_the_gpu(m, k, n):
+def test_contractions_on_the_gpu(m, k, n, libraries):
+    # Kiln's kernels and cuBLASLt's, the same numbers.
     source, inputs, want = matmul_graph(m, k, n)
-    np.testing.assert_allclose(kiln.compile(source, target="cuda")(*inputs),
-                               want, rtol=1e-5, atol=2e-6 * k ** 0.5)
+    compiled = kiln.compile(source, target="cuda",
+                            target_options={"libraries": libraries})
+    np.testing.assert_allclose(compiled(*inputs), want, rtol=1e-5,
+                               atol=2e-6 * k ** 0.5)
 
 
 @needs_toolkit

@@ -40,7 +40,10 @@ std::string kernelPipeline(const BackendOptions &options) {
   codegen.workgroupSize = option(options, "workgroup-size", "128");
   codegen.barriers = option(options, "barriers", "1");
   std::string archs = option(options, "arch", "");
-  return kiln::gpu::codegenPipeline(codegen) +
+  // GEMMs cuBLASLt runs go to it first; the rest is Kiln's code.
+  std::string libraries =
+      option(options, "libraries", "1") == "1" ? "cuda-call-libraries," : "";
+  return libraries + kiln::gpu::codegenPipeline(codegen) +
          ",gpu.module(cuda-contract-float-ops),cuda-attach-target" +
          (archs.empty() ? std::string() : "{arch=" + archs + "}") +
          ",gpu.module(convert-vector-to-llvm,convert-scf-to-cf,"
@@ -89,6 +92,15 @@ public:
           return failure();
         continue;
       }
+      if (key == "libraries") {
+        if (value != "0" && value != "1") {
+          error = "the cuda backend's libraries must be 0 (Kiln's kernels "
+                  "only) or 1 (GEMMs through cuBLASLt), got '" +
+                  value + "'";
+          return failure();
+        }
+        continue;
+      }
       if (key == "barriers") {
         // Only for tests: without barriers reductions are wrong.
         if (value != "0" && value != "1") {
@@ -110,7 +122,7 @@ public:
         continue;
       }
       error = "the cuda backend has no option '" + key +
-              "' (it has: arch, barriers, toolkit, workgroup-size)";
+              "' (it has: arch, barriers, libraries, toolkit, workgroup-size)";
       return failure();
     }
     return success();

@@ -19,6 +19,27 @@ def CudaContractFloatOps : Pass<"cuda-contract-float-ops"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def CudaCallLibraries : Pass<"cuda-call-libraries", "::mlir::ModuleOp"> {
+  let summary = "Give GEMMs cuBLASLt can run, with their epilogue, to cuBLASLt";
+  let description = [{
+    On a cuda kernel module (graph ops, before codegen): a kernel that is a
+    matmul of two of its bindings (2-D, or batched: a weight shared by the
+    batch folds the batch into M), optionally plus a bias over N and then
+    relu or tanh-GELU, in f32, f16 or bf16, is what cuBLASLt computes with
+    its epilogues (CUBLASLT_EPILOGUE_BIAS, RELU_BIAS, GELU_BIAS ...). Such a
+    kernel becomes a declaration of its bindings (inputs then outputs, as
+    memrefs) and its call is recorded in the module's `exec.library_calls`
+    as text the runtime's CUDA device reads: `cublaslt.matmul m=512 n=512
+    k=64 batch=1 stride_a=0 stride_b=0 type=f32 epilogue=relu_bias a=0 b=1
+    bias=2 out=3` (row-major sizes, batch strides in elements, binding
+    positions). Every other kernel is Kiln's own code. f32 is computed in
+    f32 (CUBLAS_COMPUTE_32F, as torch.matmul does by default), f16 and bf16
+    with f32 accumulation.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def CudaAttachTarget : Pass<"cuda-attach-target", "::mlir::ModuleOp"> {
   let summary = "Target the gpu.modules at NVIDIA GPUs, one NVVM target per arch";
   let description = [{

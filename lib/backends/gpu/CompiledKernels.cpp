@@ -21,6 +21,12 @@ FailureOr<CompiledKernels> compiledKernels(ModuleOp kernels,
                       .getObject()
                       .getValue()
                       .str();
+  if (auto calls = kernels->getAttrOfType<DictionaryAttr>(kLibraryCallsAttr))
+    for (NamedAttribute entry : calls) {
+      CompiledKernel &kernel = result.kernels.emplace_back();
+      kernel.name = entry.getName().str();
+      kernel.symbol = cast<StringAttr>(entry.getValue()).str();
+    }
   for (NamedAttribute entry : launches) {
     auto launch = cast<DictionaryAttr>(entry.getValue());
     CompiledKernel &kernel = result.kernels.emplace_back();

@@ -31,11 +31,16 @@ namespace kiln::gpu {
 /// On a kernel module: per kernel, its launch as gpu-build-kernels chose it
 /// (exec.launches).
 inline constexpr llvm::StringLiteral kLaunchesAttr = exec::kLaunchesAttr;
+/// On a kernel module: per kernel a vendor library runs instead of Kiln's
+/// code, its call as text the runtime's device reads (the kernel is a
+/// declaration of its bindings).
+inline constexpr llvm::StringLiteral kLibraryCallsAttr = "exec.library_calls";
 /// The gpu.module holding a kernel module's GPU kernels.
 inline constexpr llvm::StringLiteral kGpuModuleName = "kernels";
 
 /// A GPU kernel module's compiled kernels: the one object of its gpu.binary
-/// (what the backend's binary pipeline made) and each kernel's launch.
+/// (what the backend's binary pipeline made) and each kernel's launch, and
+/// the library calls, each a kernel whose symbol is its call.
 mlir::FailureOr<CompiledKernels> compiledKernels(mlir::ModuleOp kernels,
                                                  llvm::StringRef target);
 

@@ -78,6 +78,8 @@ struct KernelDistributeWorkgroups
     Builder builder(module.getContext());
     SmallVector<NamedAttribute> grid;
     for (auto kernel : module.getOps<func::FuncOp>()) {
+      if (kernel.isExternal())
+        continue; // A backend's library call: no code of Kiln's.
       FailureOr<int64_t> count = distribute(kernel);
       if (failed(count))
         return signalPassFailure();

@@ -449,6 +449,8 @@ struct KernelTileWorkgroups
 
   void runOnOperation() override {
     for (auto kernel : getOperation().getOps<func::FuncOp>()) {
+      if (kernel.isExternal())
+        continue; // A backend's library call: no code of Kiln's.
       // A GPU work item sums its output in a register, its reductions
       // innermost; a CPU tile vectorizes along the innermost parallel loop.
       if (!workItems)

@@ -12,6 +12,9 @@
 //    as a pointer: an arena plus an offset is a binding, and a launch's
 //    parameters are one CUdeviceptr per binding (the kernels are bare-pointer
 //    NVVM kernels).
+//  * GEMMs the compiler gave to cuBLASLt (a kernel whose symbol is the call,
+//    `cublaslt.matmul ...`) run through it on the same stream, with a
+//    workspace per device (CublasLt.h).
 //  * Runs of kernels the executor replays are recorded once by stream
 //    capture into a CUDA graph, and each later run launches the graph: one
 //    submission instead of one per kernel.
@@ -24,6 +27,8 @@
 // runtime builds without CUDA headers.
 //
 //===----------------------------------------------------------------------===//
+
+#include "CublasLt.h"
 
 #include "kiln/runtime/Device.h"
 #include "kiln/runtime/Error.h"
@@ -336,18 +341,57 @@ private:
   std::vector<void *> params_;
 };
 
+/// Device memory library calls use as scratch, made on first use and shared
+/// by the calls of one device (they run in order on its stream).
+struct Workspace {
+  static constexpr size_t kBytes = size_t(32) << 20;
+  CUdeviceptr memory = 0;
+};
+
+/// A call the compiler gave to a vendor library (cuBLASLt).
+class CudaLibraryKernel final : public Kernel {
+public:
+  CudaLibraryKernel(std::unique_ptr<cuda::LibraryMatmul> call, CUstream stream,
+                    const Gpu &gpu, CUdeviceptr workspace)
+      : call_(std::move(call)), stream_(stream), gpu_(gpu),
+        workspace_(workspace) {}
+  void dispatch(void **bindings, size_t count, const Launch &) override {
+    check(driver().CtxSetCurrent(gpu_.context),
+          "making " + gpu_.name + " current");
+    call_->run(bindings, count, stream_,
+               reinterpret_cast<void *>(uintptr_t(workspace_)));
+  }
+
+private:
+  std::unique_ptr<cuda::LibraryMatmul> call_;
+  CUstream stream_;
+  const Gpu &gpu_;
+  CUdeviceptr workspace_;
+};
+
 class CudaLibrary final : public KernelLibrary {
 public:
   CudaLibrary(CUmodule module, CUstream stream, const Gpu &gpu,
-              std::string origin)
+              std::string origin, Workspace &workspace)
       : module_(module), stream_(stream), gpu_(gpu),
-        origin_(std::move(origin)) {}
+        origin_(std::move(origin)), workspace_(workspace) {}
   ~CudaLibrary() override {
     const Driver &cu = driver();
     cu.CtxSetCurrent(gpu_.context);
     cu.ModuleUnload(module_);
   }
   std::unique_ptr<Kernel> kernel(const std::string &symbol) override {
+    if (cuda::isLibraryCall(symbol)) {
+      const Driver &cu = driver();
+      check(cu.CtxSetCurrent(gpu_.context),
+            "making " + gpu_.name + " current");
+      if (!workspace_.memory)
+        check(cu.MemAlloc(&workspace_.memory, Workspace::kBytes),
+              "allocating cuBLASLt's workspace on " + gpu_.name);
+      return std::make_unique<CudaLibraryKernel>(
+          cuda::LibraryMatmul::create(symbol, origin_, Workspace::kBytes),
+          stream_, gpu_, workspace_.memory);
+    }
     CUfunction function = nullptr;
     CUresult status =
         driver().ModuleGetFunction(&function, module_, symbol.c_str());
@@ -362,6 +406,7 @@ private:
   CUstream stream_;
   const Gpu &gpu_;
   std::string origin_;
+  Workspace &workspace_;
 };
 
 class CudaDevice final : public Device {
@@ -377,6 +422,8 @@ public:
     cu.CtxSetCurrent(gpu_.context);
     cu.StreamSynchronize(stream_);
     cu.StreamDestroy(stream_);
+    if (workspace_.memory)
+      cu.MemFree(workspace_.memory);
   }
 
   std::string_view target() const override { return "cuda"; }
@@ -411,7 +458,8 @@ public:
                   std::to_string(gpu_.arch) +
                   ", or update the driver to the toolkit's CUDA version");
     }
-    return std::make_unique<CudaLibrary>(module, stream_, gpu_, origin);
+    return std::make_unique<CudaLibrary>(module, stream_, gpu_, origin,
+                                         workspace_);
   }
 
   void *allocate(uint64_t bytes, uint64_t alignment) override {
@@ -501,6 +549,7 @@ private:
 
   const Gpu &gpu_;
   CUstream stream_ = nullptr;
+  Workspace workspace_;
   std::mutex mutex_;
   std::map<CUdeviceptr, CUdeviceptr> bases_; ///< Aligned -> allocated.
 };

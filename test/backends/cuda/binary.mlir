@@ -17,7 +17,7 @@
 // ARCH: error: kiln-compile: the cuda backend's arch must be sm_NN names (e.g. arch=sm_80,sm_90 or sm_90a), got 'gfx90a'
 // TOOLKIT: error: kiln-compile: the cuda target's toolkit is not a usable CUDA toolkit: /nonexistent (no bin/ptxas bin/fatbinary nvvm/libdevice/libdevice.10.bc)
 // SIZE: error: kiln-compile: the cuda backend's workgroup-size must be a multiple of 32 (a warp) from 32 to 1024, got '48'
-// OPTION: error: kiln-compile: the cuda backend has no option 'device-kind' (it has: arch, barriers, toolkit, workgroup-size)
+// OPTION: error: kiln-compile: the cuda backend has no option 'device-kind' (it has: arch, barriers, libraries, toolkit, workgroup-size)
 func.func @main(%x: tensor<64xf32>) -> tensor<64xf32> {
   %0 = graph.exp %x : tensor<64xf32>
   return %0 : tensor<64xf32>

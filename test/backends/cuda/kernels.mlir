@@ -1,4 +1,5 @@
-// The kernel classes as ptxas sees them (sm_90). A register-tiled matmul with
+// The kernel classes as ptxas sees them (sm_90; Kiln's own kernels, no
+// cuBLASLt: libraries=0). A register-tiled matmul with
 // its epilogue: sixteen fused multiply-adds per step on one 4-wide load of B
 // through the read-only cache (bindings are noalias), the epilogue's results
 // stored 4 wide. A softmax, a workgroup per row: its trees in shared memory (a
@@ -7,7 +8,7 @@
 // its input read in place (bounds checks, no private window: no stack). No
 // kernel spills.
 // REQUIRES: cuda-toolkit
-// RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{target=cuda target-options=arch=sm_90 stop-after=kernels})" -o %t.kernels.mlir
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{target=cuda target-options=arch=sm_90,libraries=0 stop-after=kernels})" -o %t.kernels.mlir
 // RUN: kiln-opt %t.kernels.mlir --pass-pipeline="builtin.module(builtin.module(gpu-module-to-binary{format=isa toolkit=%cuda_toolkit}))" | %python %S/Inputs/ptx.py | FileCheck %s
 // RUN: kiln-opt %t.kernels.mlir --pass-pipeline="builtin.module(builtin.module(cuda-serialize))" | FileCheck %s --check-prefix=PTXAS
 

@@ -1,0 +1,268 @@
+//===- CublasLt.cpp - GEMMs the cuda backend gives to cuBLASLt ------------===//
+//
+// cuBLASLt is column-major; Kiln's tensors are row-major. A row-major
+// C[MxN] = A[MxK] B[KxN] is the column-major C^T = B^T A^T, and a row-major
+// matrix read column-major is its transpose: so cuBLASLt computes an NxM
+// product of B (NxK, leading dimension N) and A (KxM, leading dimension K)
+// into C (NxM, leading dimension N), with no transposition, and its bias
+// (one value per row of that product) is the bias over N. The library is
+// opened with dlopen (libcublasLt.so.13, .12, .11, or KILN_CUBLASLT_LIBRARY),
+// so the runtime links no CUDA; the few types and entry points used are
+// declared here (their values are checked against cublasLt.h where it is
+// installed, runtime/test/CublasLtAbiTest.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#include "CublasLt.h"
+
+#include "kiln/runtime/Error.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <dlfcn.h>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <type_traits>
+#include <vector>
+#include <algorithm>
+
+namespace kiln::rt::cuda {
+namespace {
+
+using namespace cublaslt;
+
+struct Api {
+  Status (*Create)(Handle *);
+  Status (*MatmulDescCreate)(MatmulDesc *, int, int);
+  Status (*MatmulDescSetAttribute)(MatmulDesc, int, const void *, size_t);
+  Status (*MatrixLayoutCreate)(Layout *, int, uint64_t, uint64_t, int64_t);
+  Status (*MatrixLayoutSetAttribute)(Layout, int, const void *, size_t);
+  Status (*MatmulPreferenceCreate)(Preference *);
+  Status (*MatmulPreferenceSetAttribute)(Preference, int, const void *,
+                                         size_t);
+  Status (*MatmulAlgoGetHeuristic)(Handle, MatmulDesc, Layout, Layout, Layout,
+                                   Layout, Preference, int, HeuristicResult *,
+                                   int *);
+  Status (*Matmul)(Handle, MatmulDesc, const void *, const void *, Layout,
+                   const void *, Layout, const void *, const void *, Layout,
+                   void *, Layout, const Algo *, void *, size_t, void *);
+  const char *(*GetStatusName)(Status);
+  Status (*MatmulDescDestroy)(MatmulDesc);
+  Status (*MatrixLayoutDestroy)(Layout);
+  Status (*MatmulPreferenceDestroy)(Preference);
+  Handle handle = nullptr;
+};
+
+/// cuBLASLt, opened once per process, with one handle; throws Error saying
+/// what to install.
+const Api &api() {
+  static Api loaded;
+  static std::string failure;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    void *library = nullptr;
+    std::string tried;
+    std::vector<std::string> names;
+    if (const char *given = std::getenv("KILN_CUBLASLT_LIBRARY"))
+      names.push_back(given);
+    for (const char *name : {"libcublasLt.so.13", "libcublasLt.so.12",
+                             "libcublasLt.so.11", "libcublasLt.so"})
+      names.push_back(name);
+    for (const std::string &name : names) {
+      library = ::dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
+      if (library)
+        break;
+      tried += (tried.empty() ? "" : "; ") + std::string(::dlerror());
+    }
+    if (!library) {
+      failure = "the cuda device runs this model's GEMMs through NVIDIA's "
+                "cuBLASLt and cannot open it (" +
+                tried +
+                "); install cuBLASLt (with the CUDA toolkit, or torch's "
+                "nvidia-cublas package), name it with KILN_CUBLASLT_LIBRARY="
+                "PATH, or compile with --target-option libraries=0";
+      return;
+    }
+    auto resolve = [&](auto &entry, const char *name) {
+      entry = reinterpret_cast<std::remove_reference_t<decltype(entry)>>(
+          ::dlsym(library, name));
+      if (!entry && failure.empty())
+        failure = std::string("cuBLASLt has no ") + name;
+    };
+    resolve(loaded.Create, "cublasLtCreate");
+    resolve(loaded.MatmulDescCreate, "cublasLtMatmulDescCreate");
+    resolve(loaded.MatmulDescSetAttribute, "cublasLtMatmulDescSetAttribute");
+    resolve(loaded.MatrixLayoutCreate, "cublasLtMatrixLayoutCreate");
+    resolve(loaded.MatrixLayoutSetAttribute,
+            "cublasLtMatrixLayoutSetAttribute");
+    resolve(loaded.MatmulPreferenceCreate, "cublasLtMatmulPreferenceCreate");
+    resolve(loaded.MatmulPreferenceSetAttribute,
+            "cublasLtMatmulPreferenceSetAttribute");
+    resolve(loaded.MatmulAlgoGetHeuristic, "cublasLtMatmulAlgoGetHeuristic");
+    resolve(loaded.Matmul, "cublasLtMatmul");
+    resolve(loaded.GetStatusName, "cublasLtGetStatusName");
+    resolve(loaded.MatmulDescDestroy, "cublasLtMatmulDescDestroy");
+    resolve(loaded.MatrixLayoutDestroy, "cublasLtMatrixLayoutDestroy");
+    resolve(loaded.MatmulPreferenceDestroy,
+            "cublasLtMatmulPreferenceDestroy");
+    if (failure.empty() && loaded.Create(&loaded.handle) != kSuccess)
+      failure = "cuBLASLt does not start (cublasLtCreate failed)";
+  });
+  if (!failure.empty())
+    throw Error(failure);
+  return loaded;
+}
+
+/// The call's fields: "cublaslt.matmul m=8 n=32 ..." -> {m: 8, n: 32, ...}.
+std::map<std::string, std::string> fields(const std::string &call) {
+  std::map<std::string, std::string> result;
+  std::istringstream words(call);
+  std::string word;
+  words >> word; // The call's name.
+  while (words >> word) {
+    size_t equals = word.find('=');
+    if (equals != std::string::npos)
+      result[word.substr(0, equals)] = word.substr(equals + 1);
+  }
+  return result;
+}
+
+class CublasLtMatmul final : public LibraryMatmul {
+public:
+  CublasLtMatmul(const std::string &call, const std::string &origin,
+                 size_t workspaceBytes)
+      : call_(call), origin_(origin), workspaceBytes_(workspaceBytes) {
+    std::map<std::string, std::string> f = fields(call);
+    auto number = [&](const char *key) -> int64_t {
+      auto it = f.find(key);
+      char *end = nullptr;
+      int64_t value =
+          it == f.end() ? 0 : std::strtoll(it->second.c_str(), &end, 10);
+      if (it == f.end() || !end || *end)
+        fail(std::string("has no number ") + key);
+      return value;
+    };
+    int64_t m = number("m"), n = number("n"), k = number("k");
+    int64_t batch = number("batch");
+    a_ = number("a");
+    b_ = number("b");
+    bias_ = number("bias");
+    out_ = number("out");
+    int type = f["type"] == "f32"    ? kR32F
+               : f["type"] == "f16"  ? kR16F
+               : f["type"] == "bf16" ? kR16BF
+                                     : -1;
+    if (type < 0 || m < 1 || n < 1 || k < 1 || batch < 1)
+      fail("has a bad type or size");
+    const std::string &epilogue = f["epilogue"];
+    uint32_t mode = epilogue == "none"        ? kEpilogueDefault
+                    : epilogue == "relu"      ? kEpilogueRelu
+                    : epilogue == "bias"      ? kEpilogueBias
+                    : epilogue == "relu_bias" ? (kEpilogueRelu | kEpilogueBias)
+                    : epilogue == "gelu"      ? kEpilogueGelu
+                    : epilogue == "gelu_bias" ? (kEpilogueGelu | kEpilogueBias)
+                                              : 0;
+    if (!mode || ((mode & kEpilogueBias) != 0) != (bias_ >= 0))
+      fail("has a bad epilogue");
+    const Api &lt = api();
+    check(lt.MatmulDescCreate(&desc_, kComputeF32, kR32F), "cublasLtMatmulDescCreate");
+    check(lt.MatmulDescSetAttribute(desc_, kDescEpilogue, &mode, sizeof(mode)),
+          "setting the epilogue");
+    // Column-major: B (NxK, ld N) times A (KxM, ld K) into C (NxM, ld N).
+    check(lt.MatrixLayoutCreate(&b_layout_, type, n, k, n), "cublasLtMatrixLayoutCreate");
+    check(lt.MatrixLayoutCreate(&a_layout_, type, k, m, k), "cublasLtMatrixLayoutCreate");
+    check(lt.MatrixLayoutCreate(&c_layout_, type, n, m, n), "cublasLtMatrixLayoutCreate");
+    if (batch > 1) {
+      int32_t count = static_cast<int32_t>(batch);
+      int64_t strides[3] = {number("stride_b"), number("stride_a"), m * n};
+      Layout layouts[3] = {b_layout_, a_layout_, c_layout_};
+      for (int i = 0; i < 3; ++i) {
+        check(lt.MatrixLayoutSetAttribute(layouts[i], kLayoutBatchCount,
+                                          &count, sizeof(count)),
+              "setting the batch count");
+        check(lt.MatrixLayoutSetAttribute(layouts[i], kLayoutBatchOffset,
+                                          &strides[i], sizeof(strides[i])),
+              "setting a batch stride");
+      }
+    }
+    Preference preference = nullptr;
+    check(lt.MatmulPreferenceCreate(&preference), "cublasLtMatmulPreferenceCreate");
+    uint64_t bytes = workspaceBytes_;
+    check(lt.MatmulPreferenceSetAttribute(preference, kPrefMaxWorkspace,
+                                          &bytes, sizeof(bytes)),
+          "setting the workspace size");
+    HeuristicResult result{};
+    int found = 0;
+    Status status = lt.MatmulAlgoGetHeuristic(
+        lt.handle, desc_, b_layout_, a_layout_, c_layout_, c_layout_,
+        preference, 1, &result, &found);
+    lt.MatmulPreferenceDestroy(preference);
+    if (status != kSuccess || found == 0)
+      fail("has no cuBLASLt algorithm (" + statusName(status) + ")");
+    algo_ = result.algo;
+  }
+
+  ~CublasLtMatmul() override {
+    const Api &lt = api();
+    for (Layout layout : {a_layout_, b_layout_, c_layout_})
+      if (layout)
+        lt.MatrixLayoutDestroy(layout);
+    if (desc_)
+      lt.MatmulDescDestroy(desc_);
+  }
+
+  void run(void *const *bindings, size_t count, void *stream,
+           void *workspace) override {
+    int64_t largest = std::max({a_, b_, bias_, out_});
+    if (static_cast<int64_t>(count) <= largest)
+      fail("is given " + std::to_string(count) + " bindings");
+    const Api &lt = api();
+    if (bias_ >= 0) {
+      const void *bias = bindings[bias_];
+      check(lt.MatmulDescSetAttribute(desc_, kDescBiasPointer, &bias,
+                                      sizeof(bias)),
+            "setting the bias");
+    }
+    const float one = 1.0f, zero = 0.0f;
+    check(lt.Matmul(lt.handle, desc_, &one, bindings[b_], b_layout_,
+                    bindings[a_], a_layout_, &zero, bindings[out_], c_layout_,
+                    bindings[out_], c_layout_, &algo_, workspace,
+                    workspaceBytes_, stream),
+          "cublasLtMatmul");
+  }
+
+private:
+  [[noreturn]] void fail(const std::string &what) const {
+    throw Error("the cuBLASLt call of '" + origin_ + "' (" + call_ + ") " +
+                what);
+  }
+  static std::string statusName(Status status) {
+    const char *name = api().GetStatusName(status);
+    return name ? name : "status " + std::to_string(status);
+  }
+  void check(Status status, const std::string &what) const {
+    if (status != kSuccess)
+      fail(": " + what + " failed (" + statusName(status) + ")");
+  }
+
+  std::string call_, origin_;
+  size_t workspaceBytes_;
+  int64_t a_ = 0, b_ = 0, bias_ = -1, out_ = 0;
+  MatmulDesc desc_ = nullptr;
+  Layout a_layout_ = nullptr, b_layout_ = nullptr, c_layout_ = nullptr;
+  Algo algo_{};
+};
+
+} // namespace
+
+std::unique_ptr<LibraryMatmul> LibraryMatmul::create(const std::string &call,
+                                                     const std::string &origin,
+                                                     size_t workspaceBytes) {
+  if (call.rfind("cublaslt.matmul ", 0) != 0)
+    throw Error("'" + origin + "' asks for the library call '" + call +
+                "', which this runtime does not have");
+  return std::make_unique<CublasLtMatmul>(call, origin, workspaceBytes);
+}
+
+} // namespace kiln::rt::cuda

@@ -1,0 +1,86 @@
+// cuda-call-libraries: a kernel that is exactly a GEMM of two bindings,
+// with at most a bias over N and relu or tanh-GELU, becomes a cuBLASLt
+// call (a declaration of its bindings, the call recorded as text); any
+// other kernel stays Kiln's code.
+// RUN: kiln-opt %s -split-input-file -cuda-call-libraries | FileCheck %s
+
+// CHECK-LABEL: module @linear
+// CHECK-SAME: exec.library_calls = {bias_relu = "cublaslt.matmul m=8 n=32 k=16 batch=1 stride_a=0 stride_b=0 type=f32 epilogue=relu_bias a=0 b=1 bias=2 out=3", plain = "cublaslt.matmul m=8 n=32 k=16 batch=1 stride_a=0 stride_b=0 type=f32 epilogue=none a=0 b=1 bias=-1 out=2"}
+// CHECK: func.func private @bias_relu(memref<8x16xf32>, memref<16x32xf32>, memref<32xf32>, memref<8x32xf32>)
+// CHECK: func.func private @plain(memref<8x16xf32>, memref<16x32xf32>, memref<8x32xf32>)
+module @linear {
+  func.func @bias_relu(%x: tensor<8x16xf32>, %w: tensor<16x32xf32>, %b: tensor<32xf32>) -> tensor<8x32xf32> {
+    %0 = graph.matmul %x, %w : (tensor<8x16xf32>, tensor<16x32xf32>) -> tensor<8x32xf32>
+    %1 = graph.add %b, %0 : (tensor<32xf32>, tensor<8x32xf32>) -> tensor<8x32xf32>
+    %2 = graph.relu %1 : tensor<8x32xf32>
+    return %2 : tensor<8x32xf32>
+  }
+  func.func @plain(%x: tensor<8x16xf32>, %w: tensor<16x32xf32>) -> tensor<8x32xf32> {
+    %0 = graph.matmul %x, %w : (tensor<8x16xf32>, tensor<16x32xf32>) -> tensor<8x32xf32>
+    return %0 : tensor<8x32xf32>
+  }
+}
+
+// -----
+
+// Batches: a weight shared by the batch folds it into M; two batched
+// operands are a strided batch; half precision with tanh-GELU.
+// CHECK-LABEL: module @batches
+// CHECK-SAME: folded = "cublaslt.matmul m=256 n=64 k=32 batch=1 stride_a=0 stride_b=0 type=f32 epilogue=gelu_bias a=0 b=1 bias=2 out=3"
+// CHECK-SAME: half = "cublaslt.matmul m=16 n=16 k=16 batch=1 stride_a=0 stride_b=0 type=f16 epilogue=none a=0 b=1 bias=-1 out=2"
+// CHECK-SAME: strided = "cublaslt.matmul m=128 n=128 k=64 batch=16 stride_a=8192 stride_b=8192 type=bf16 epilogue=none a=0 b=1 bias=-1 out=2"
+module @batches {
+  func.func @folded(%x: tensor<2x128x32xf32>, %w: tensor<32x64xf32>, %b: tensor<64xf32>) -> tensor<2x128x64xf32> {
+    %0 = graph.matmul %x, %w : (tensor<2x128x32xf32>, tensor<32x64xf32>) -> tensor<2x128x64xf32>
+    %1 = graph.add %0, %b : (tensor<2x128x64xf32>, tensor<64xf32>) -> tensor<2x128x64xf32>
+    %2 = graph.gelu %1 approximate = tanh : tensor<2x128x64xf32>
+    return %2 : tensor<2x128x64xf32>
+  }
+  func.func @strided(%q: tensor<2x8x128x64xbf16>, %k: tensor<2x8x64x128xbf16>) -> tensor<2x8x128x128xbf16> {
+    %0 = graph.matmul %q, %k : (tensor<2x8x128x64xbf16>, tensor<2x8x64x128xbf16>) -> tensor<2x8x128x128xbf16>
+    return %0 : tensor<2x8x128x128xbf16>
+  }
+  func.func @half(%x: tensor<16x16xf16>, %w: tensor<16x16xf16>) -> tensor<16x16xf16> {
+    %0 = graph.matmul %x, %w : (tensor<16x16xf16>, tensor<16x16xf16>) -> tensor<16x16xf16>
+    return %0 : tensor<16x16xf16>
+  }
+}
+
+// -----
+
+// Kiln's own: an exact (erf) GELU cuBLASLt's epilogue does not compute, an
+// epilogue it has none for, an operand computed in the kernel, a bias that
+// is not a vector over N, integers, and a broadcast A.
+// CHECK-LABEL: module @kilns
+// CHECK-NOT: exec.library_calls
+// CHECK-COUNT-6: graph.matmul
+module @kilns {
+  func.func @erf_gelu(%x: tensor<8x16xf32>, %w: tensor<16x32xf32>) -> tensor<8x32xf32> {
+    %0 = graph.matmul %x, %w : (tensor<8x16xf32>, tensor<16x32xf32>) -> tensor<8x32xf32>
+    %1 = graph.gelu %0 : tensor<8x32xf32>
+    return %1 : tensor<8x32xf32>
+  }
+  func.func @tanh(%x: tensor<8x16xf32>, %w: tensor<16x32xf32>) -> tensor<8x32xf32> {
+    %0 = graph.matmul %x, %w : (tensor<8x16xf32>, tensor<16x32xf32>) -> tensor<8x32xf32>
+    %1 = graph.tanh %0 : tensor<8x32xf32>
+    return %1 : tensor<8x32xf32>
+  }
+  func.func @computed(%x: tensor<8x16xf32>, %w: tensor<16x32xf32>) -> tensor<8x32xf32> {
+    %e = graph.exp %x : tensor<8x16xf32>
+    %0 = graph.matmul %e, %w : (tensor<8x16xf32>, tensor<16x32xf32>) -> tensor<8x32xf32>
+    return %0 : tensor<8x32xf32>
+  }
+  func.func @matrix_bias(%x: tensor<8x16xf32>, %w: tensor<16x32xf32>, %b: tensor<8x32xf32>) -> tensor<8x32xf32> {
+    %0 = graph.matmul %x, %w : (tensor<8x16xf32>, tensor<16x32xf32>) -> tensor<8x32xf32>
+    %1 = graph.add %0, %b : (tensor<8x32xf32>, tensor<8x32xf32>) -> tensor<8x32xf32>
+    return %1 : tensor<8x32xf32>
+  }
+  func.func @integers(%x: tensor<8x16xi32>, %w: tensor<16x32xi32>) -> tensor<8x32xi32> {
+    %0 = graph.matmul %x, %w : (tensor<8x16xi32>, tensor<16x32xi32>) -> tensor<8x32xi32>
+    return %0 : tensor<8x32xi32>
+  }
+  func.func @broadcast_a(%x: tensor<16x32xf32>, %w: tensor<4x32x8xf32>) -> tensor<4x16x8xf32> {
+    %0 = graph.matmul %x, %w : (tensor<16x32xf32>, tensor<4x32x8xf32>) -> tensor<4x16x8xf32>
+    return %0 : tensor<4x16x8xf32>
+  }
+}
