@@ -273,13 +273,8 @@ class CompiledModule:
             if spec["numpy_dtype"] is None:
                 raise ValueError(f"{where} has element type {spec['dtype']}, "
                                  "which numpy cannot hold")
-            if array.dtype != np.dtype(spec["numpy_dtype"]):
-                raise ValueError(f"{where}: expected dtype "
-                                 f"{spec['numpy_dtype']}, got {array.dtype}")
-            if tuple(array.shape) != tuple(spec["shape"]):
-                raise ValueError(f"{where}: expected shape "
-                                 f"{list(spec['shape'])}, got "
-                                 f"{list(array.shape)}")
+            _check_input(where, array.dtype, array.shape,
+                         np.dtype(spec["numpy_dtype"]), spec)
             arrays.append(array)
         if self._executor is None:
             if self._model.mesh:  # sharded: every device of the mesh
@@ -314,14 +309,8 @@ class CompiledModule:
                                  f"module runs on cuda:{index} (compile or "
                                  f"load it with device='cuda:"
                                  f"{value.device.index}')")
-            want = _torch_dtype(spec)
-            if value.dtype != want:
-                raise ValueError(f"{where}: expected dtype {want}, got "
-                                 f"{value.dtype}")
-            if tuple(value.shape) != tuple(spec["shape"]):
-                raise ValueError(f"{where}: expected shape "
-                                 f"{list(spec['shape'])}, got "
-                                 f"{list(value.shape)}")
+            _check_input(where, value.dtype, value.shape, _torch_dtype(spec),
+                         spec)
             value = value.detach().contiguous()
             keep.append(value)
             views.append((value.data_ptr(), spec["dtype"],
@@ -460,6 +449,16 @@ def _torch_if_loaded():
     # kiln never imports torch itself (it is slow and optional).
     import sys
     return sys.modules.get("torch")
+
+
+def _check_input(where, dtype, shape, want, spec):
+    """Raises ValueError naming the input (`where`) unless it has the dtype
+    `want` and the shape of `spec`."""
+    if dtype != want:
+        raise ValueError(f"{where}: expected dtype {want}, got {dtype}")
+    if tuple(shape) != tuple(spec["shape"]):
+        raise ValueError(f"{where}: expected shape {list(spec['shape'])}, "
+                         f"got {list(shape)}")
 
 
 def _torch_dtype(spec):

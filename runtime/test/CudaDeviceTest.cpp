@@ -8,12 +8,12 @@
 #include "kiln/runtime/Device.h"
 #include "kiln/runtime/Error.h"
 
+#include "DeviceChecks.h"
 #include "ErrorOf.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <numeric>
 #include <vector>
 
 using namespace kiln::rt;
@@ -62,20 +62,7 @@ TEST(CudaDevice, MovesBytesThroughItsStream) {
   if (!device)
     GTEST_SKIP() << why;
   EXPECT_EQ(device->target(), "cuda");
-  EXPECT_FALSE(device->usesHostMemory());
-  // One arena, buffers at offsets in it, as the executor uses them.
-  void *arena = device->allocate(1 << 20, 256);
-  ASSERT_NE(arena, nullptr);
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(arena) % 256, 0u);
-  std::vector<float> in(1000), out(1000, -1.0f);
-  std::iota(in.begin(), in.end(), 0.5f);
-  char *base = static_cast<char *>(arena);
-  device->upload(base + 4096, in.data(), in.size() * sizeof(float));
-  device->copy(base + 65536, base + 4096, in.size() * sizeof(float));
-  device->download(out.data(), base + 65536, out.size() * sizeof(float));
-  device->synchronize();
-  EXPECT_EQ(in, out);
-  device->deallocate(arena);
+  expectMovesBytes(*device, 256);
   // A larger alignment than the driver's 256 bytes is kept too.
   void *wide = device->allocate(4096, 4096);
   ASSERT_NE(wide, nullptr);

@@ -7,6 +7,7 @@
 #include "kiln/runtime/Device.h"
 #include "kiln/runtime/Error.h"
 
+#include "DeviceChecks.h"
 #include "ErrorOf.h"
 
 #include <gtest/gtest.h>
@@ -38,20 +39,7 @@ TEST(OpenCLDevice, MovesBytesThroughItsQueue) {
   if (!device)
     GTEST_SKIP() << why;
   EXPECT_EQ(device->target(), "opencl");
-  EXPECT_FALSE(device->usesHostMemory());
-  // One arena, buffers at offsets in it, as the executor uses them.
-  void *arena = device->allocate(1 << 20, 128);
-  ASSERT_NE(arena, nullptr);
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(arena) % 128, 0u);
-  std::vector<float> in(1000), out(1000, -1.0f);
-  std::iota(in.begin(), in.end(), 0.5f);
-  char *base = static_cast<char *>(arena);
-  device->upload(base + 4096, in.data(), in.size() * sizeof(float));
-  device->copy(base + 65536, base + 4096, in.size() * sizeof(float));
-  device->download(out.data(), base + 65536, out.size() * sizeof(float));
-  device->synchronize();
-  EXPECT_EQ(in, out);
-  device->deallocate(arena);
+  expectMovesBytes(*device, 128);
 }
 
 TEST(OpenCLDevice, ReportsBadBinariesAndNoMemory) {

@@ -34,6 +34,34 @@ def graph_module(inputs, body, results):
             f"  return {names} : {', '.join(types)}\n}}\n")
 
 
+def softmax_graph(rng, rows, width):
+    """A softmax over rows (a row reduction kernel): its graph module, an
+    input and numpy's result."""
+    x = rng.standard_normal((rows, width)).astype(np.float32) * 4
+    source = graph_module(
+        [x], f"  %r = graph.softmax %arg0 axis = 1 : {type_of(x)}",
+        [("%r", x)])
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return source, x, e / e.sum(axis=1, keepdims=True)
+
+
+def matmul_graph(rng, m, k, n):
+    """A linear layer's matmul with its epilogue (bias, relu), fused: its
+    graph module, inputs and numpy's result (in f64, rounded)."""
+    x = rng.standard_normal((m, k)).astype(np.float32)
+    w = rng.standard_normal((k, n)).astype(np.float32)
+    b = rng.standard_normal((n,)).astype(np.float32)
+    want = (x.astype(np.float64) @ w + b).clip(min=0).astype(np.float32)
+    source = graph_module(
+        [x, w, b],
+        f"  %p = graph.matmul %arg0, %arg1 : ({type_of(x)}, {type_of(w)}) "
+        f"-> {type_of(want)}\n"
+        f"  %s = graph.add %p, %arg2 : ({type_of(want)}, {type_of(b)}) "
+        f"-> {type_of(want)}\n"
+        f"  %r = graph.relu %s : {type_of(want)}", [("%r", want)])
+    return source, (x, w, b), want
+
+
 # Flags every kiln-compile a test runs gets (the `fusion` fixture in
 # conftest.py sets ("--no-fusion",) to rerun a suite without fusion).
 KILN_COMPILE_FLAGS = ()

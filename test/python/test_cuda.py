@@ -10,39 +10,14 @@ import pytest
 
 import kiln
 from conftest import _CUDA_MISSING
-from kiln_testing import BIN, graph_module, type_of
+from kiln_testing import BIN, matmul_graph, softmax_graph
 
 RNG = np.random.default_rng(15)
 
 
-def softmax_graph(rows, width):
-    x = RNG.standard_normal((rows, width)).astype(np.float32) * 4
-    source = graph_module(
-        [x], f"  %r = graph.softmax %arg0 axis = 1 : {type_of(x)}",
-        [("%r", x)])
-    e = np.exp(x - x.max(axis=1, keepdims=True))
-    return source, x, e / e.sum(axis=1, keepdims=True)
-
-
-def matmul_graph(m, k, n):
-    # A linear layer's matmul with its epilogue (bias, relu), fused.
-    x = RNG.standard_normal((m, k)).astype(np.float32)
-    w = RNG.standard_normal((k, n)).astype(np.float32)
-    b = RNG.standard_normal((n,)).astype(np.float32)
-    want = (x.astype(np.float64) @ w + b).clip(min=0).astype(np.float32)
-    source = graph_module(
-        [x, w, b],
-        f"  %p = graph.matmul %arg0, %arg1 : ({type_of(x)}, {type_of(w)}) "
-        f"-> {type_of(want)}\n"
-        f"  %s = graph.add %p, %arg2 : ({type_of(want)}, {type_of(b)}) "
-        f"-> {type_of(want)}\n"
-        f"  %r = graph.relu %s : {type_of(want)}", [("%r", want)])
-    return source, (x, w, b), want
-
-
 def _toolkit_missing():
     """Why kernels cannot be compiled for cuda here (no CUDA toolkit)."""
-    source, _, _ = softmax_graph(2, 8)
+    source, _, _ = softmax_graph(RNG, 2, 8)
     try:
         kiln.compile(source, target="cuda")
     except kiln.CompileError as error:
@@ -64,9 +39,9 @@ def test_every_kernel_passes_ptxas_without_spills():
     # Contractions with register tiles, workgroup-per-row ones with their
     # trees in shared memory: each kernel's registers, spills and shared
     # memory as ptxas reported them, per arch, in the compile report.
-    for source, rows_shared in [(matmul_graph(512, 64, 512)[0], 0),
-                                (matmul_graph(8, 256, 512)[0], 512),
-                                (softmax_graph(6, 1000)[0], 512)]:
+    for source, rows_shared in [(matmul_graph(RNG, 512, 64, 512)[0], 0),
+                                (matmul_graph(RNG, 8, 256, 512)[0], 512),
+                                (softmax_graph(RNG, 6, 1000)[0], 512)]:
         compiled = kiln.compile(source, target="cuda",
                                 target_options={"libraries": 0})
         for dispatch in compiled.report()["dispatches"]:
@@ -84,7 +59,7 @@ def test_every_kernel_passes_ptxas_without_spills():
 def test_gemms_go_to_cublaslt():
     # A linear layer with its bias and relu is one cuBLASLt call, named in
     # the report and the artifact; what else the model does is Kiln's code.
-    source, _, _ = matmul_graph(512, 64, 512)
+    source, _, _ = matmul_graph(RNG, 512, 64, 512)
     (dispatch,) = kiln.compile(source, target="cuda").report()["dispatches"]
     assert dispatch["library_call"] == (
         "cublaslt.matmul m=512 n=512 k=64 batch=1 stride_a=0 stride_b=0 "
@@ -122,7 +97,7 @@ def test_a_models_gemms_and_its_other_kernels(approximate, first):
 
 @needs_toolkit
 def test_artifacts_are_made_without_a_gpu(tmp_path):
-    source, x, expected = softmax_graph(3, 50)
+    source, x, expected = softmax_graph(RNG, 3, 50)
     path = tmp_path / "softmax.kiln"
     kiln.compile(source, target="cuda",
                  target_options={"arch": "sm_90"}).save(path)
@@ -153,7 +128,7 @@ def test_artifacts_are_made_without_a_gpu(tmp_path):
 @needs_toolkit
 @pytest.mark.skipif(_CUDA_MISSING is None, reason="this machine has a GPU")
 def test_a_run_without_a_gpu_says_why():
-    source, x, _ = softmax_graph(3, 50)
+    source, x, _ = softmax_graph(RNG, 3, 50)
     compiled = kiln.compile(source, target="cuda")
     with pytest.raises(RuntimeError, match="the cuda device needs the NVIDIA "
                        "driver|no usable CUDA GPU"):
@@ -167,7 +142,7 @@ def test_a_run_without_a_gpu_says_why():
                                      (8, 256, 512), (129, 33, 131)])
 def test_contractions_on_the_gpu(m, k, n, libraries):
     # Kiln's kernels and cuBLASLt's, the same numbers.
-    source, inputs, want = matmul_graph(m, k, n)
+    source, inputs, want = matmul_graph(RNG, m, k, n)
     compiled = kiln.compile(source, target="cuda",
                             target_options={"libraries": libraries})
     np.testing.assert_allclose(compiled(*inputs), want, rtol=1e-5,
@@ -177,7 +152,7 @@ def test_contractions_on_the_gpu(m, k, n, libraries):
 @needs_toolkit
 @needs_gpu
 def test_rows_reduce_in_a_workgroup_on_the_gpu():
-    source, x, expected = softmax_graph(6, 1000)
+    source, x, expected = softmax_graph(RNG, 6, 1000)
     np.testing.assert_allclose(kiln.compile(source, target="cuda")(x),
                                expected, rtol=1e-5, atol=1e-7)
     broken = kiln.compile(source, target="cuda",
@@ -186,7 +161,7 @@ def test_rows_reduce_in_a_workgroup_on_the_gpu():
 
 
 def test_bad_options_are_refused():
-    source, _, _ = softmax_graph(2, 8)
+    source, _, _ = softmax_graph(RNG, 2, 8)
     with pytest.raises(kiln.CompileError, match="arch must be sm_NN names"):
         kiln.compile(source, target="cuda", target_options={"arch": "gfx90a"})
     with pytest.raises(kiln.CompileError, match="has no option 'device-kind'"):

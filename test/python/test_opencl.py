@@ -7,7 +7,7 @@ import pytest
 
 import kiln
 from conftest import _OPENCL_MISSING
-from kiln_testing import graph_module, type_of
+from kiln_testing import matmul_graph, softmax_graph
 
 pytestmark = pytest.mark.skipif(_OPENCL_MISSING is not None,
                                 reason=str(_OPENCL_MISSING))
@@ -15,19 +15,10 @@ pytestmark = pytest.mark.skipif(_OPENCL_MISSING is not None,
 RNG = np.random.default_rng(14)
 
 
-def softmax_graph(rows, width):
-    x = RNG.standard_normal((rows, width)).astype(np.float32) * 4
-    source = graph_module(
-        [x], f"  %r = graph.softmax %arg0 axis = 1 : {type_of(x)}",
-        [("%r", x)])
-    e = np.exp(x - x.max(axis=1, keepdims=True))
-    return source, x, e / e.sum(axis=1, keepdims=True)
-
-
 def test_rows_reduce_in_a_workgroup():
     # A workgroup per row, its work items striding over the row and meeting
     # in a tree in workgroup memory.
-    source, x, expected = softmax_graph(6, 1000)
+    source, x, expected = softmax_graph(RNG, 6, 1000)
     compiled = kiln.compile(source, target="opencl")
     (dispatch,) = compiled.report()["dispatches"]
     assert dispatch["grid"] == [6, 1, 1]
@@ -46,7 +37,7 @@ def test_a_missing_barrier_is_caught():
     # partials the others have not written yet: PoCL runs the work items of
     # a workgroup as such, so the sums come out wrong, which is what makes
     # the suite's opencl runs a check of the GPU kernels' synchronization.
-    source, x, expected = softmax_graph(6, 1000)
+    source, x, expected = softmax_graph(RNG, 6, 1000)
     broken = kiln.compile(source, target="opencl",
                           target_options={"barriers": 0})
     actual = broken(x)
@@ -56,7 +47,7 @@ def test_a_missing_barrier_is_caught():
 
 
 def test_the_device_is_chosen_by_name(tmp_path):
-    source, x, expected = softmax_graph(3, 50)
+    source, x, expected = softmax_graph(RNG, 3, 50)
     path = tmp_path / "softmax.kiln"
     kiln.compile(source, target="opencl").save(path)
     np.testing.assert_allclose(kiln.load(path, device="opencl:0")(x),
@@ -67,22 +58,6 @@ def test_the_device_is_chosen_by_name(tmp_path):
     with pytest.raises(RuntimeError, match="has kernels for opencl, not for "
                        "cpu, so it cannot run on device cpu:0"):
         kiln.load(path, device="cpu")
-
-
-def matmul_graph(m, k, n):
-    # A linear layer's matmul with its epilogue (bias, relu), fused.
-    x = RNG.standard_normal((m, k)).astype(np.float32)
-    w = RNG.standard_normal((k, n)).astype(np.float32)
-    b = RNG.standard_normal((n,)).astype(np.float32)
-    want = (x.astype(np.float64) @ w + b).clip(min=0).astype(np.float32)
-    source = graph_module(
-        [x, w, b],
-        f"  %p = graph.matmul %arg0, %arg1 : ({type_of(x)}, {type_of(w)}) "
-        f"-> {type_of(want)}\n"
-        f"  %s = graph.add %p, %arg2 : ({type_of(want)}, {type_of(b)}) "
-        f"-> {type_of(want)}\n"
-        f"  %r = graph.relu %s : {type_of(want)}", [("%r", want)])
-    return source, (x, w, b), want
 
 
 @pytest.mark.parametrize("m, k, n, grid, workgroup, shared", [
@@ -97,7 +72,7 @@ def matmul_graph(m, k, n):
     (129, 33, 131, 265, 64, 0),
 ])
 def test_contractions_fill_the_device(m, k, n, grid, workgroup, shared):
-    source, inputs, want = matmul_graph(m, k, n)
+    source, inputs, want = matmul_graph(RNG, m, k, n)
     compiled = kiln.compile(source, target="opencl")
     (dispatch,) = compiled.report()["dispatches"]
     assert dispatch["grid"] == [grid, 1, 1]
@@ -111,7 +86,7 @@ def test_cpu_shaped_kernels_for_cpu_devices():
     # device-kind=cpu: the CPU backend's tile shapes, one per work item (a
     # matmul row each, its inner loop along the output row, which a CPU
     # OpenCL device such as PoCL vectorizes); same numbers.
-    source, inputs, want = matmul_graph(32, 37, 2048)
+    source, inputs, want = matmul_graph(RNG, 32, 37, 2048)
     compiled = kiln.compile(source, target="opencl",
                             target_options={"device-kind": "cpu"})
     (dispatch,) = compiled.report()["dispatches"]
@@ -119,7 +94,7 @@ def test_cpu_shaped_kernels_for_cpu_devices():
     assert dispatch["workgroup_size"] == [32, 1, 1]
     np.testing.assert_allclose(compiled(*inputs), want, rtol=1e-5,
                                atol=2e-6 * 37 ** 0.5)
-    source, x, expected = softmax_graph(6, 1000)
+    source, x, expected = softmax_graph(RNG, 6, 1000)
     np.testing.assert_allclose(
         kiln.compile(source, target="opencl",
                      target_options={"device-kind": "cpu"})(x),

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CublasLt.h"
+#include "../FoundOnce.h"
 
 #include "kiln/runtime/Error.h"
 
@@ -85,10 +86,7 @@ const Api &api() {
       return;
     }
     auto resolve = [&](auto &entry, const char *name) {
-      entry = reinterpret_cast<std::remove_reference_t<decltype(entry)>>(
-          ::dlsym(library, name));
-      if (!entry && failure.empty())
-        failure = std::string("cuBLASLt has no ") + name;
+      resolveSymbol(library, entry, name, failure, "cuBLASLt has no ");
     };
     resolve(loaded.Create, "cublasLtCreate");
     resolve(loaded.MatmulDescCreate, "cublasLtMatmulDescCreate");

@@ -29,6 +29,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CublasLt.h"
+#include "../FoundOnce.h"
 
 #include "kiln/runtime/Device.h"
 #include "kiln/runtime/Error.h"
@@ -117,11 +118,9 @@ const Driver &driver() {
       return;
     }
     auto resolve = [&](auto &entry, const char *name) {
-      entry = reinterpret_cast<std::remove_reference_t<decltype(entry)>>(
-          ::dlsym(library, name));
-      if (!entry && failure.empty())
-        failure = std::string("the NVIDIA driver's libcuda.so.1 has no ") +
-                  name + " (the cuda device needs a CUDA 12 or newer driver)";
+      resolveSymbol(library, entry, name, failure,
+                    "the NVIDIA driver's libcuda.so.1 has no ",
+                    " (the cuda device needs a CUDA 12 or newer driver)");
     };
     resolve(api.Init, "cuInit");
     resolve(api.DriverGetVersion, "cuDriverGetVersion");
@@ -148,9 +147,9 @@ const Driver &driver() {
     resolve(api.GetErrorString, "cuGetErrorString");
     if (!failure.empty())
       return;
+    std::string optionalFailure; // Graphs are optional.
     auto optional = [&](auto &entry, const char *name) {
-      entry = reinterpret_cast<std::remove_reference_t<decltype(entry)>>(
-          ::dlsym(library, name));
+      resolveSymbol(library, entry, name, optionalFailure, "");
     };
     optional(api.StreamBeginCapture, "cuStreamBeginCapture_v2");
     optional(api.StreamEndCapture, "cuStreamEndCapture");
@@ -236,24 +235,8 @@ Gpu findGpu(unsigned index) {
   return gpu;
 }
 
-/// GPU `index`, found on first use and kept for the process; a failure to
-/// find it is remembered and thrown again.
-const Gpu &gpu(unsigned index) {
-  static std::map<unsigned, Gpu> found;
-  static std::map<unsigned, std::string> failures;
-  static std::mutex mutex;
-  std::lock_guard<std::mutex> lock(mutex);
-  if (auto it = found.find(index); it != found.end())
-    return it->second;
-  if (auto it = failures.find(index); it != failures.end())
-    throw Error(it->second);
-  try {
-    return found[index] = findGpu(index);
-  } catch (const Error &error) {
-    failures[index] = error.what();
-    throw;
-  }
-}
+/// GPU `index`, found on first use and kept for the process.
+const Gpu &gpu(unsigned index) { return foundOnce<Gpu>(index, findGpu); }
 
 /// What the cuda backend wrote before the fatbin.
 struct BinaryHeader {

@@ -21,6 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../FoundOnce.h"
 #include "kiln/runtime/Device.h"
 #include "kiln/runtime/Error.h"
 
@@ -114,11 +115,9 @@ const OpenCL &openCL() {
       return;
     }
     auto resolve = [&](auto &entry, const char *name) {
-      entry = reinterpret_cast<std::remove_reference_t<decltype(entry)>>(
-          ::dlsym(library, name));
-      if (!entry && failure.empty())
-        failure = std::string("the OpenCL ICD loader has no ") + name +
-                  " (the opencl device needs OpenCL 2.0)";
+      resolveSymbol(library, entry, name, failure,
+                    "the OpenCL ICD loader has no ",
+                    " (the opencl device needs OpenCL 2.0)");
     };
     resolve(api.GetPlatformIDs, "clGetPlatformIDs");
     resolve(api.GetPlatformInfo, "clGetPlatformInfo");
@@ -279,22 +278,9 @@ Platform findPlatform(unsigned index) {
 }
 
 /// The platform of device `index`, found on first use and kept for the
-/// process; a failure to find it is remembered and thrown again.
+/// process.
 const Platform &platform(unsigned index) {
-  static std::map<unsigned, Platform> found;
-  static std::map<unsigned, std::string> failures;
-  static std::mutex mutex;
-  std::lock_guard<std::mutex> lock(mutex);
-  if (auto it = found.find(index); it != found.end())
-    return it->second;
-  if (auto it = failures.find(index); it != failures.end())
-    throw Error(it->second);
-  try {
-    return found[index] = findPlatform(index);
-  } catch (const Error &error) {
-    failures[index] = error.what();
-    throw;
-  }
+  return foundOnce<Platform>(index, findPlatform);
 }
 
 class OpenCLDevice final : public Device {
