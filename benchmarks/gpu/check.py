@@ -125,10 +125,12 @@ def prepare(out, bundle, archs):
 def library_environment():
     """kiln-run's environment, with the folders where cuBLASLt may be (torch's
     nvidia-cublas package, the CUDA toolkit) on the loader's path."""
+    import glob
     folders = []
     try:
-        import nvidia.cublas
-        folders += [os.path.join(p, "lib") for p in nvidia.cublas.__path__]
+        import nvidia  # torch's CUDA wheels: nvidia/cu13/lib, nvidia/cublas/lib
+        for base in nvidia.__path__:
+            folders += sorted(glob.glob(os.path.join(base, "*", "lib")))
     except ImportError:
         pass
     folders += ["/usr/local/cuda/lib64"]

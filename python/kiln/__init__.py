@@ -235,6 +235,8 @@ class CompiledModule:
                  input_names=None, out_spec=None, report=None):
         self._model, self._report = model, report
         self._threads, self._executor = threads, None
+        if "cuda" in model.memories:
+            _find_cublaslt()
         self._devices = [] if device is None else [str(device)]
         if self._devices:
             if model.mesh:
@@ -449,6 +451,22 @@ def _torch_if_loaded():
     # kiln never imports torch itself (it is slow and optional).
     import sys
     return sys.modules.get("torch")
+
+
+def _find_cublaslt():
+    """Points the runtime at torch's cuBLASLt (torch's CUDA wheels keep it in
+    site-packages/nvidia/*/lib, off the loader's path) unless the caller
+    named one with KILN_CUBLASLT_LIBRARY."""
+    if os.environ.get("KILN_CUBLASLT_LIBRARY"):
+        return
+    import glob
+    import sys
+    for folder in sys.path:
+        found = sorted(glob.glob(os.path.join(folder, "nvidia", "*", "lib",
+                                              "libcublasLt.so*")))
+        if found:
+            os.environ["KILN_CUBLASLT_LIBRARY"] = found[-1]
+            return
 
 
 def _check_input(where, dtype, shape, want, spec):
