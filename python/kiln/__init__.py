@@ -236,7 +236,7 @@ class CompiledModule:
         self._model, self._report = model, report
         self._threads, self._executor = threads, None
         if "cuda" in model.memories:
-            _find_cublaslt()
+            _find_libraries()
         self._devices = [] if device is None else [str(device)]
         if self._devices:
             if model.mesh:
@@ -453,20 +453,22 @@ def _torch_if_loaded():
     return sys.modules.get("torch")
 
 
-def _find_cublaslt():
-    """Points the runtime at torch's cuBLASLt (torch's CUDA wheels keep it in
-    site-packages/nvidia/*/lib, off the loader's path) unless the caller
-    named one with KILN_CUBLASLT_LIBRARY."""
-    if os.environ.get("KILN_CUBLASLT_LIBRARY"):
-        return
+def _find_libraries():
+    """Points the runtime at torch's cuBLASLt and cuDNN (torch's CUDA wheels
+    keep them in site-packages/nvidia/*/lib, off the loader's path) unless
+    the caller named them (KILN_CUBLASLT_LIBRARY, KILN_CUDNN_LIBRARY)."""
     import glob
     import sys
-    for folder in sys.path:
-        found = sorted(glob.glob(os.path.join(folder, "nvidia", "*", "lib",
-                                              "libcublasLt.so*")))
-        if found:
-            os.environ["KILN_CUBLASLT_LIBRARY"] = found[-1]
-            return
+    for variable, pattern in [("KILN_CUBLASLT_LIBRARY", "libcublasLt.so*"),
+                              ("KILN_CUDNN_LIBRARY", "libcudnn.so*")]:
+        if os.environ.get(variable):
+            continue
+        for folder in sys.path:
+            found = sorted(glob.glob(os.path.join(folder, "nvidia", "*",
+                                                  "lib", pattern)))
+            if found:
+                os.environ[variable] = found[-1]
+                break
 
 
 def _check_input(where, dtype, shape, want, spec):

@@ -189,3 +189,48 @@ def test_torch_cuda_tensors_stay_on_the_gpu():
     torch.testing.assert_close(compiled(x), expected, rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match="expected shape"):
         compiled(torch.randn(8, 64, device="cuda"))
+
+
+def _conv_block():
+    import torch
+    torch.manual_seed(0)
+
+    class Block(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(16, 16, 3, padding=1)
+
+        def forward(self, x):
+            return torch.relu(self.conv(x) + x)
+
+    return Block().eval(), torch.randn(2, 16, 12, 12)
+
+
+@needs_toolkit
+def test_convolutions_go_to_cudnn():
+    # A residual block's convolution, its bias, the skip and relu: one
+    # cuDNN call; libraries=0 keeps Kiln's kernel.
+    model, x = _conv_block()
+    (dispatch,) = kiln.compile(model, (x,), target="cuda").report()[
+        "dispatches"]
+    assert dispatch["library_call"].startswith(
+        "cudnn.conv2d n=2 c=16 h=12 w=12 k=16 r=3 s=3 pad_h=1 pad_w=1 ")
+    assert "relu=1" in dispatch["library_call"]
+    assert "z=-1" not in dispatch["library_call"]  # the skip is z
+    (own,) = kiln.compile(model, (x,), target="cuda",
+                          target_options={"libraries": 0}).report()[
+                              "dispatches"]
+    assert "library_call" not in own
+
+
+@needs_toolkit
+@needs_gpu
+@pytest.mark.parametrize("libraries", [0, 1])
+def test_convolutions_on_the_gpu(libraries):
+    import torch
+    model, x = _conv_block()
+    with torch.no_grad():
+        expected = model(x)
+    compiled = kiln.compile(model, (x,), target="cuda",
+                            target_options={"libraries": libraries})
+    torch.testing.assert_close(compiled(x), expected, rtol=1e-4, atol=1e-5)

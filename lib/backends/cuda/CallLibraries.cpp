@@ -16,6 +16,8 @@
 
 #include "mlir/IR/Builders.h"
 
+#include "llvm/Support/FormatVariadic.h"
+
 namespace kiln::cuda {
 #define GEN_PASS_DEF_CUDACALLLIBRARIES
 #include "lib/backends/cuda/CudaPasses.h.inc"
@@ -29,9 +31,9 @@ namespace {
 /// The binding `value` is (a kernel argument's position), or -1.
 int64_t bindingOf(Value value) {
   auto argument = dyn_cast<BlockArgument>(value);
-  return argument && isa<func::FuncOp>(argument.getOwner()->getParentOp())
-             ? argument.getArgNumber()
-             : -1;
+  if (!argument || !isa<func::FuncOp>(argument.getOwner()->getParentOp()))
+    return -1;
+  return argument.getArgNumber();
 }
 
 std::optional<std::string> typeName(Type type) {
@@ -134,6 +136,94 @@ std::optional<std::string> matmulCall(func::FuncOp kernel) {
   return call;
 }
 
+/// The cuDNN call `kernel` is, or none: a 2-D NCHW convolution of two
+/// bindings with its own bias, then at most a residual binding added and
+/// relu, which is cudnnConvolutionBiasActivationForward's
+/// `relu(conv(x) + z + bias)`; or a plain convolution.
+std::optional<std::string> convolutionCall(func::FuncOp kernel) {
+  Block &body = kernel.getBody().front();
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  if (ret.getNumOperands() != 1)
+    return std::nullopt;
+  Value value = ret.getOperand(0);
+  bool relu = false;
+  if (auto op = value.getDefiningOp<graph::ReluOp>()) {
+    relu = true;
+    value = op.getInput();
+  }
+  int64_t residual = -1;
+  if (auto add = value.getDefiningOp<graph::AddOp>()) {
+    Value lhs = add.getLhs(), rhs = add.getRhs();
+    if (!lhs.getDefiningOp<graph::Conv2dOp>())
+      std::swap(lhs, rhs);
+    if (bindingOf(rhs) < 0 || rhs.getType() != add.getType() ||
+        !value.hasOneUse())
+      return std::nullopt;
+    residual = bindingOf(rhs);
+    value = lhs;
+  }
+  auto conv = value.getDefiningOp<graph::Conv2dOp>();
+  if (!conv || !conv->hasOneUse())
+    return std::nullopt;
+  int64_t x = bindingOf(conv.getInput()), w = bindingOf(conv.getFilter());
+  int64_t bias = conv.getBias() ? bindingOf(conv.getBias()) : -1;
+  // A bias of one value (a folded batch norm's zero shift) is a constant
+  // of the kernel, not a binding: the runtime makes it.
+  std::optional<double> biasSplat;
+  if (auto constant = conv.getBias()
+                          ? conv.getBias().getDefiningOp<graph::ConstantOp>()
+                          : graph::ConstantOp()) {
+    auto splat = dyn_cast<SplatElementsAttr>(constant.getValue());
+    if (!splat || !isa<FloatType>(splat.getElementType()) ||
+        !constant->hasOneUse())
+      return std::nullopt;
+    biasSplat = splat.getSplatValue<APFloat>().convertToDouble();
+    // f16 splats only as zero: the runtime writes them as zero bytes.
+    if (!splat.getElementType().isF32() && *biasSplat != 0)
+      return std::nullopt;
+  }
+  size_t expected = 2 + relu + (residual >= 0) + biasSplat.has_value();
+  if (body.getOperations().size() != expected)
+    return std::nullopt;
+  auto xType = cast<RankedTensorType>(conv.getInput().getType());
+  auto wType = cast<RankedTensorType>(conv.getFilter().getType());
+  auto yType = cast<RankedTensorType>(conv.getType());
+  Type element = yType.getElementType();
+  // f32 and f16 (cuDNN's bf16 convolutions need newer GPUs than sm_80's
+  // guarantees); every operand of that type, static NCHW shapes.
+  if (x < 0 || w < 0 || (conv.getBias() && bias < 0 && !biasSplat) ||
+      !(element.isF32() || element.isF16()) || xType.getRank() != 4 ||
+      wType.getRank() != 4 || !xType.hasStaticShape() ||
+      xType.getElementType() != element || wType.getElementType() != element)
+    return std::nullopt;
+  // cudnnConvolutionBiasActivationForward needs a bias; without one only
+  // the plain convolution is cuDNN's.
+  bool hasBias = bias >= 0 || biasSplat;
+  if (!hasBias && (relu || residual >= 0))
+    return std::nullopt;
+  ArrayRef<int64_t> padding = conv.getPadding();
+  if (padding[0] != padding[2] || padding[1] != padding[3])
+    return std::nullopt; // cuDNN pads both sides alike.
+  ArrayRef<int64_t> xShape = xType.getShape(), wShape = wType.getShape();
+  ArrayRef<int64_t> strides = conv.getStrides(),
+                    dilations = conv.getDilations();
+  auto text = [](int64_t v) { return std::to_string(v); };
+  return "cudnn.conv2d n=" + text(xShape[0]) + " c=" + text(xShape[1]) +
+         " h=" + text(xShape[2]) + " w=" + text(xShape[3]) +
+         " k=" + text(wShape[0]) + " r=" + text(wShape[2]) +
+         " s=" + text(wShape[3]) + " pad_h=" + text(padding[0]) +
+         " pad_w=" + text(padding[1]) + " stride_h=" + text(strides[0]) +
+         " stride_w=" + text(strides[1]) + " dil_h=" + text(dilations[0]) +
+         " dil_w=" + text(dilations[1]) +
+         " groups=" + text(conv.getGroups()) +
+         " type=" + *typeName(element) + " relu=" + text(relu) +
+         " x=" + text(x) + " w_=" + text(w) + " bias=" + text(bias) +
+         (biasSplat ? " bias_value=" + llvm::formatv("{0:e}", *biasSplat).str()
+                    : std::string()) +
+         " z=" + text(residual) +
+         " y=" + text(kernel.getNumArguments());
+}
+
 struct CudaCallLibraries
     : kiln::cuda::impl::CudaCallLibrariesBase<CudaCallLibraries> {
   void runOnOperation() override {
@@ -147,6 +237,8 @@ struct CudaCallLibraries
       if (kernel.isExternal())
         continue;
       std::optional<std::string> call = matmulCall(kernel);
+      if (!call)
+        call = convolutionCall(kernel);
       if (!call)
         continue;
       // A declaration of the bindings, inputs then outputs, as the host

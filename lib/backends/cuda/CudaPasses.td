@@ -20,7 +20,7 @@ def CudaContractFloatOps : Pass<"cuda-contract-float-ops"> {
 }
 
 def CudaCallLibraries : Pass<"cuda-call-libraries", "::mlir::ModuleOp"> {
-  let summary = "Give GEMMs cuBLASLt can run, with their epilogue, to cuBLASLt";
+  let summary = "Give GEMMs and convolutions to cuBLASLt and cuDNN where they can";
   let description = [{
     On a cuda kernel module (graph ops, before codegen): a kernel that is a
     matmul of two of its bindings (2-D, or batched: a weight shared by the
@@ -32,9 +32,14 @@ def CudaCallLibraries : Pass<"cuda-call-libraries", "::mlir::ModuleOp"> {
     as text the runtime's CUDA device reads: `cublaslt.matmul m=512 n=512
     k=64 batch=1 stride_a=0 stride_b=0 type=f32 epilogue=relu_bias a=0 b=1
     bias=2 out=3` (row-major sizes, batch strides in elements, binding
-    positions). Every other kernel is Kiln's own code. f32 is computed in
-    f32 (CUBLAS_COMPUTE_32F, as torch.matmul does by default), f16 and bf16
-    with f32 accumulation.
+    positions). A kernel that is a 2-D NCHW convolution of two bindings
+    with symmetric padding, f32 or f16, optionally with its bias, a
+    residual binding added and relu after it, is cuDNN's
+    `cudnnConvolutionBiasActivationForward` (`cudnn.conv2d n=1 c=64 h=56
+    ... relu=1 x=0 w_=1 bias=2 z=3 y=4`), or without a bias and epilogue its
+    `cudnnConvolutionForward`. Every other kernel is Kiln's own code. f32
+    is computed in f32 (CUBLAS_COMPUTE_32F, cuDNN's FMA math: no TF32),
+    f16 and bf16 with f32 accumulation.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect",
                            "::mlir::memref::MemRefDialect"];

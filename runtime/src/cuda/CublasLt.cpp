@@ -9,11 +9,11 @@
 // opened with dlopen (libcublasLt.so.13, .12, .11, or KILN_CUBLASLT_LIBRARY),
 // so the runtime links no CUDA; the few types and entry points used are
 // declared here (their values are checked against cublasLt.h where it is
-// installed, runtime/test/CublasLtAbiTest.cpp).
+// installed, runtime/test/LibraryAbiTest.cpp).
 //
 //===----------------------------------------------------------------------===//
 
-#include "CublasLt.h"
+#include "LibraryCalls.h"
 #include "../FoundOnce.h"
 
 #include "kiln/runtime/Error.h"
@@ -112,26 +112,13 @@ const Api &api() {
   return loaded;
 }
 
-/// The call's fields: "cublaslt.matmul m=8 n=32 ..." -> {m: 8, n: 32, ...}.
-std::map<std::string, std::string> fields(const std::string &call) {
-  std::map<std::string, std::string> result;
-  std::istringstream words(call);
-  std::string word;
-  words >> word; // The call's name.
-  while (words >> word) {
-    size_t equals = word.find('=');
-    if (equals != std::string::npos)
-      result[word.substr(0, equals)] = word.substr(equals + 1);
-  }
-  return result;
-}
-
-class CublasLtMatmul final : public LibraryMatmul {
+class CublasLtMatmul final : public LibraryCall {
 public:
   CublasLtMatmul(const std::string &call, const std::string &origin,
-                 size_t workspaceBytes)
-      : call_(call), origin_(origin), workspaceBytes_(workspaceBytes) {
-    std::map<std::string, std::string> f = fields(call);
+                 const LibraryContext &context)
+      : call_(call), origin_(origin), workspace_(context.workspace),
+        workspaceBytes_(context.workspaceBytes) {
+    std::map<std::string, std::string> f = callFields(call);
     auto number = [&](const char *key) -> int64_t {
       auto it = f.find(key);
       char *end = nullptr;
@@ -210,8 +197,7 @@ public:
       lt.MatmulDescDestroy(desc_);
   }
 
-  void run(void *const *bindings, size_t count, void *stream,
-           void *workspace) override {
+  void run(void *const *bindings, size_t count, void *stream) override {
     int64_t largest = std::max({a_, b_, bias_, out_});
     if (static_cast<int64_t>(count) <= largest)
       fail("is given " + std::to_string(count) + " bindings");
@@ -225,7 +211,7 @@ public:
     const float one = 1.0f, zero = 0.0f;
     check(lt.Matmul(lt.handle, desc_, &one, bindings[b_], b_layout_,
                     bindings[a_], a_layout_, &zero, bindings[out_], c_layout_,
-                    bindings[out_], c_layout_, &algo_, workspace,
+                    bindings[out_], c_layout_, &algo_, workspace_,
                     workspaceBytes_, stream),
           "cublasLtMatmul");
   }
@@ -245,6 +231,7 @@ private:
   }
 
   std::string call_, origin_;
+  void *workspace_;
   size_t workspaceBytes_;
   int64_t a_ = 0, b_ = 0, bias_ = -1, out_ = 0;
   MatmulDesc desc_ = nullptr;
@@ -254,13 +241,34 @@ private:
 
 } // namespace
 
-std::unique_ptr<LibraryMatmul> LibraryMatmul::create(const std::string &call,
-                                                     const std::string &origin,
-                                                     size_t workspaceBytes) {
-  if (call.rfind("cublaslt.matmul ", 0) != 0)
-    throw Error("'" + origin + "' asks for the library call '" + call +
-                "', which this runtime does not have");
-  return std::make_unique<CublasLtMatmul>(call, origin, workspaceBytes);
+std::map<std::string, std::string> callFields(const std::string &call) {
+  std::map<std::string, std::string> result;
+  std::istringstream words(call);
+  std::string word;
+  words >> word; // The call's name.
+  while (words >> word) {
+    size_t equals = word.find('=');
+    if (equals != std::string::npos)
+      result[word.substr(0, equals)] = word.substr(equals + 1);
+  }
+  return result;
+}
+
+std::unique_ptr<LibraryCall> createCublasLtMatmul(const std::string &call,
+                                                  const std::string &origin,
+                                                  const LibraryContext &context) {
+  return std::make_unique<CublasLtMatmul>(call, origin, context);
+}
+
+std::unique_ptr<LibraryCall> LibraryCall::create(const std::string &call,
+                                                 const std::string &origin,
+                                                 const LibraryContext &context) {
+  if (call.rfind("cublaslt.matmul ", 0) == 0)
+    return createCublasLtMatmul(call, origin, context);
+  if (call.rfind("cudnn.conv2d ", 0) == 0)
+    return createCudnnConvolution(call, origin, context);
+  throw Error("'" + origin + "' asks for the library call '" + call +
+              "', which this runtime does not have");
 }
 
 } // namespace kiln::rt::cuda

@@ -12,9 +12,10 @@
 //    as a pointer: an arena plus an offset is a binding, and a launch's
 //    parameters are one CUdeviceptr per binding (the kernels are bare-pointer
 //    NVVM kernels).
-//  * GEMMs the compiler gave to cuBLASLt (a kernel whose symbol is the call,
-//    `cublaslt.matmul ...`) run through it on the same stream, with a
-//    workspace per device (CublasLt.h).
+//  * GEMMs and convolutions the compiler gave to cuBLASLt and cuDNN (a
+//    kernel whose symbol is the call: `cublaslt.matmul ...`, `cudnn.conv2d
+//    ...`) run through them on the same stream, with a workspace per device
+//    (LibraryCalls.h).
 //  * Runs of kernels the executor replays are recorded once by stream
 //    capture into a CUDA graph, and each later run launches the graph: one
 //    submission instead of one per kernel.
@@ -28,7 +29,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "CublasLt.h"
+#include "LibraryCalls.h"
 #include "../FoundOnce.h"
 
 #include "kiln/runtime/Device.h"
@@ -324,40 +325,38 @@ private:
   std::vector<void *> params_;
 };
 
-/// Device memory library calls use as scratch, made on first use and shared
-/// by the calls of one device (they run in order on its stream).
-struct Workspace {
-  static constexpr size_t kBytes = size_t(32) << 20;
-  CUdeviceptr memory = 0;
+/// What library calls use of a device: a workspace made on first use and
+/// shared by its calls (they run in order on its stream), and constants.
+struct LibraryMemory {
+  static constexpr size_t kWorkspaceBytes = size_t(32) << 20;
+  CUdeviceptr workspace = 0;
+  std::vector<CUdeviceptr> constants;
 };
 
-/// A call the compiler gave to a vendor library (cuBLASLt).
+/// A call the compiler gave to a vendor library (cuBLASLt, cuDNN).
 class CudaLibraryKernel final : public Kernel {
 public:
-  CudaLibraryKernel(std::unique_ptr<cuda::LibraryMatmul> call, CUstream stream,
-                    const Gpu &gpu, CUdeviceptr workspace)
-      : call_(std::move(call)), stream_(stream), gpu_(gpu),
-        workspace_(workspace) {}
+  CudaLibraryKernel(std::unique_ptr<cuda::LibraryCall> call, CUstream stream,
+                    const Gpu &gpu)
+      : call_(std::move(call)), stream_(stream), gpu_(gpu) {}
   void dispatch(void **bindings, size_t count, const Launch &) override {
     check(driver().CtxSetCurrent(gpu_.context),
           "making " + gpu_.name + " current");
-    call_->run(bindings, count, stream_,
-               reinterpret_cast<void *>(uintptr_t(workspace_)));
+    call_->run(bindings, count, stream_);
   }
 
 private:
-  std::unique_ptr<cuda::LibraryMatmul> call_;
+  std::unique_ptr<cuda::LibraryCall> call_;
   CUstream stream_;
   const Gpu &gpu_;
-  CUdeviceptr workspace_;
 };
 
 class CudaLibrary final : public KernelLibrary {
 public:
   CudaLibrary(CUmodule module, CUstream stream, const Gpu &gpu,
-              std::string origin, Workspace &workspace)
+              std::string origin, LibraryMemory &memory)
       : module_(module), stream_(stream), gpu_(gpu),
-        origin_(std::move(origin)), workspace_(workspace) {}
+        origin_(std::move(origin)), memory_(memory) {}
   ~CudaLibrary() override {
     const Driver &cu = driver();
     cu.CtxSetCurrent(gpu_.context);
@@ -368,12 +367,25 @@ public:
       const Driver &cu = driver();
       check(cu.CtxSetCurrent(gpu_.context),
             "making " + gpu_.name + " current");
-      if (!workspace_.memory)
-        check(cu.MemAlloc(&workspace_.memory, Workspace::kBytes),
-              "allocating cuBLASLt's workspace on " + gpu_.name);
+      if (!memory_.workspace)
+        check(cu.MemAlloc(&memory_.workspace, LibraryMemory::kWorkspaceBytes),
+              "allocating the libraries' workspace on " + gpu_.name);
+      cuda::LibraryContext context;
+      context.workspace = reinterpret_cast<void *>(uintptr_t(memory_.workspace));
+      context.workspaceBytes = LibraryMemory::kWorkspaceBytes;
+      context.constant = [&](const std::string &bytes) {
+        CUdeviceptr constant = 0;
+        check(cu.MemAlloc(&constant, bytes.size()),
+              "allocating a library call's constant on " + gpu_.name);
+        memory_.constants.push_back(constant);
+        check(cu.MemcpyHtoDAsync(constant, bytes.data(), bytes.size(),
+                                 stream_),
+              "copying a library call's constant to " + gpu_.name);
+        check(cu.StreamSynchronize(stream_), "waiting for " + gpu_.name);
+        return reinterpret_cast<void *>(uintptr_t(constant));
+      };
       return std::make_unique<CudaLibraryKernel>(
-          cuda::LibraryMatmul::create(symbol, origin_, Workspace::kBytes),
-          stream_, gpu_, workspace_.memory);
+          cuda::LibraryCall::create(symbol, origin_, context), stream_, gpu_);
     }
     CUfunction function = nullptr;
     CUresult status =
@@ -389,7 +401,7 @@ private:
   CUstream stream_;
   const Gpu &gpu_;
   std::string origin_;
-  Workspace &workspace_;
+  LibraryMemory &memory_;
 };
 
 class CudaDevice final : public Device {
@@ -405,8 +417,10 @@ public:
     cu.CtxSetCurrent(gpu_.context);
     cu.StreamSynchronize(stream_);
     cu.StreamDestroy(stream_);
-    if (workspace_.memory)
-      cu.MemFree(workspace_.memory);
+    if (libraryMemory_.workspace)
+      cu.MemFree(libraryMemory_.workspace);
+    for (CUdeviceptr constant : libraryMemory_.constants)
+      cu.MemFree(constant);
   }
 
   std::string_view target() const override { return "cuda"; }
@@ -442,7 +456,7 @@ public:
                   ", or update the driver to the toolkit's CUDA version");
     }
     return std::make_unique<CudaLibrary>(module, stream_, gpu_, origin,
-                                         workspace_);
+                                         libraryMemory_);
   }
 
   void *allocate(uint64_t bytes, uint64_t alignment) override {
@@ -532,7 +546,7 @@ private:
 
   const Gpu &gpu_;
   CUstream stream_ = nullptr;
-  Workspace workspace_;
+  LibraryMemory libraryMemory_;
   std::mutex mutex_;
   std::map<CUdeviceptr, CUdeviceptr> bases_; ///< Aligned -> allocated.
 };

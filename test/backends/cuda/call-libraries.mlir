@@ -84,3 +84,46 @@ module @kilns {
     return %0 : tensor<4x16x8xf32>
   }
 }
+
+// -----
+
+// Convolutions: with their bias, a residual binding and relu, cuDNN's
+// fused call; a bias of one value (a folded batch norm) is written into the
+// call; without bias or epilogue, its plain convolution. Asymmetric padding
+// and relu without a bias stay Kiln's.
+// CHECK-LABEL: module @convolutions
+// CHECK-SAME: exec.library_calls = {
+// CHECK-SAME: fused = "cudnn.conv2d n=1 c=64 h=56 w=56 k=64 r=3 s=3 pad_h=1 pad_w=1 stride_h=1 stride_w=1 dil_h=1 dil_w=1 groups=1 type=f32 relu=1 x=0 w_=1 bias=2 z=3 y=4"
+// CHECK-SAME: plain = "cudnn.conv2d n=2 c=32 h=16 w=16 k=32 r=3 s=3 pad_h=0 pad_w=0 stride_h=2 stride_w=2 dil_h=1 dil_w=1 groups=32 type=f32 relu=0 x=0 w_=1 bias=-1 z=-1 y=2"
+// CHECK-SAME: splat = "cudnn.conv2d n=1 c=8 h=8 w=8 k=16 r=1 s=1 pad_h=0 pad_w=0 stride_h=1 stride_w=1 dil_h=1 dil_w=1 groups=1 type=f32 relu=1 x=0 w_=1 bias=-1 bias_value=5.000000e-01 z=-1 y=2"
+// CHECK: func.func @asymmetric
+// CHECK: graph.conv2d
+// CHECK: func.func @relu_no_bias
+// CHECK: graph.conv2d
+module @convolutions {
+  func.func @fused(%x: tensor<1x64x56x56xf32>, %w: tensor<64x64x3x3xf32>, %b: tensor<64xf32>, %z: tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32> {
+    %0 = graph.conv2d %x, %w, %b padding = [1, 1, 1, 1] : (tensor<1x64x56x56xf32>, tensor<64x64x3x3xf32>, tensor<64xf32>) -> tensor<1x64x56x56xf32>
+    %1 = graph.add %z, %0 : (tensor<1x64x56x56xf32>, tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
+    %2 = graph.relu %1 : tensor<1x64x56x56xf32>
+    return %2 : tensor<1x64x56x56xf32>
+  }
+  func.func @plain(%x: tensor<2x32x16x16xf32>, %w: tensor<32x1x3x3xf32>) -> tensor<2x32x7x7xf32> {
+    %0 = graph.conv2d %x, %w strides = [2, 2] groups = 32 : (tensor<2x32x16x16xf32>, tensor<32x1x3x3xf32>) -> tensor<2x32x7x7xf32>
+    return %0 : tensor<2x32x7x7xf32>
+  }
+  func.func @splat(%x: tensor<1x8x8x8xf32>, %w: tensor<16x8x1x1xf32>) -> tensor<1x16x8x8xf32> {
+    %b = graph.constant dense<0.5> : tensor<16xf32>
+    %0 = graph.conv2d %x, %w, %b : (tensor<1x8x8x8xf32>, tensor<16x8x1x1xf32>, tensor<16xf32>) -> tensor<1x16x8x8xf32>
+    %1 = graph.relu %0 : tensor<1x16x8x8xf32>
+    return %1 : tensor<1x16x8x8xf32>
+  }
+  func.func @asymmetric(%x: tensor<1x8x8x8xf32>, %w: tensor<16x8x3x3xf32>) -> tensor<1x16x7x7xf32> {
+    %0 = graph.conv2d %x, %w padding = [0, 0, 1, 1] : (tensor<1x8x8x8xf32>, tensor<16x8x3x3xf32>) -> tensor<1x16x7x7xf32>
+    return %0 : tensor<1x16x7x7xf32>
+  }
+  func.func @relu_no_bias(%x: tensor<1x8x8x8xf32>, %w: tensor<16x8x1x1xf32>) -> tensor<1x16x8x8xf32> {
+    %0 = graph.conv2d %x, %w : (tensor<1x8x8x8xf32>, tensor<16x8x1x1xf32>) -> tensor<1x16x8x8xf32>
+    %1 = graph.relu %0 : tensor<1x16x8x8xf32>
+    return %1 : tensor<1x16x8x8xf32>
+  }
+}

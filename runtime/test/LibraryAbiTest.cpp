@@ -1,12 +1,14 @@
-//===- CublasLtAbiTest.cpp - the runtime's cuBLASLt declarations ----------===//
+//===- LibraryAbiTest.cpp - the runtime's cuBLASLt and cuDNN declarations -===//
 //
-// The runtime opens cuBLASLt with dlopen and declares the types and values
-// it uses itself (runtime/src/cuda/CublasLt.h); here they are compared with
-// NVIDIA's header, where the CUDA toolkit is installed (built only then).
+// The runtime opens cuBLASLt and cuDNN with dlopen and declares the types
+// and values it uses itself (runtime/src/cuda/LibraryCalls.h); here they
+// are compared with NVIDIA's headers, where the CUDA toolkit has them
+// (built only then).
 
-#include "../src/cuda/CublasLt.h"
+#include "../src/cuda/LibraryCalls.h"
 
 #include <cublasLt.h>
+#include <cudnn.h>
 
 #include <gtest/gtest.h>
 
@@ -41,7 +43,24 @@ static_assert(offsetof(lt::HeuristicResult, workspaceSize) ==
 static_assert(offsetof(lt::HeuristicResult, state) ==
               offsetof(cublasLtMatmulHeuristicResult_t, state));
 
-TEST(CublasLtAbi, MatchesTheHeader) {
+namespace dnn = kiln::rt::cuda::cudnn;
+static_assert(dnn::kSuccess == CUDNN_STATUS_SUCCESS);
+static_assert(dnn::kNchw == CUDNN_TENSOR_NCHW);
+static_assert(dnn::kFloat == CUDNN_DATA_FLOAT && dnn::kHalf == CUDNN_DATA_HALF);
+static_assert(dnn::kCrossCorrelation == CUDNN_CROSS_CORRELATION);
+static_assert(dnn::kFmaMath == CUDNN_FMA_MATH);
+static_assert(dnn::kActivationRelu == CUDNN_ACTIVATION_RELU);
+static_assert(dnn::kActivationIdentity == CUDNN_ACTIVATION_IDENTITY);
+static_assert(dnn::kPropagateNan == CUDNN_PROPAGATE_NAN);
+static_assert(dnn::kImplicitPrecompGemm ==
+              CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM);
+static_assert(sizeof(dnn::AlgoPerf) == sizeof(cudnnConvolutionFwdAlgoPerf_t));
+static_assert(offsetof(dnn::AlgoPerf, memory) ==
+              offsetof(cudnnConvolutionFwdAlgoPerf_t, memory));
+static_assert(offsetof(dnn::AlgoPerf, status) ==
+              offsetof(cudnnConvolutionFwdAlgoPerf_t, status));
+
+TEST(LibraryAbi, MatchesTheHeaders) {
   // The checks are the static_asserts above: this file compiles only if
   // they hold.
   SUCCEED();

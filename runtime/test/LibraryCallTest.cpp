@@ -1,10 +1,10 @@
-//===- CublasLtCallTest.cpp - library calls the runtime refuses -----------===//
+//===- LibraryCallTest.cpp - library calls the runtime refuses ------------===//
 //
 // A library call is text in the artifact (the kernel's symbol); one the
 // runtime cannot read is refused, naming the model and the call, before
-// cuBLASLt or a GPU is needed.
+// cuBLASLt, cuDNN or a GPU is needed.
 
-#include "../src/cuda/CublasLt.h"
+#include "../src/cuda/LibraryCalls.h"
 
 #include "ErrorOf.h"
 
@@ -12,9 +12,11 @@
 
 using namespace kiln::rt;
 
-TEST(CublasLtCall, RefusesCallsItCannotRead) {
+TEST(LibraryCall, RefusesCallsItCannotRead) {
   auto create = [](const std::string &call) {
-    return errorOf([&] { cuda::LibraryMatmul::create(call, "m.kiln", 1024); });
+    cuda::LibraryContext context;
+    context.workspaceBytes = 1024;
+    return errorOf([&] { cuda::LibraryCall::create(call, "m.kiln", context); });
   };
   EXPECT_EQ(create("cublaslt.conv n=1"),
             "'m.kiln' asks for the library call 'cublaslt.conv n=1', which "
@@ -30,6 +32,11 @@ TEST(CublasLtCall, RefusesCallsItCannotRead) {
                    "out=2 type=f32 epilogue=relu_bias")
                 .find("has a bad epilogue"),
             std::string::npos);
+  EXPECT_NE(create("cudnn.conv2d n=1 c=3 h=8").find(
+                "the cuDNN call of 'm.kiln' (cudnn.conv2d n=1 c=3 h=8) has no "
+                "number w"),
+            std::string::npos);
   EXPECT_TRUE(cuda::isLibraryCall("cublaslt.matmul m=1"));
+  EXPECT_TRUE(cuda::isLibraryCall("cudnn.conv2d n=1"));
   EXPECT_FALSE(cuda::isLibraryCall("dispatch_0"));
 }
