@@ -1,7 +1,8 @@
 //===- FoundOnce.h - what devices look up once per process ------*- C++ -*-===//
 //
-// Device implementations open a vendor library with dlopen and find their
-// hardware once per process; these are the two shapes of that, shared.
+// Device implementations open vendor libraries with dlopen, resolve their
+// entry points, find their hardware once per process and read the calls
+// the compiler wrote: those shapes, shared.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,11 +11,14 @@
 
 #include "kiln/runtime/Error.h"
 
+#include <cstdlib>
 #include <dlfcn.h>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace kiln::rt {
 
@@ -49,6 +53,37 @@ void resolveSymbol(void *library, Entry &entry, const char *name,
   entry = reinterpret_cast<Entry>(::dlsym(library, name));
   if (!entry && failure.empty())
     failure = std::string(missing) + name + why;
+}
+
+/// The first library that opens of the one named by the environment
+/// variable `variable` (if set) and `names`, or null with `tried` holding
+/// why each did not.
+inline void *openLibrary(const char *variable,
+                         std::initializer_list<const char *> names,
+                         std::string &tried) {
+  std::vector<std::string> candidates;
+  if (const char *given = std::getenv(variable); given && *given)
+    candidates.push_back(given);
+  candidates.insert(candidates.end(), names.begin(), names.end());
+  for (const std::string &name : candidates) {
+    if (void *library = ::dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL))
+      return library;
+    tried += (tried.empty() ? "" : "; ") + std::string(::dlerror());
+  }
+  return nullptr;
+}
+
+/// Field `key` of a library call's fields as a number; throws Error
+/// (through `fail`) when it is missing or not one.
+template <typename Fail>
+long callNumber(const std::map<std::string, std::string> &fields,
+                const char *key, Fail &&fail) {
+  auto it = fields.find(key);
+  char *end = nullptr;
+  long value = it == fields.end() ? 0 : std::strtol(it->second.c_str(), &end, 10);
+  if (it == fields.end() || !end || *end)
+    fail(std::string("has no number ") + key);
+  return value;
 }
 
 } // namespace kiln::rt

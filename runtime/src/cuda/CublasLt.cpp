@@ -62,20 +62,12 @@ const Api &api() {
   static std::string failure;
   static std::once_flag once;
   std::call_once(once, [] {
-    void *library = nullptr;
     std::string tried;
-    std::vector<std::string> names;
-    if (const char *given = std::getenv("KILN_CUBLASLT_LIBRARY"))
-      names.push_back(given);
-    for (const char *name : {"libcublasLt.so.13", "libcublasLt.so.12",
-                             "libcublasLt.so.11", "libcublasLt.so"})
-      names.push_back(name);
-    for (const std::string &name : names) {
-      library = ::dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
-      if (library)
-        break;
-      tried += (tried.empty() ? "" : "; ") + std::string(::dlerror());
-    }
+    void *library = openLibrary(
+        "KILN_CUBLASLT_LIBRARY",
+        {"libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so.11",
+         "libcublasLt.so"},
+        tried);
     if (!library) {
       failure = "the cuda device runs this model's GEMMs through NVIDIA's "
                 "cuBLASLt and cannot open it (" +
@@ -120,13 +112,7 @@ public:
         workspaceBytes_(context.workspaceBytes) {
     std::map<std::string, std::string> f = callFields(call);
     auto number = [&](const char *key) -> int64_t {
-      auto it = f.find(key);
-      char *end = nullptr;
-      int64_t value =
-          it == f.end() ? 0 : std::strtoll(it->second.c_str(), &end, 10);
-      if (it == f.end() || !end || *end)
-        fail(std::string("has no number ") + key);
-      return value;
+      return callNumber(f, key, [&](const std::string &what) { fail(what); });
     };
     int64_t m = number("m"), n = number("n"), k = number("k");
     int64_t batch = number("batch");

@@ -62,19 +62,10 @@ const Api &api() {
   static std::string failure;
   static std::once_flag once;
   std::call_once(once, [] {
-    std::vector<std::string> names;
-    if (const char *given = std::getenv("KILN_CUDNN_LIBRARY"))
-      names.push_back(given);
-    for (const char *name : {"libcudnn.so.9", "libcudnn.so.8", "libcudnn.so"})
-      names.push_back(name);
-    void *library = nullptr;
     std::string tried;
-    for (const std::string &name : names) {
-      library = ::dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
-      if (library)
-        break;
-      tried += (tried.empty() ? "" : "; ") + std::string(::dlerror());
-    }
+    void *library = openLibrary(
+        "KILN_CUDNN_LIBRARY", {"libcudnn.so.9", "libcudnn.so.8", "libcudnn.so"},
+        tried);
     if (!library) {
       failure = "the cuda device runs this model's convolutions through "
                 "NVIDIA's cuDNN and cannot open it (" +
@@ -125,13 +116,7 @@ public:
       : call_(call), origin_(origin), workspace_(context.workspace) {
     std::map<std::string, std::string> f = callFields(call);
     auto number = [&](const char *key) -> long {
-      auto it = f.find(key);
-      char *end = nullptr;
-      long value =
-          it == f.end() ? 0 : std::strtol(it->second.c_str(), &end, 10);
-      if (it == f.end() || !end || *end)
-        fail(std::string("has no number ") + key);
-      return value;
+      return callNumber(f, key, [&](const std::string &what) { fail(what); });
     };
     int n = number("n"), c = number("c"), h = number("h"), w = number("w");
     int k = number("k"), r = number("r"), s = number("s");
