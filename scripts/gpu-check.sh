@@ -10,6 +10,9 @@
 #       build/gpu-check/summary.md (and $OUT/summary.md). Needs only
 #       build/bin/kiln-run, build/runtime/test/kiln-runtime-tests and the
 #       bundles' folders. Exits non-zero when anything failed.
+#   scripts/gpu-check.sh dry                  here, without a GPU: both
+#       halves on the OpenCL device (PoCL) with a small bundle and torch on
+#       the CPU, to check the script itself (test_cuda.py runs it too).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 checks=$root/build/gpu-check
@@ -31,7 +34,13 @@ run)
   done
   [ ${#dirs[@]} -eq 0 ] && { echo "no prepared bundles in $checks" >&2; exit 2; }
   python3 "$root/benchmarks/gpu/check.py" run "${dirs[@]}" ;;
+dry)
+  PYTHONPATH=$root/build/python "$root/.venv/bin/python" \
+    "$root/benchmarks/gpu/check.py" prepare "$checks/dry" dry --target opencl
+  PYTHONPATH=$root/build/python "$root/.venv/bin/python" \
+    "$root/benchmarks/gpu/check.py" run "$checks/dry" --device opencl \
+    --runs 3 --summary "$checks/dry-summary.md" ;;
 *)
-  sed -n '2,13p' "$0" >&2
+  sed -n '2,14p' "$0" >&2
   exit 2 ;;
 esac

@@ -35,6 +35,8 @@ BUNDLES = {
              "gemm_4096_f16_kiln", "softmax_rows", "layer_norm_rows"],
     "resnet18": ["resnet18"],
     "resnet18_b32": ["resnet18_b32"],
+    # Small enough for a dry run of the script on PoCL (--target opencl).
+    "dry": ["mlp", "gemm_1024", "softmax_rows", "layer_norm_rows"],
 }
 # Graphs whose inputs are made on the GPU machine (too big to carry), with
 # a torch reference computed there: name -> (MLIR, input shapes, reference).
@@ -69,7 +71,7 @@ def graph_text(name):
             [(rows, width), (width,), (width,)])
 
 
-def prepare(out, bundle, archs):
+def prepare(out, bundle, archs, target="cuda"):
     import torch
     import kiln
     from models import BATCHED_FROM_ONE, MODELS
@@ -79,11 +81,12 @@ def prepare(out, bundle, archs):
         folder = out / name
         folder.mkdir(exist_ok=True)
         start = time.perf_counter()
-        options = {"arch": archs}
+        # A dry run of the check on another target (opencl) takes no arch.
+        options = {"arch": archs} if target == "cuda" else {}
         if name in MODELS:
             model, inputs = MODELS[name]()
             with torch.no_grad():
-                compiled = kiln.compile(model, inputs, target="cuda",
+                compiled = kiln.compile(model, inputs, target=target,
                                         target_options=options)
                 expected = model(*inputs)
             expected = (expected,) if isinstance(expected, torch.Tensor) \
@@ -99,9 +102,9 @@ def prepare(out, bundle, archs):
                 np.save(folder / f"expected_{i}.npy", y.numpy())
         else:
             text, _ = graph_text(name)
-            if name in GEMMS and not GEMMS[name][2]:
+            if name in GEMMS and not GEMMS[name][2] and target == "cuda":
                 options = dict(options, libraries=0)
-            compiled = kiln.compile(text, target="cuda",
+            compiled = kiln.compile(text, target=target,
                                     target_options=options)
         seconds = time.perf_counter() - start
         compiled.save(folder / "model.kiln")
@@ -141,9 +144,15 @@ def library_environment():
     return env
 
 
+# The device kiln-run runs on and torch's: a GPU check runs on "cuda"; a dry
+# run of the script on a machine without one on "opencl" with torch on the
+# CPU (run --device opencl).
+DEVICE = {"kiln": "cuda", "torch": "cuda"}
+
+
 def kiln_run(kiln_run_path, folder, inputs, extra=(), timeout=300):
     args = [str(kiln_run_path), str(folder / "model.kiln"), "--device",
-            "cuda"]
+            DEVICE["kiln"]]
     for path in inputs:
         args += ["--input", str(path)]
     result = subprocess.run(args + list(extra), capture_output=True,
@@ -161,17 +170,22 @@ def relative_error(actual, expected):
                  max(np.abs(expected).max(), 1e-30))
 
 
+def synchronize():
+    import torch
+    if DEVICE["torch"] == "cuda":
+        torch.cuda.synchronize()
+
+
 def torch_ms(function, runs):
     """Median milliseconds of `function` on the GPU, synchronized."""
-    import torch
     for _ in range(3):
         function()
-    torch.cuda.synchronize()
+    synchronize()
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         function()
-        torch.cuda.synchronize()
+        synchronize()
         times.append((time.perf_counter() - start) * 1e3)
     return sorted(times)[len(times) // 2]
 
@@ -223,11 +237,12 @@ def run(folders, runs, kiln_run_path, tests_path):
                                 sorted(where.glob("expected_*.npy"))]
                     host = [torch.from_numpy(np.load(p)) for p in inputs]
                     with torch.no_grad():
-                        model = model.cuda()
-                        device = [x.cuda() for x in host]
+                        model = model.to(DEVICE["torch"])
+                        device = [x.to(DEVICE["torch"]) for x in host]
                         eager = torch_ms(lambda: model(*device), runs)
                         copies = torch_ms(
-                            lambda: model(*[x.cuda() for x in host]).cpu(),
+                            lambda: model(*[x.to(DEVICE["torch"])
+                                            for x in host]).cpu(),
                             runs)
                 else:
                     _, shapes = graph_text(name)
@@ -239,7 +254,8 @@ def run(folders, runs, kiln_run_path, tests_path):
                     for i, a in enumerate(arrays):
                         inputs.append(where / f"input_{i}.npy")
                         np.save(inputs[-1], a)
-                    device = [torch.from_numpy(a).cuda() for a in arrays]
+                    device = [torch.from_numpy(a).to(DEVICE["torch"])
+                              for a in arrays]
                     if name in GEMMS:
                         function = lambda: device[0] @ device[1]  # noqa
                     elif name == "softmax_rows":
@@ -252,8 +268,8 @@ def run(folders, runs, kiln_run_path, tests_path):
                     eager = torch_ms(function, runs)
                     copies = torch_ms(
                         lambda: (device.__setitem__(
-                            slice(None), [torch.from_numpy(a).cuda()
-                                          for a in arrays]),
+                            slice(None), [torch.from_numpy(a).to(
+                                DEVICE["torch"]) for a in arrays]),
                             function().cpu()), runs)
                 outputs = where / "outputs"
                 outputs.mkdir(exist_ok=True)
@@ -300,6 +316,8 @@ def main():
     p.add_argument("dir", type=pathlib.Path)
     p.add_argument("bundle", choices=sorted(BUNDLES))
     p.add_argument("--arch", default="sm_80,sm_90")
+    p.add_argument("--target", default="cuda",
+                   help="cuda; opencl for a dry run of the script here")
     r = sub.add_parser("run")
     r.add_argument("dirs", type=pathlib.Path, nargs="+")
     r.add_argument("--runs", type=int, default=20)
@@ -309,10 +327,15 @@ def main():
                    default=ROOT / "build" / "runtime" / "test" /
                    "kiln-runtime-tests")
     r.add_argument("--summary", type=pathlib.Path)
+    r.add_argument("--device", default="cuda",
+                   help="kiln-run's device: cuda; opencl for a dry run here "
+                        "(torch then runs on the CPU)")
     args = parser.parse_args()
     if args.command == "prepare":
-        prepare(args.dir, args.bundle, args.arch)
+        prepare(args.dir, args.bundle, args.arch, args.target)
         return 0
+    DEVICE["kiln"] = args.device
+    DEVICE["torch"] = "cuda" if args.device == "cuda" else "cpu"
     text, failures = run(args.dirs, args.runs, args.kiln_run, args.tests)
     summary = args.summary or args.dirs[0].parent / "summary.md"
     summary.write_text(text + "\n")

@@ -234,3 +234,30 @@ def test_convolutions_on_the_gpu(libraries):
     compiled = kiln.compile(model, (x,), target="cuda",
                             target_options={"libraries": libraries})
     torch.testing.assert_close(compiled(x), expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.skipif(kiln.devices_unavailable("opencl") is not None,
+                    reason=str(kiln.devices_unavailable("opencl")))
+def test_the_gpu_check_runs_dry(tmp_path):
+    # scripts/gpu-check.sh's two halves, on PoCL instead of a GPU (the
+    # "dry" bundle, torch on the CPU): the script a lent GPU runs first
+    # must not fail for its own bugs.
+    import os
+    import sys
+    from kiln_testing import ROOT
+    check = ROOT / "benchmarks" / "gpu" / "check.py"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in [str(ROOT / "build" / "python"),
+                    os.environ.get("PYTHONPATH", "")] if p))
+    bundle = tmp_path / "dry"
+    subprocess.run([sys.executable, check, "prepare", bundle, "dry",
+                    "--target", "opencl"], check=True, env=env)
+    result = subprocess.run(
+        [sys.executable, check, "run", bundle, "--device", "opencl", "--runs",
+         "1", "--kiln-run", BIN / "kiln-run", "--summary",
+         tmp_path / "summary.md"], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = (tmp_path / "summary.md").read_text()
+    assert "0 failure(s)" in summary
+    for name in ["mlp", "gemm_1024", "softmax_rows", "layer_norm_rows"]:
+        assert f"| {name} |" in summary
