@@ -41,6 +41,6 @@ dry)
     "$root/benchmarks/gpu/check.py" run "$checks/dry" --device opencl \
     --runs 3 --summary "$checks/dry-summary.md" ;;
 *)
-  sed -n '2,14p' "$0" >&2
+  sed -n '2,15p' "$0" >&2
   exit 2 ;;
 esac
