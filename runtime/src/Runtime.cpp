@@ -757,16 +757,23 @@ void Executor::runChecked(const std::vector<TensorView> &inputs,
       if (!span.tried) {
         // Recorded as it is submitted the first time, then replayed.
         span.tried = true;
+        size_t launched = impl_->launches.kernels;
         if (span.device->beginRecording()) {
           try {
             for (size_t step = span.begin; step < span.end; ++step)
               dispatch(step);
-          } catch (...) {
-            span.device->endRecording();
-            throw;
+            span.replay = span.device->endRecording();
+          } catch (const Error &) {
+            // What the device could not record (a library that allocates
+            // while CUDA captures) runs one launch at a time, now and
+            // after; a kernel that fails fails again there, saying why.
+            try {
+              span.device->endRecording();
+            } catch (const Error &) {
+            }
+            span.replay.reset();
           }
-          span.replay = span.device->endRecording();
-          impl_->launches.kernels -= span.end - span.begin; // Recorded only.
+          impl_->launches.kernels = launched; // Recorded, not launched.
         }
       }
       if (span.replay) {

@@ -94,6 +94,10 @@ public:
     return true;
   }
   std::unique_ptr<Replay> endRecording() override {
+    if (failRecordings) {
+      queue.resize(recordFrom); // What was captured did not run.
+      throw Error("cannot record");
+    }
     struct Recorded final : Replay {
       QueuedDevice &device;
       std::vector<std::function<void()>> work;
@@ -111,6 +115,7 @@ public:
 
   std::vector<std::function<void()>> queue;
   static inline bool recordable = false;
+  static inline bool failRecordings = false;
   static inline int recordings = 0;
   size_t recordFrom = 0;
 };
@@ -337,4 +342,24 @@ TEST(Device, ReplaysRecordedKernels) {
   EXPECT_EQ(values(y), (std::vector<float>{29, 50, 71, 92}));
   QueuedDevice::recordable = false;
   std::free(arena);
+}
+
+TEST(Device, RunsOneByOneWhatItCannotRecord) {
+  // A device whose recording fails (CUDA capture of a library call that
+  // allocates): the kernels run one by one, right, this run and after.
+  queuedBudget = 1 << 20;
+  QueuedDevice::recordable = true;
+  QueuedDevice::failRecordings = true;
+  Executor executor(twoAddsOnDevice());
+  HostTensor x(DType::f32, {4}), y(DType::f32, {4});
+  float input[4] = {1, 2, 3, 4};
+  std::memcpy(x.data(), input, sizeof(input));
+  for (int run = 0; run < 2; ++run) {
+    executor.run({&x}, {&y});
+    EXPECT_EQ(values(y), (std::vector<float>{21, 42, 63, 84}));
+    EXPECT_EQ(executor.launchCounts().replays, 0u);
+    EXPECT_EQ(executor.launchCounts().kernels, 2u);
+  }
+  QueuedDevice::recordable = false;
+  QueuedDevice::failRecordings = false;
 }

@@ -439,9 +439,13 @@ public:
                       reinterpret_cast<void *>(uintptr_t(errors.size() - 1)),
                       info.data(),
                       reinterpret_cast<void *>(uintptr_t(info.size() - 1))};
+    // The fatbin, 8-byte aligned (in the artifact it follows the header).
+    std::string_view fatbin = binary.substr(header.size);
+    std::vector<uint64_t> image((fatbin.size() + 7) / 8);
+    std::memcpy(image.data(), fatbin.data(), fatbin.size());
     CUmodule module = nullptr;
-    CUresult status = cu.ModuleLoadDataEx(&module, binary.data() + header.size,
-                                          4, options, values);
+    CUresult status =
+        cu.ModuleLoadDataEx(&module, image.data(), 4, options, values);
     if (status != CUDA_SUCCESS) {
       errors.resize(std::strlen(errors.c_str()));
       std::string built = "toolkit CUDA " + header.fields["toolkit"] +
