@@ -214,6 +214,9 @@ struct Executor::Impl {
   /// touches it, through its host copy (hostCopies, by buffer).
   std::vector<char> onlyMoved;
   std::map<size_t, std::vector<char>> hostCopies;
+  /// In the current run: the outputs written through their host copy, and
+  /// the device each goes up to at the end.
+  std::vector<std::pair<size_t, Device *>> stagedOutputs;
   /// Runs of consecutive dispatches on one device over the executor's own
   /// buffers: recorded on the first run, replayed after (replayKernels).
   struct Span {
@@ -684,8 +687,10 @@ void Executor::runChecked(const std::vector<TensorView> &inputs,
   std::vector<void *> &pointers = impl_->pointers;
   std::vector<Device *> &bufferDevices = impl_->bufferDevices;
   const char *constants = model_->contents().constants.data();
+  impl_->stagedOutputs.clear();
   for (size_t id = 0; id < manifest.buffers.size(); ++id) {
     const BufferSpec &buffer = manifest.buffers[id];
+    bufferDevices[id] = impl_->memoryDevices[buffer.memory];
     switch (buffer.kind) {
     case BufferKind::input:
     case BufferKind::output: {
@@ -705,6 +710,8 @@ void Executor::runChecked(const std::vector<TensorView> &inputs,
         if (input) {
           device->download(copy.data(), given.data, buffer.bytes);
           device->synchronize();
+        } else {
+          impl_->stagedOutputs.emplace_back(id, device);
         }
         pointers[id] = copy.data();
         bufferDevices[id] = nullptr;
@@ -731,17 +738,17 @@ void Executor::runChecked(const std::vector<TensorView> &inputs,
       bufferDevices[id] = bufferDevices[buffer.index];
       break;
     }
-    if (buffer.kind != BufferKind::input && buffer.kind != BufferKind::output &&
-        buffer.kind != BufferKind::view)
-      bufferDevices[id] = impl_->memoryDevices[buffer.memory];
   }
 
   std::vector<void *> &bindings = impl_->bindings;
-  auto dispatch = [&](size_t index) {
-    const StepSpec &step = manifest.steps[index];
+  auto bind = [&](const StepSpec &step) {
     bindings.clear();
     for (uint32_t id : step.bindings)
       bindings.push_back(pointers[id]);
+  };
+  auto dispatch = [&](size_t index) {
+    const StepSpec &step = manifest.steps[index];
+    bind(step);
     Device &device = *impl_->kernelDevices[step.kernel];
     if (device.usesHostMemory())
       impl_->synchronize(); // It reads host memory others may write.
@@ -791,9 +798,7 @@ void Executor::runChecked(const std::vector<TensorView> &inputs,
       dispatch(i);
       continue;
     }
-    bindings.clear();
-    for (uint32_t id : step.bindings)
-      bindings.push_back(pointers[id]);
+    bind(step);
     uint64_t bytes = manifest.buffers[step.bindings[0]].bytes;
     Device *from = bufferDevices[step.bindings[0]];
     Device *to =
@@ -829,16 +834,11 @@ void Executor::runChecked(const std::vector<TensorView> &inputs,
     }
   }
   // Outputs in a device's memory that host work wrote: up from their copy.
-  for (size_t id = 0; id < manifest.buffers.size(); ++id) {
-    const BufferSpec &buffer = manifest.buffers[id];
-    if (buffer.kind != BufferKind::output)
-      continue;
-    const TensorView &given = outputs[buffer.index];
-    if (pointers[id] == given.data || std::strcmp(given.memory, kHostMemory) == 0)
-      continue;
-    Device *device = memoryDevice(given.memory, "output", buffer.index);
+  if (!impl_->stagedOutputs.empty())
     impl_->synchronize();
-    device->upload(given.data, pointers[id], buffer.bytes);
+  for (auto [id, device] : impl_->stagedOutputs) {
+    const BufferSpec &buffer = manifest.buffers[id];
+    device->upload(outputs[buffer.index].data, pointers[id], buffer.bytes);
     impl_->submitted(*device);
   }
   impl_->synchronize();

@@ -211,9 +211,11 @@ private:
     const char *name = api().GetStatusName(status);
     return name ? name : "status " + std::to_string(status);
   }
-  void check(Status status, const std::string &what) const {
+  // `what` is a literal: no message is built unless the call failed.
+  void check(Status status, const char *what) const {
     if (status != kSuccess)
-      fail(": " + what + " failed (" + statusName(status) + ")");
+      fail(std::string(": ") + what + " failed (" + statusName(status) +
+           ")");
   }
 
   std::string call_, origin_;

@@ -186,6 +186,13 @@ void check(CUresult status, const std::string &what) {
     throw Error("CUDA: " + what + " failed (" + errorText(status) + ")");
 }
 
+/// As check, the message made only on failure: for what runs every launch
+/// or run (a run allocates nothing).
+template <typename What> void checkEach(CUresult status, What &&what) {
+  if (status != CUDA_SUCCESS)
+    check(status, what());
+}
+
 CUdeviceptr address(const void *pointer) {
   return static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(pointer));
 }
@@ -204,6 +211,13 @@ struct Gpu {
   int arch = 0; ///< Compute capability as major * 10 + minor (90: sm_90).
   int driverVersion = 0;
 };
+
+/// Makes `gpu`'s context the calling thread's (the driver's current
+/// context is per thread; the executor may call from any).
+void makeCurrent(const Gpu &gpu) {
+  checkEach(driver().CtxSetCurrent(gpu.context),
+            [&] { return "making " + gpu.name + " current"; });
+}
 
 std::string describe(const Gpu &gpu) {
   return "CUDA " + gpu.name + " (sm_" + std::to_string(gpu.arch) +
@@ -283,9 +297,9 @@ public:
   }
   void submit() override {
     const Driver &cu = driver();
-    check(cu.CtxSetCurrent(gpu_.context), "making " + gpu_.name + " current");
-    check(cu.GraphLaunch(graph_, stream_),
-          "launching a CUDA graph on " + gpu_.name);
+    makeCurrent(gpu_);
+    checkEach(cu.GraphLaunch(graph_, stream_),
+              [&] { return "launching a CUDA graph on " + gpu_.name; });
   }
 
 private:
@@ -308,13 +322,13 @@ public:
     for (size_t i = 0; i < count; ++i)
       params_[i] = &bindings[i];
     const Driver &cu = driver();
-    check(cu.CtxSetCurrent(gpu_.context), "making " + gpu_.name + " current");
+    makeCurrent(gpu_);
     // Workgroup memory is static (gpu.func attributions): nothing dynamic.
-    check(cu.LaunchKernel(function_, launch.grid[0], launch.grid[1],
+    checkEach(cu.LaunchKernel(function_, launch.grid[0], launch.grid[1],
                           launch.grid[2], launch.workgroup[0],
                           launch.workgroup[1], launch.workgroup[2], 0, stream_,
                           params_.data(), nullptr),
-          "launching " + symbol_ + " on " + gpu_.name);
+              [&] { return "launching " + symbol_ + " on " + gpu_.name; });
   }
 
 private:
@@ -340,8 +354,7 @@ public:
                     const Gpu &gpu)
       : call_(std::move(call)), stream_(stream), gpu_(gpu) {}
   void dispatch(void **bindings, size_t count, const Launch &) override {
-    check(driver().CtxSetCurrent(gpu_.context),
-          "making " + gpu_.name + " current");
+    makeCurrent(gpu_);
     call_->run(bindings, count, stream_);
   }
 
@@ -365,8 +378,7 @@ public:
   std::unique_ptr<Kernel> kernel(const std::string &symbol) override {
     if (cuda::isLibraryCall(symbol)) {
       const Driver &cu = driver();
-      check(cu.CtxSetCurrent(gpu_.context),
-            "making " + gpu_.name + " current");
+      makeCurrent(gpu_);
       if (!memory_.workspace)
         check(cu.MemAlloc(&memory_.workspace, LibraryMemory::kWorkspaceBytes),
               "allocating the libraries' workspace on " + gpu_.name);
@@ -408,7 +420,7 @@ class CudaDevice final : public Device {
 public:
   explicit CudaDevice(unsigned index) : gpu_(gpu(index)) {
     const Driver &cu = driver();
-    check(cu.CtxSetCurrent(gpu_.context), "making " + gpu_.name + " current");
+    makeCurrent(gpu_);
     check(cu.StreamCreate(&stream_, CU_STREAM_NON_BLOCKING),
           "creating a stream on " + gpu_.name);
   }
@@ -430,7 +442,7 @@ public:
                                       const std::string &origin) override {
     BinaryHeader header = readHeader(binary, origin);
     const Driver &cu = driver();
-    current();
+    makeCurrent(gpu_);
     std::string errors(8192, '\0'), info(8192, '\0');
     int options[] = {CU_JIT_ERROR_LOG_BUFFER,
                      CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES, CU_JIT_INFO_LOG_BUFFER,
@@ -465,7 +477,7 @@ public:
 
   void *allocate(uint64_t bytes, uint64_t alignment) override {
     // cuMemAlloc aligns to 256 bytes; a larger alignment over-allocates.
-    current();
+    makeCurrent(gpu_);
     uint64_t extra = alignment > 256 ? alignment : 0;
     CUdeviceptr base = 0;
     if (driver().MemAlloc(&base, bytes + extra) != CUDA_SUCCESS)
@@ -479,7 +491,7 @@ public:
     return reinterpret_cast<void *>(uintptr_t(aligned));
   }
   void deallocate(void *memory) override {
-    current();
+    makeCurrent(gpu_);
     CUdeviceptr pointer = address(memory);
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -493,28 +505,38 @@ public:
   void upload(void *device, const void *host, uint64_t bytes) override {
     if (bytes == 0)
       return;
-    current();
-    check(driver().MemcpyHtoDAsync(address(device), host, bytes, stream_),
-          "copying " + std::to_string(bytes) + " bytes to " + gpu_.name);
+    makeCurrent(gpu_);
+    checkEach(driver().MemcpyHtoDAsync(address(device), host, bytes, stream_),
+              [&] {
+                return "copying " + std::to_string(bytes) + " bytes to " +
+                       gpu_.name;
+              });
   }
   void download(void *host, const void *device, uint64_t bytes) override {
     if (bytes == 0)
       return;
-    current();
-    check(driver().MemcpyDtoHAsync(host, address(device), bytes, stream_),
-          "copying " + std::to_string(bytes) + " bytes from " + gpu_.name);
+    makeCurrent(gpu_);
+    checkEach(driver().MemcpyDtoHAsync(host, address(device), bytes, stream_),
+              [&] {
+                return "copying " + std::to_string(bytes) + " bytes from " +
+                       gpu_.name;
+              });
   }
   void copy(void *target, const void *source, uint64_t bytes) override {
     if (bytes == 0)
       return;
-    current();
-    check(driver().MemcpyDtoDAsync(address(target), address(source), bytes,
-                                   stream_),
-          "copying " + std::to_string(bytes) + " bytes on " + gpu_.name);
+    makeCurrent(gpu_);
+    checkEach(driver().MemcpyDtoDAsync(address(target), address(source), bytes,
+                                       stream_),
+              [&] {
+                return "copying " + std::to_string(bytes) + " bytes on " +
+                       gpu_.name;
+              });
   }
   void synchronize() override {
-    current();
-    check(driver().StreamSynchronize(stream_), "waiting for " + gpu_.name);
+    makeCurrent(gpu_);
+    checkEach(driver().StreamSynchronize(stream_),
+              [&] { return "waiting for " + gpu_.name; });
   }
   bool beginRecording() override {
     const Driver &cu = driver();
@@ -522,14 +544,14 @@ public:
         !cu.GraphInstantiate || !cu.GraphLaunch || !cu.GraphDestroy ||
         !cu.GraphExecDestroy)
       return false;
-    current();
+    makeCurrent(gpu_);
     return cu.StreamBeginCapture(stream_,
                                  CU_STREAM_CAPTURE_MODE_THREAD_LOCAL) ==
            CUDA_SUCCESS;
   }
   std::unique_ptr<Replay> endRecording() override {
     const Driver &cu = driver();
-    current();
+    makeCurrent(gpu_);
     CUgraph graph = nullptr;
     check(cu.StreamEndCapture(stream_, &graph),
           "recording kernels on " + gpu_.name + " as a CUDA graph");
@@ -541,12 +563,6 @@ public:
   }
 
 private:
-  /// The driver's current context is per thread; the executor may call
-  /// from any.
-  void current() {
-    check(driver().CtxSetCurrent(gpu_.context),
-          "making " + gpu_.name + " current");
-  }
 
   const Gpu &gpu_;
   CUstream stream_ = nullptr;

@@ -245,9 +245,11 @@ private:
     throw Error("the cuDNN call of '" + origin_ + "' (" + call_ + ") " +
                 what);
   }
-  void check(Status status, const std::string &what) const {
+  // `what` is a literal: no message is built unless the call failed.
+  void check(Status status, const char *what) const {
     if (status != kSuccess)
-      fail(": " + what + " failed (" + api().GetErrorString(status) + ")");
+      fail(std::string(": ") + what + " failed (" +
+           api().GetErrorString(status) + ")");
   }
 
   std::string call_, origin_;
