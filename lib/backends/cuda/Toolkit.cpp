@@ -6,7 +6,6 @@
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
@@ -27,18 +26,10 @@ std::string join(llvm::StringRef root, llvm::StringRef relative) {
 /// The version ptxas reports ("Cuda compilation tools, release 13.0, ..."),
 /// or empty.
 std::string ptxasVersion(const std::string &ptxas) {
-  kiln::gpu::ScratchFiles scratch;
-  std::string out = scratch.create("txt");
-  llvm::StringRef args[] = {ptxas, "--version"};
-  std::optional<llvm::StringRef> redirects[] = {
-      std::nullopt, llvm::StringRef(out), llvm::StringRef(out)};
-  if (out.empty() || llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt,
-                                               redirects, 60) != 0)
-    return {};
-  auto text = llvm::MemoryBuffer::getFile(out);
+  kiln::gpu::ToolRun run = kiln::gpu::runToolQuietly(ptxas, {"--version"}, 60);
   llvm::SmallVector<llvm::StringRef> match;
-  if (text && llvm::Regex("release ([0-9]+\\.[0-9]+)")
-                  .match((*text)->getBuffer(), &match))
+  if (run.status == 0 &&
+      llvm::Regex("release ([0-9]+\\.[0-9]+)").match(run.messages, &match))
     return match[1].str();
   return {};
 }

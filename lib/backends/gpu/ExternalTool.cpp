@@ -49,32 +49,39 @@ FailureOr<std::string> ScratchFiles::read(llvm::StringRef path, Location loc) {
   return (*contents)->getBuffer().str();
 }
 
-FailureOr<std::string> runTool(llvm::StringRef tool,
-                               llvm::ArrayRef<std::string> arguments,
-                               Location loc, llvm::StringRef what,
-                               unsigned seconds) {
+ToolRun runToolQuietly(llvm::StringRef tool,
+                       llvm::ArrayRef<std::string> arguments,
+                       unsigned seconds) {
+  ToolRun run;
   ScratchFiles scratch;
   std::string log = scratch.create("log");
-  if (log.empty())
-    return emitError(loc, "cannot create a temporary file for ")
-           << tool << "'s messages";
+  if (log.empty()) {
+    run.error = "cannot create a temporary file for its messages";
+    return run;
+  }
   SmallVector<StringRef> args = {tool};
   for (const std::string &argument : arguments)
     args.push_back(argument);
   std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log),
                                           StringRef(log)};
-  std::string error;
-  int status = llvm::sys::ExecuteAndWait(tool, args, std::nullopt, redirects,
-                                         seconds, 0, &error);
-  std::string messages;
+  run.status = llvm::sys::ExecuteAndWait(tool, args, std::nullopt, redirects,
+                                         seconds, 0, &run.error);
   if (auto text = llvm::MemoryBuffer::getFile(log))
-    messages = (*text)->getBuffer().trim().str();
-  if (status != 0)
+    run.messages = (*text)->getBuffer().trim().str();
+  return run;
+}
+
+FailureOr<std::string> runTool(llvm::StringRef tool,
+                               llvm::ArrayRef<std::string> arguments,
+                               Location loc, llvm::StringRef what,
+                               unsigned seconds) {
+  ToolRun run = runToolQuietly(tool, arguments, seconds);
+  if (run.status != 0)
     return emitError(loc, "")
-           << what << " failed (" << tool << ", exit " << status
-           << (error.empty() ? "" : ", " + error) << ")"
-           << (messages.empty() ? "" : ": " + messages);
-  return messages;
+           << what << " failed (" << tool << ", exit " << run.status
+           << (run.error.empty() ? "" : ", " + run.error) << ")"
+           << (run.messages.empty() ? "" : ": " + run.messages);
+  return run.messages;
 }
 
 } // namespace kiln::gpu

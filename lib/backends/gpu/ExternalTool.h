@@ -38,6 +38,20 @@ private:
   std::vector<std::string> paths_;
 };
 
+/// How a tool's run ended: its exit status (-1 when it did not run, with
+/// `error` saying why) and what it printed (stdout and stderr together).
+struct ToolRun {
+  int status = -1;
+  std::string error;
+  std::string messages;
+};
+
+/// Runs `tool` with `arguments` (not counting the program name), waiting at
+/// most `seconds`, reporting nothing.
+ToolRun runToolQuietly(llvm::StringRef tool,
+                       llvm::ArrayRef<std::string> arguments,
+                       unsigned seconds = 300);
+
 /// Runs `tool` with `arguments` (not counting the program name), waiting at
 /// most `seconds`. Returns what it printed (stdout and stderr together); if
 /// it fails, emits an error at `loc` saying `what` failed, with its exit
