@@ -649,10 +649,10 @@ Device *Executor::memoryDevice(const char *memory, const char *what,
   std::string memories;
   for (const std::string &name : manifest.memories)
     memories += (memories.empty() ? "" : ", ") + name;
-  throw Error(std::string(what) + " #" + std::to_string(index) +
-              " is in memory '" + memory + "', but '" + model_->name() +
-              "' runs on no device with that memory (its memories: " +
-              memories + ")");
+  throw Error(
+      std::string(what) + " #" + std::to_string(index) + " is in memory '" +
+      memory + "', but '" + model_->name() +
+      "' runs on no device with that memory (its memories: " + memories + ")");
 }
 
 void Executor::runChecked(const std::vector<TensorView> &inputs,

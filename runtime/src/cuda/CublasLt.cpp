@@ -13,11 +13,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "LibraryCalls.h"
 #include "../FoundOnce.h"
+#include "LibraryCalls.h"
 
 #include "kiln/runtime/Error.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <dlfcn.h>
@@ -26,7 +27,6 @@
 #include <sstream>
 #include <type_traits>
 #include <vector>
-#include <algorithm>
 
 namespace kiln::rt::cuda {
 namespace {
@@ -40,8 +40,7 @@ struct Api {
   Status (*MatrixLayoutCreate)(Layout *, int, uint64_t, uint64_t, int64_t);
   Status (*MatrixLayoutSetAttribute)(Layout, int, const void *, size_t);
   Status (*MatmulPreferenceCreate)(Preference *);
-  Status (*MatmulPreferenceSetAttribute)(Preference, int, const void *,
-                                         size_t);
+  Status (*MatmulPreferenceSetAttribute)(Preference, int, const void *, size_t);
   Status (*MatmulAlgoGetHeuristic)(Handle, MatmulDesc, Layout, Layout, Layout,
                                    Layout, Preference, int, HeuristicResult *,
                                    int *);
@@ -63,11 +62,10 @@ const Api &api() {
   static std::once_flag once;
   std::call_once(once, [] {
     std::string tried;
-    void *library = openLibrary(
-        "KILN_CUBLASLT_LIBRARY",
-        {"libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so.11",
-         "libcublasLt.so"},
-        tried);
+    void *library = openLibrary("KILN_CUBLASLT_LIBRARY",
+                                {"libcublasLt.so.13", "libcublasLt.so.12",
+                                 "libcublasLt.so.11", "libcublasLt.so"},
+                                tried);
     if (!library) {
       failure = "the cuda device runs this model's GEMMs through NVIDIA's "
                 "cuBLASLt and cannot open it (" +
@@ -94,8 +92,7 @@ const Api &api() {
     resolve(loaded.GetStatusName, "cublasLtGetStatusName");
     resolve(loaded.MatmulDescDestroy, "cublasLtMatmulDescDestroy");
     resolve(loaded.MatrixLayoutDestroy, "cublasLtMatrixLayoutDestroy");
-    resolve(loaded.MatmulPreferenceDestroy,
-            "cublasLtMatmulPreferenceDestroy");
+    resolve(loaded.MatmulPreferenceDestroy, "cublasLtMatmulPreferenceDestroy");
     if (failure.empty() && loaded.Create(&loaded.handle) != kSuccess)
       failure = "cuBLASLt does not start (cublasLtCreate failed)";
   });
@@ -137,20 +134,24 @@ public:
     if (!mode || ((mode & kEpilogueBias) != 0) != (bias_ >= 0))
       fail("has a bad epilogue");
     const Api &lt = api();
-    check(lt.MatmulDescCreate(&desc_, kComputeF32, kR32F), "cublasLtMatmulDescCreate");
+    check(lt.MatmulDescCreate(&desc_, kComputeF32, kR32F),
+          "cublasLtMatmulDescCreate");
     check(lt.MatmulDescSetAttribute(desc_, kDescEpilogue, &mode, sizeof(mode)),
           "setting the epilogue");
     // Column-major: B (NxK, ld N) times A (KxM, ld K) into C (NxM, ld N).
-    check(lt.MatrixLayoutCreate(&b_layout_, type, n, k, n), "cublasLtMatrixLayoutCreate");
-    check(lt.MatrixLayoutCreate(&a_layout_, type, k, m, k), "cublasLtMatrixLayoutCreate");
-    check(lt.MatrixLayoutCreate(&c_layout_, type, n, m, n), "cublasLtMatrixLayoutCreate");
+    check(lt.MatrixLayoutCreate(&b_layout_, type, n, k, n),
+          "cublasLtMatrixLayoutCreate");
+    check(lt.MatrixLayoutCreate(&a_layout_, type, k, m, k),
+          "cublasLtMatrixLayoutCreate");
+    check(lt.MatrixLayoutCreate(&c_layout_, type, n, m, n),
+          "cublasLtMatrixLayoutCreate");
     if (batch > 1) {
       int32_t count = static_cast<int32_t>(batch);
       int64_t strides[3] = {number("stride_b"), number("stride_a"), m * n};
       Layout layouts[3] = {b_layout_, a_layout_, c_layout_};
       for (int i = 0; i < 3; ++i) {
-        check(lt.MatrixLayoutSetAttribute(layouts[i], kLayoutBatchCount,
-                                          &count, sizeof(count)),
+        check(lt.MatrixLayoutSetAttribute(layouts[i], kLayoutBatchCount, &count,
+                                          sizeof(count)),
               "setting the batch count");
         check(lt.MatrixLayoutSetAttribute(layouts[i], kLayoutBatchOffset,
                                           &strides[i], sizeof(strides[i])),
@@ -158,16 +159,17 @@ public:
       }
     }
     Preference preference = nullptr;
-    check(lt.MatmulPreferenceCreate(&preference), "cublasLtMatmulPreferenceCreate");
+    check(lt.MatmulPreferenceCreate(&preference),
+          "cublasLtMatmulPreferenceCreate");
     uint64_t bytes = workspaceBytes_;
-    check(lt.MatmulPreferenceSetAttribute(preference, kPrefMaxWorkspace,
-                                          &bytes, sizeof(bytes)),
+    check(lt.MatmulPreferenceSetAttribute(preference, kPrefMaxWorkspace, &bytes,
+                                          sizeof(bytes)),
           "setting the workspace size");
     HeuristicResult result{};
     int found = 0;
-    Status status = lt.MatmulAlgoGetHeuristic(
-        lt.handle, desc_, b_layout_, a_layout_, c_layout_, c_layout_,
-        preference, 1, &result, &found);
+    Status status = lt.MatmulAlgoGetHeuristic(lt.handle, desc_, b_layout_,
+                                              a_layout_, c_layout_, c_layout_,
+                                              preference, 1, &result, &found);
     lt.MatmulPreferenceDestroy(preference);
     if (status != kSuccess || found == 0)
       fail("has no cuBLASLt algorithm (" + statusName(status) + ")");
@@ -214,8 +216,7 @@ private:
   // `what` is a literal: no message is built unless the call failed.
   void check(Status status, const char *what) const {
     if (status != kSuccess)
-      fail(std::string(": ") + what + " failed (" + statusName(status) +
-           ")");
+      fail(std::string(": ") + what + " failed (" + statusName(status) + ")");
   }
 
   std::string call_, origin_;
@@ -242,15 +243,15 @@ std::map<std::string, std::string> callFields(const std::string &call) {
   return result;
 }
 
-std::unique_ptr<LibraryCall> createCublasLtMatmul(const std::string &call,
-                                                  const std::string &origin,
-                                                  const LibraryContext &context) {
+std::unique_ptr<LibraryCall>
+createCublasLtMatmul(const std::string &call, const std::string &origin,
+                     const LibraryContext &context) {
   return std::make_unique<CublasLtMatmul>(call, origin, context);
 }
 
-std::unique_ptr<LibraryCall> LibraryCall::create(const std::string &call,
-                                                 const std::string &origin,
-                                                 const LibraryContext &context) {
+std::unique_ptr<LibraryCall>
+LibraryCall::create(const std::string &call, const std::string &origin,
+                    const LibraryContext &context) {
   if (call.rfind("cublaslt.matmul ", 0) == 0)
     return createCublasLtMatmul(call, origin, context);
   if (call.rfind("cudnn.conv2d ", 0) == 0)

@@ -29,8 +29,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "LibraryCalls.h"
 #include "../FoundOnce.h"
+#include "LibraryCalls.h"
 
 #include "kiln/runtime/Device.h"
 #include "kiln/runtime/Error.h"
@@ -230,11 +230,10 @@ Gpu findGpu(unsigned index) {
   check(cu.DeviceGetCount(&count), "counting the GPUs");
   if (index >= unsigned(count))
     throw Error("there is no device cuda:" + std::to_string(index) +
-                "; this machine has " + std::to_string(count) +
-                " CUDA GPU(s)");
+                "; this machine has " + std::to_string(count) + " CUDA GPU(s)");
   Gpu gpu;
-  check(cu.DeviceGet(&gpu.device, int(index)), "opening GPU " +
-                                                   std::to_string(index));
+  check(cu.DeviceGet(&gpu.device, int(index)),
+        "opening GPU " + std::to_string(index));
   char name[256] = {0};
   cu.DeviceGetName(name, sizeof(name) - 1, gpu.device);
   gpu.name = name;
@@ -325,9 +324,9 @@ public:
     makeCurrent(gpu_);
     // Workgroup memory is static (gpu.func attributions): nothing dynamic.
     checkEach(cu.LaunchKernel(function_, launch.grid[0], launch.grid[1],
-                          launch.grid[2], launch.workgroup[0],
-                          launch.workgroup[1], launch.workgroup[2], 0, stream_,
-                          params_.data(), nullptr),
+                              launch.grid[2], launch.workgroup[0],
+                              launch.workgroup[1], launch.workgroup[2], 0,
+                              stream_, params_.data(), nullptr),
               [&] { return "launching " + symbol_ + " on " + gpu_.name; });
   }
 
@@ -368,8 +367,8 @@ class CudaLibrary final : public KernelLibrary {
 public:
   CudaLibrary(CUmodule module, CUstream stream, const Gpu &gpu,
               std::string origin, LibraryMemory &memory)
-      : module_(module), stream_(stream), gpu_(gpu),
-        origin_(std::move(origin)), memory_(memory) {}
+      : module_(module), stream_(stream), gpu_(gpu), origin_(std::move(origin)),
+        memory_(memory) {}
   ~CudaLibrary() override {
     const Driver &cu = driver();
     cu.CtxSetCurrent(gpu_.context);
@@ -383,15 +382,15 @@ public:
         check(cu.MemAlloc(&memory_.workspace, LibraryMemory::kWorkspaceBytes),
               "allocating the libraries' workspace on " + gpu_.name);
       cuda::LibraryContext context;
-      context.workspace = reinterpret_cast<void *>(uintptr_t(memory_.workspace));
+      context.workspace =
+          reinterpret_cast<void *>(uintptr_t(memory_.workspace));
       context.workspaceBytes = LibraryMemory::kWorkspaceBytes;
       context.constant = [&](const std::string &bytes) {
         CUdeviceptr constant = 0;
         check(cu.MemAlloc(&constant, bytes.size()),
               "allocating a library call's constant on " + gpu_.name);
         memory_.constants.push_back(constant);
-        check(cu.MemcpyHtoDAsync(constant, bytes.data(), bytes.size(),
-                                 stream_),
+        check(cu.MemcpyHtoDAsync(constant, bytes.data(), bytes.size(), stream_),
               "copying a library call's constant to " + gpu_.name);
         check(cu.StreamSynchronize(stream_), "waiting for " + gpu_.name);
         return reinterpret_cast<void *>(uintptr_t(constant));
@@ -447,10 +446,9 @@ public:
     int options[] = {CU_JIT_ERROR_LOG_BUFFER,
                      CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES, CU_JIT_INFO_LOG_BUFFER,
                      CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES};
-    void *values[] = {errors.data(),
-                      reinterpret_cast<void *>(uintptr_t(errors.size() - 1)),
-                      info.data(),
-                      reinterpret_cast<void *>(uintptr_t(info.size() - 1))};
+    void *values[] = {
+        errors.data(), reinterpret_cast<void *>(uintptr_t(errors.size() - 1)),
+        info.data(), reinterpret_cast<void *>(uintptr_t(info.size() - 1))};
     // The fatbin, 8-byte aligned (in the artifact it follows the header).
     std::string_view fatbin = binary.substr(header.size);
     std::vector<uint64_t> image((fatbin.size() + 7) / 8);
@@ -464,8 +462,8 @@ public:
                           ", PTX ISA " + header.fields["ptx"] + ", archs " +
                           header.fields["archs"];
       throw Error("the CUDA kernels of '" + origin + "' (" + built +
-                  ") do not load on " + describe() + ": " +
-                  errorText(status) + (errors.empty() ? "" : ": " + errors) +
+                  ") do not load on " + describe() + ": " + errorText(status) +
+                  (errors.empty() ? "" : ": " + errors) +
                   ". A GPU needs a cubin of its arch family or PTX its "
                   "driver knows: compile with --target-option arch=sm_" +
                   std::to_string(gpu_.arch) +
@@ -482,8 +480,8 @@ public:
     CUdeviceptr base = 0;
     if (driver().MemAlloc(&base, bytes + extra) != CUDA_SUCCESS)
       return nullptr;
-    CUdeviceptr aligned = extra ? (base + alignment - 1) / alignment * alignment
-                                : base;
+    CUdeviceptr aligned =
+        extra ? (base + alignment - 1) / alignment * alignment : base;
     if (aligned != base) {
       std::lock_guard<std::mutex> lock(mutex_);
       bases_[aligned] = base;
@@ -506,11 +504,10 @@ public:
     if (bytes == 0)
       return;
     makeCurrent(gpu_);
-    checkEach(driver().MemcpyHtoDAsync(address(device), host, bytes, stream_),
-              [&] {
-                return "copying " + std::to_string(bytes) + " bytes to " +
-                       gpu_.name;
-              });
+    checkEach(
+        driver().MemcpyHtoDAsync(address(device), host, bytes, stream_), [&] {
+          return "copying " + std::to_string(bytes) + " bytes to " + gpu_.name;
+        });
   }
   void download(void *host, const void *device, uint64_t bytes) override {
     if (bytes == 0)
@@ -545,9 +542,8 @@ public:
         !cu.GraphExecDestroy)
       return false;
     makeCurrent(gpu_);
-    return cu.StreamBeginCapture(stream_,
-                                 CU_STREAM_CAPTURE_MODE_THREAD_LOCAL) ==
-           CUDA_SUCCESS;
+    return cu.StreamBeginCapture(
+               stream_, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL) == CUDA_SUCCESS;
   }
   std::unique_ptr<Replay> endRecording() override {
     const Driver &cu = driver();
@@ -563,7 +559,6 @@ public:
   }
 
 private:
-
   const Gpu &gpu_;
   CUstream stream_ = nullptr;
   LibraryMemory libraryMemory_;

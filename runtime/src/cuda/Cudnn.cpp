@@ -11,8 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "LibraryCalls.h"
 #include "../FoundOnce.h"
+#include "LibraryCalls.h"
 
 #include "kiln/runtime/Error.h"
 
@@ -50,10 +50,9 @@ struct Api {
                                FilterDesc, const void *, ConvDesc, int, void *,
                                size_t, const void *, TensorDesc, void *);
   Status (*ConvolutionBiasActivationForward)(
-      Handle, const void *, TensorDesc, const void *, FilterDesc,
-      const void *, ConvDesc, int, void *, size_t, const void *, TensorDesc,
-      const void *, TensorDesc, const void *, ActivationDesc, TensorDesc,
-      void *);
+      Handle, const void *, TensorDesc, const void *, FilterDesc, const void *,
+      ConvDesc, int, void *, size_t, const void *, TensorDesc, const void *,
+      TensorDesc, const void *, ActivationDesc, TensorDesc, void *);
   Handle handle = nullptr;
 };
 
@@ -63,9 +62,9 @@ const Api &api() {
   static std::once_flag once;
   std::call_once(once, [] {
     std::string tried;
-    void *library = openLibrary(
-        "KILN_CUDNN_LIBRARY", {"libcudnn.so.9", "libcudnn.so.8", "libcudnn.so"},
-        tried);
+    void *library =
+        openLibrary("KILN_CUDNN_LIBRARY",
+                    {"libcudnn.so.9", "libcudnn.so.8", "libcudnn.so"}, tried);
     if (!library) {
       failure = "the cuda device runs this model's convolutions through "
                 "NVIDIA's cuDNN and cannot open it (" +
@@ -202,8 +201,8 @@ public:
     check(dnn.ConvolutionBiasActivationForward(
               dnn.handle, &one, x_desc_, bindings[x_], w_desc_, bindings[w_],
               conv_desc_, algo_, workspace_, workspaceBytes_,
-              z_ >= 0 ? &one : &zero, y_desc_, z, bias_desc_, bias,
-              activation_, y_desc_, bindings[y_]),
+              z_ >= 0 ? &one : &zero, y_desc_, z, bias_desc_, bias, activation_,
+              y_desc_, bindings[y_]),
           "cudnnConvolutionBiasActivationForward");
   }
 
@@ -214,9 +213,8 @@ private:
     const Api &dnn = api();
     if (fused_ && !relu_) {
       algo_ = kImplicitPrecompGemm;
-      check(dnn.GetConvolutionForwardWorkspaceSize(dnn.handle, x_desc_,
-                                                   w_desc_, conv_desc_,
-                                                   y_desc_, algo_,
+      check(dnn.GetConvolutionForwardWorkspaceSize(dnn.handle, x_desc_, w_desc_,
+                                                   conv_desc_, y_desc_, algo_,
                                                    &workspaceBytes_),
             "sizing its workspace");
       if (workspaceBytes_ > workspaceBytes)
@@ -238,12 +236,11 @@ private:
         workspaceBytes_ = results[i].memory;
         return;
       }
-    fail("has no cuDNN algorithm that fits " +
-         std::to_string(workspaceBytes) + " bytes of workspace");
+    fail("has no cuDNN algorithm that fits " + std::to_string(workspaceBytes) +
+         " bytes of workspace");
   }
   [[noreturn]] void fail(const std::string &what) const {
-    throw Error("the cuDNN call of '" + origin_ + "' (" + call_ + ") " +
-                what);
+    throw Error("the cuDNN call of '" + origin_ + "' (" + call_ + ") " + what);
   }
   // `what` is a literal: no message is built unless the call failed.
   void check(Status status, const char *what) const {
@@ -267,9 +264,9 @@ private:
 
 } // namespace
 
-std::unique_ptr<LibraryCall> createCudnnConvolution(const std::string &call,
-                                                    const std::string &origin,
-                                                    const LibraryContext &context) {
+std::unique_ptr<LibraryCall>
+createCudnnConvolution(const std::string &call, const std::string &origin,
+                       const LibraryContext &context) {
   return std::make_unique<CudnnConvolution>(call, origin, context);
 }
 
