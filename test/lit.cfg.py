@@ -53,3 +53,25 @@ cuda_toolkit = find_cuda_toolkit()
 if cuda_toolkit:
     config.available_features.add("cuda-toolkit")
     config.substitutions.append(("%cuda_toolkit", cuda_toolkit))
+
+
+# A SASS disassembler, for what ptxas made of the tensor-core kernels
+# (HMMA): the toolkit's cuobjdump, one on PATH, or the one Triton (a torch
+# dependency) ships in the project's virtualenv. %cuobjdump names it.
+def find_cuobjdump():
+    import glob
+    candidates = [os.path.join(cuda_toolkit, "bin", "cuobjdump")] if cuda_toolkit else []
+    candidates.append(shutil.which("cuobjdump"))
+    candidates += sorted(glob.glob(os.path.join(
+        config.kiln_src_root, ".venv", "lib", "python3*", "site-packages",
+        "triton", "backends", "nvidia", "bin", "cuobjdump")))
+    for candidate in candidates:
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+cuobjdump = find_cuobjdump()
+if cuobjdump:
+    config.available_features.add("cuobjdump")
+    config.substitutions.append(("%cuobjdump", cuobjdump))

@@ -40,12 +40,21 @@ std::string kernelPipeline(const BackendOptions &options) {
   codegen.workgroupSize = option(options, "workgroup-size", "128");
   codegen.barriers = option(options, "barriers", "1");
   std::string archs = option(options, "arch", "");
-  // GEMMs cuBLASLt runs go to it first; the rest is Kiln's code.
+  // GEMMs and convolutions cuBLASLt and cuDNN run go to them; f16/bf16
+  // GEMMs they cannot run (an epilogue cuBLASLt lacks) to Kiln's tensor-core
+  // kernels, or every such GEMM first with mma=1; the rest is Kiln's SIMT
+  // code.
   std::string libraries =
       option(options, "libraries", "1") == "1" ? "cuda-call-libraries," : "";
-  return libraries + kiln::gpu::codegenPipeline(codegen) +
+  std::string mma = option(options, "mma", "auto");
+  std::string front = mma == "1"      ? "cuda-mma-matmuls," + libraries
+                      : mma == "auto" ? libraries + "cuda-mma-matmuls,"
+                                      : libraries;
+  return front + kiln::gpu::codegenPipeline(codegen) +
          ",gpu.module(cuda-contract-float-ops),cuda-attach-target" +
          (archs.empty() ? std::string() : "{arch=" + archs + "}") +
+         // The tensor-core kernels' nvgpu ops (cp.async, ldmatrix) first.
+         ",convert-nvgpu-to-nvvm"
          ",gpu.module(convert-vector-to-llvm,convert-scf-to-cf,"
          "expand-strided-metadata,lower-affine,"
          "convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1},"
@@ -101,11 +110,21 @@ public:
         }
         continue;
       }
+      if (key == "mma") {
+        if (value != "auto" && value != "0" && value != "1") {
+          error = "the cuda backend's mma must be auto (tensor-core kernels "
+                  "for f16/bf16 GEMMs the libraries do not run), 1 (for "
+                  "every f16/bf16 GEMM they can compile) or 0 (none), got '" +
+                  value + "'";
+          return failure();
+        }
+        continue;
+      }
       if (key == "barriers") {
         // Only for tests: without barriers reductions are wrong.
         if (value != "0" && value != "1") {
-          error = "the cuda backend's barriers must be 0 or 1, got '" +
-                  value + "'";
+          error =
+              "the cuda backend's barriers must be 0 or 1, got '" + value + "'";
           return failure();
         }
         continue;
@@ -121,8 +140,9 @@ public:
         }
         continue;
       }
-      error = "the cuda backend has no option '" + key +
-              "' (it has: arch, barriers, libraries, toolkit, workgroup-size)";
+      error =
+          "the cuda backend has no option '" + key +
+          "' (it has: arch, barriers, libraries, mma, toolkit, workgroup-size)";
       return failure();
     }
     return success();

@@ -45,6 +45,37 @@ def CudaCallLibraries : Pass<"cuda-call-libraries", "::mlir::ModuleOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def CudaMmaMatmuls : Pass<"cuda-mma-matmuls", "::mlir::ModuleOp"> {
+  let summary = "Compile f16/bf16 GEMM kernels and their epilogues for tensor cores (mma.sync)";
+  let description = [{
+    On a cuda kernel module (graph ops, before codegen): a kernel that is a
+    GEMM of two f16 or bf16 bindings (2-D, strided-batched, or a weight
+    shared by a batch; K and N multiples of 8), followed only by epilogue
+    ops (a bias over N, a residual of the output's shape, relu, GELU exact
+    or tanh, tanh, sigmoid, silu, in any order), becomes a gpu.func built
+    for Ampere's and Hopper's warp-level `mma.sync.m16n8k16` with f32
+    accumulators: 128x128 (8 warps) or 64x64 (4 warps) output tiles per
+    workgroup, K in steps of 32 through two stages of workgroup memory
+    filled by `cp.async` while the other stage is multiplied, operands
+    loaded with `ldmatrix`, the epilogue applied to the accumulators before
+    one store of each output. The kernel in the host module becomes a
+    declaration of its bindings; its launch (a 3-D grid: N tiles, M tiles,
+    batch) is recorded in `exec.launches`, and the rest of the codegen
+    leaves it alone. Which GEMMs reach it is the pipeline's choice (the
+    backend's `mma` option): before cuda-call-libraries, it takes every
+    GEMM it can; after it, those cuBLASLt cannot run.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::NVVM::NVVMDialect",
+                           "::mlir::nvgpu::NVGPUDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def CudaAttachTarget : Pass<"cuda-attach-target", "::mlir::ModuleOp"> {
   let summary = "Target the gpu.modules at NVIDIA GPUs, one NVVM target per arch";
   let description = [{

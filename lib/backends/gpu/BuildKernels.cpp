@@ -62,10 +62,19 @@ struct GpuBuildKernels : kiln::gpu::impl::GpuBuildKernelsBase<GpuBuildKernels> {
     OpBuilder builder(context);
     module->setAttr(mlir::gpu::GPUDialect::getContainerModuleAttrName(),
                     builder.getUnitAttr());
-    builder.setInsertionPointToEnd(module.getBody());
-    auto gpuModule = mlir::gpu::GPUModuleOp::create(builder, module.getLoc(),
-                                                    kiln::gpu::kGpuModuleName);
+    // A backend may have built some kernels already (the cuda backend's
+    // tensor-core GEMMs): theirs stay, ours join them.
+    auto gpuModule =
+        module.lookupSymbol<mlir::gpu::GPUModuleOp>(kiln::gpu::kGpuModuleName);
+    if (!gpuModule) {
+      builder.setInsertionPointToEnd(module.getBody());
+      gpuModule = mlir::gpu::GPUModuleOp::create(builder, module.getLoc(),
+                                                 kiln::gpu::kGpuModuleName);
+    }
     SmallVector<NamedAttribute> launches;
+    if (auto built =
+            module->getAttrOfType<DictionaryAttr>(kiln::gpu::kLaunchesAttr))
+      launches.append(built.begin(), built.end());
     IRRewriter rewriter(context);
     for (auto kernel : module.getOps<func::FuncOp>()) {
       if (kernel.isExternal())
@@ -203,8 +212,8 @@ struct GpuBuildKernels : kiln::gpu::impl::GpuBuildKernelsBase<GpuBuildKernels> {
         allocations.push_back(allocation);
     });
     for (memref::AllocOp allocation : allocations) {
-      BlockArgument attribution =
-          func.addWorkgroupAttribution(allocation.getType(), allocation.getLoc());
+      BlockArgument attribution = func.addWorkgroupAttribution(
+          allocation.getType(), allocation.getLoc());
       rewriter.replaceOp(allocation, attribution);
     }
   }
