@@ -10,9 +10,9 @@ LLVM needed: kiln-run and the .kiln files travel).
                                 the same GPU; writes DIR/../summary.md
 
 Bundles fit the 64 MiB a device call carries: "core" (the MLP, mobilenet_v2,
-the encoder layer, a GPT block, GEMMs through cuBLASLt and through Kiln's
-own kernels, row kernels; GEMM and row inputs are made on the GPU
-machine), "resnet18" (batch 1) and "resnet18_b32".
+the encoder layer, a GPT block, GEMMs through cuBLASLt, Kiln's SIMT kernels
+and Kiln's tensor-core kernels, one with a fused epilogue at odd sizes, row
+kernels; GEMM and row inputs are made on the GPU machine), "resnet18" (batch 1) and "resnet18_b32".
 """
 import argparse
 import json
@@ -32,20 +32,28 @@ sys.path.insert(0, str(HERE))
 BUNDLES = {
     "core": ["mlp", "mobilenet_v2", "encoder_layer", "gpt_block",
              "gemm_1024", "gemm_4096", "gemm_4096_kiln", "gemm_4096_f16",
-             "gemm_4096_f16_kiln", "softmax_rows", "layer_norm_rows"],
+             "gemm_4096_f16_kiln", "gemm_4096_f16_mma", "gemm_f16_fused_mma",
+             "softmax_rows", "layer_norm_rows"],
     "resnet18": ["resnet18"],
     "resnet18_b32": ["resnet18_b32"],
     # Small enough for a dry run of the script on PoCL (--target opencl).
     "dry": ["mlp", "gemm_1024", "softmax_rows", "layer_norm_rows"],
 }
-# Graphs whose inputs are made on the GPU machine (too big to carry), with
-# a torch reference computed there: name -> (MLIR, input shapes, reference).
-# name -> (size, element type, through cuBLASLt); "_kiln": Kiln's own
-# kernel (libraries=0), to compare with the library's.
-GEMMS = {"gemm_1024": (1024, "f32", True), "gemm_4096": (4096, "f32", True),
-         "gemm_4096_kiln": (4096, "f32", False),
-         "gemm_4096_f16": (4096, "f16", True),
-         "gemm_4096_f16_kiln": (4096, "f16", False)}
+# GEMM graphs whose inputs are made on the GPU machine (too big to carry),
+# with a torch reference computed there: name -> (M, K, N, element type,
+# epilogue, how). How: "library" (cuBLASLt), "kiln" (Kiln's SIMT kernel:
+# libraries=0 mma=0), "mma" (Kiln's tensor-core kernel: mma=1). Epilogue
+# "fused": + bias, exact GELU, + residual (what cuBLASLt cannot fuse), at
+# sizes that are not multiples of a tile.
+GEMMS = {"gemm_1024": (1024, 1024, 1024, "f32", "", "library"),
+         "gemm_4096": (4096, 4096, 4096, "f32", "", "library"),
+         "gemm_4096_kiln": (4096, 4096, 4096, "f32", "", "kiln"),
+         "gemm_4096_f16": (4096, 4096, 4096, "f16", "", "library"),
+         "gemm_4096_f16_kiln": (4096, 4096, 4096, "f16", "", "kiln"),
+         "gemm_4096_f16_mma": (4096, 4096, 4096, "f16", "", "mma"),
+         "gemm_f16_fused_mma": (1000, 520, 1016, "f16", "fused", "mma")}
+GEMM_OPTIONS = {"library": {}, "kiln": {"libraries": 0, "mma": 0},
+                "mma": {"mma": 1}}
 NUMPY_TYPES = {"f32": np.float32, "f16": np.float16}
 ROWS = {"softmax_rows": (4096, 1024), "layer_norm_rows": (4096, 1024)}
 
@@ -53,11 +61,21 @@ ROWS = {"softmax_rows": (4096, 1024), "layer_norm_rows": (4096, 1024)}
 def graph_text(name):
     """The MLIR of a generated benchmark graph, and its input shapes."""
     if name in GEMMS:
-        n, element, _ = GEMMS[name]
-        t = f"tensor<{n}x{n}x{element}>"
-        return (f"func.func @main(%a: {t}, %b: {t}) -> {t} {{\n"
-                f"  %0 = graph.matmul %a, %b : ({t}, {t}) -> {t}\n"
-                f"  return %0 : {t}\n}}\n", [(n, n), (n, n)])
+        m, k, n, element, epilogue, _ = GEMMS[name]
+        a, b, c = (f"tensor<{m}x{k}x{element}>", f"tensor<{k}x{n}x{element}>",
+                   f"tensor<{m}x{n}x{element}>")
+        if not epilogue:
+            return (f"func.func @main(%a: {a}, %b: {b}) -> {c} {{\n"
+                    f"  %0 = graph.matmul %a, %b : ({a}, {b}) -> {c}\n"
+                    f"  return %0 : {c}\n}}\n", [(m, k), (k, n)])
+        v = f"tensor<{n}x{element}>"
+        return (f"func.func @main(%a: {a}, %b: {b}, %bias: {v}, %r: {c}) -> "
+                f"{c} {{\n"
+                f"  %0 = graph.matmul %a, %b : ({a}, {b}) -> {c}\n"
+                f"  %1 = graph.add %0, %bias : ({c}, {v}) -> {c}\n"
+                f"  %2 = graph.gelu %1 : {c}\n"
+                f"  %3 = graph.add %2, %r : ({c}, {c}) -> {c}\n"
+                f"  return %3 : {c}\n}}\n", [(m, k), (k, n), (n,), (m, n)])
     rows, width = ROWS[name]
     t = f"tensor<{rows}x{width}xf32>"
     if name == "softmax_rows":
@@ -102,8 +120,8 @@ def prepare(out, bundle, archs, target="cuda"):
                 np.save(folder / f"expected_{i}.npy", y.numpy())
         else:
             text, _ = graph_text(name)
-            if name in GEMMS and not GEMMS[name][2] and target == "cuda":
-                options = dict(options, libraries=0)
+            if name in GEMMS and target == "cuda":
+                options = dict(options, **GEMM_OPTIONS[GEMMS[name][5]])
             compiled = kiln.compile(text, target=target,
                                     target_options=options)
         seconds = time.perf_counter() - start
@@ -246,7 +264,7 @@ def run(folders, runs, kiln_run_path, tests_path):
                             runs)
                 else:
                     _, shapes = graph_text(name)
-                    numpy_type = NUMPY_TYPES[GEMMS[name][1]] \
+                    numpy_type = NUMPY_TYPES[GEMMS[name][3]] \
                         if name in GEMMS else np.float32
                     arrays = [rng.standard_normal(s).astype(numpy_type)
                               for s in shapes]
@@ -256,7 +274,10 @@ def run(folders, runs, kiln_run_path, tests_path):
                         np.save(inputs[-1], a)
                     device = [torch.from_numpy(a).to(DEVICE["torch"])
                               for a in arrays]
-                    if name in GEMMS:
+                    if name in GEMMS and GEMMS[name][4] == "fused":
+                        function = lambda: (torch.nn.functional.gelu(  # noqa
+                            device[0] @ device[1] + device[2]) + device[3])
+                    elif name in GEMMS:
                         function = lambda: device[0] @ device[1]  # noqa
                     elif name == "softmax_rows":
                         function = lambda: torch.softmax(device[0], 1)  # noqa

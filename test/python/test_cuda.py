@@ -95,6 +95,88 @@ def test_a_models_gemms_and_its_other_kernels(approximate, first):
         "cublaslt.matmul m=8 n=10 k=128 batch=1")
 
 
+def _half_gemm(m, k, n, element="f16", epilogue=True, batch=None):
+    """An f16/bf16 GEMM graph (batched when `batch`), with bias, exact GELU
+    and a residual when `epilogue`: its MLIR and a numpy reference of it
+    in f32 for inputs made by the returned function."""
+    lead = f"{batch}x" if batch else ""
+    a, b, c = (f"tensor<{lead}{m}x{k}x{element}>",
+               f"tensor<{lead}{k}x{n}x{element}>",
+               f"tensor<{lead}{m}x{n}x{element}>")
+    v = f"tensor<{n}x{element}>"
+    body = f"  %0 = graph.matmul %a, %b : ({a}, {b}) -> {c}\n"
+    arguments = f"%a: {a}, %b: {b}"
+    if epilogue:
+        arguments += f", %bias: {v}, %r: {c}"
+        body += (f"  %1 = graph.add %0, %bias : ({c}, {v}) -> {c}\n"
+                 f"  %2 = graph.gelu %1 : {c}\n"
+                 f"  %3 = graph.add %2, %r : ({c}, {c}) -> {c}\n"
+                 f"  return %3 : {c}\n")
+    else:
+        body += f"  return %0 : {c}\n"
+    source = f"func.func @main({arguments}) -> {c} {{\n{body}}}\n"
+    shapes = [(m, k), (k, n), (n,), (m, n)] if epilogue else [(m, k), (k, n)]
+    if batch:
+        shapes = [(batch,) + s if len(s) == 2 else s for s in shapes]
+    return source, shapes
+
+
+def _reference(arrays, epilogue):
+    from math import erf
+    product = np.matmul(*[x.astype(np.float32) for x in arrays[:2]])
+    if not epilogue:
+        return product
+    x = product + arrays[2].astype(np.float32)
+    gelu = 0.5 * x * (1 + np.vectorize(erf)(x / np.sqrt(2)))
+    return gelu + arrays[3].astype(np.float32)
+
+
+@needs_toolkit
+def test_half_gemms_use_tensor_cores():
+    # A GEMM whose epilogue cuBLASLt lacks (exact GELU, a residual) is
+    # Kiln's tensor-core kernel: two stages of shared memory, no spills. A
+    # plain one is cuBLASLt's unless mma=1; mma=0 libraries=0 is the SIMT
+    # kernel (no shared memory).
+    fused, _ = _half_gemm(200, 64, 136)
+    (dispatch,) = kiln.compile(fused, target="cuda").report()["dispatches"]
+    assert "library_call" not in dispatch
+    for arch in dispatch["resources"].values():
+        assert arch["shared"] == 2 * (64 * 40 + 32 * 72) * 2
+        assert arch["spill_stores"] == arch["spill_loads"] == 0
+    plain, _ = _half_gemm(512, 256, 512, element="bf16", epilogue=False)
+    (library,) = kiln.compile(plain, target="cuda").report()["dispatches"]
+    assert library["library_call"].startswith("cublaslt.matmul m=512")
+    (mma,) = kiln.compile(plain, target="cuda",
+                          target_options={"mma": 1}).report()["dispatches"]
+    assert mma["resources"]["sm_80"]["shared"] == 2 * (64 * 40 + 32 * 72) * 2
+    (simt,) = kiln.compile(plain, target="cuda", target_options={
+        "mma": 0, "libraries": 0}).report()["dispatches"]
+    assert simt["resources"]["sm_80"]["shared"] == 0
+    with pytest.raises(kiln.CompileError, match="mma must be auto"):
+        kiln.compile(plain, target="cuda", target_options={"mma": "yes"})
+
+
+@needs_toolkit
+@needs_gpu
+@pytest.mark.parametrize("m, k, n, batch, epilogue", [
+    (200, 64, 136, None, True),     # edges of 64x64 tiles in M and N
+    (128, 72, 256, None, True),     # K not a multiple of 32
+    (1024, 256, 2048, None, False),  # 128x128 tiles
+    (96, 40, 64, 3, False),          # a strided batch
+])
+@pytest.mark.parametrize("element", ["f16", "bf16"])
+def test_tensor_core_gemms_on_the_gpu(m, k, n, batch, epilogue, element):
+    import torch
+    source, shapes = _half_gemm(m, k, n, element, epilogue, batch)
+    dtype = torch.float16 if element == "f16" else torch.bfloat16
+    arrays = [RNG.standard_normal(s).astype(np.float32) for s in shapes]
+    tensors = [torch.from_numpy(a).to(dtype) for a in arrays]
+    want = _reference([t.float().numpy() for t in tensors], epilogue)
+    compiled = kiln.compile(source, target="cuda", target_options={"mma": 1})
+    got = compiled(*[t.cuda() for t in tensors]).float().cpu().numpy()
+    np.testing.assert_allclose(got, want, rtol=2e-2, atol=2e-2 * k ** 0.5)
+
+
 @needs_toolkit
 def test_artifacts_are_made_without_a_gpu(tmp_path):
     source, x, expected = softmax_graph(RNG, 3, 50)
