@@ -119,6 +119,8 @@ llvm::json::Object collectivesSection(ModuleOp module) {
           {"group", group},
           {"bytes", sent},
           {"result_bytes", bytesOf(target)},
+          // Where it works: the host, or a device's memory.
+          {"memory", kiln::exec::memoryOf(source.getType()).str()},
           {"type",
            kiln::exec::describeBuffer(cast<MemRefType>(source.getType()))},
           {"producer", producer}});
@@ -136,9 +138,9 @@ llvm::json::Object collectivesSection(ModuleOp module) {
 std::string libraryCall(ModuleOp module, kiln::exec::DispatchOp dispatch) {
   auto kernels = dyn_cast_or_null<ModuleOp>(SymbolTable::lookupSymbolIn(
       module, dispatch.getKernel().getRootReference()));
-  auto calls = kernels ? kernels->getAttrOfType<DictionaryAttr>(
-                             "exec.library_calls")
-                       : DictionaryAttr();
+  auto calls =
+      kernels ? kernels->getAttrOfType<DictionaryAttr>("exec.library_calls")
+              : DictionaryAttr();
   auto call = calls ? calls.getAs<StringAttr>(
                           dispatch.getKernel().getLeafReference().getValue())
                     : StringAttr();
@@ -166,9 +168,9 @@ llvm::json::Object kernelResources(ModuleOp module,
         continue;
       for (NamedAttribute arch : perArch) {
         auto perKernel = dyn_cast<DictionaryAttr>(arch.getValue());
-        auto fields = perKernel ? dyn_cast_or_null<DictionaryAttr>(
-                                      perKernel.get(kernel))
-                                : DictionaryAttr();
+        auto fields =
+            perKernel ? dyn_cast_or_null<DictionaryAttr>(perKernel.get(kernel))
+                      : DictionaryAttr();
         if (!fields)
           continue;
         llvm::json::Object entry;

@@ -30,15 +30,20 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 
 BUNDLES = {
-    "core": ["mlp", "mobilenet_v2", "encoder_layer", "gpt_block",
+    "core": ["mlp", "mlp_tp2", "mobilenet_v2", "encoder_layer", "gpt_block",
              "gemm_1024", "gemm_4096", "gemm_4096_kiln", "gemm_4096_f16",
              "gemm_4096_f16_kiln", "gemm_4096_f16_mma", "gemm_f16_fused_mma",
              "softmax_rows", "layer_norm_rows"],
     "resnet18": ["resnet18"],
     "resnet18_b32": ["resnet18_b32"],
     # Small enough for a dry run of the script on PoCL (--target opencl).
-    "dry": ["mlp", "gemm_1024", "softmax_rows", "layer_norm_rows"],
+    "dry": ["mlp", "mlp_tp2", "gemm_1024", "softmax_rows", "layer_norm_rows"],
 }
+# Models compiled sharded: name -> (model, mesh, shardings). kiln-run runs
+# every device of the mesh on the one GPU, collectives on its buffers.
+SHARDED = {"mlp_tp2": ("mlp", {"tp": 2},
+                       {"0.weight": ("tp", None), "0.bias": ("tp",),
+                        "2.weight": (None, "tp")})}
 # GEMM graphs whose inputs are made on the GPU machine (too big to carry),
 # with a torch reference computed there: name -> (M, K, N, element type,
 # epilogue, how). How: "library" (cuBLASLt), "kiln" (Kiln's SIMT kernel:
@@ -101,11 +106,13 @@ def prepare(out, bundle, archs, target="cuda"):
         start = time.perf_counter()
         # A dry run of the check on another target (opencl) takes no arch.
         options = {"arch": archs} if target == "cuda" else {}
-        if name in MODELS:
-            model, inputs = MODELS[name]()
+        base, mesh, shardings = SHARDED.get(name, (name, None, None))
+        if base in MODELS:
+            model, inputs = MODELS[base]()
             with torch.no_grad():
                 compiled = kiln.compile(model, inputs, target=target,
-                                        target_options=options)
+                                        target_options=options, mesh=mesh,
+                                        shardings=shardings)
                 expected = model(*inputs)
             expected = (expected,) if isinstance(expected, torch.Tensor) \
                 else tuple(expected)
@@ -169,8 +176,11 @@ DEVICE = {"kiln": "cuda", "torch": "cuda"}
 
 
 def kiln_run(kiln_run_path, folder, inputs, extra=(), timeout=300):
-    args = [str(kiln_run_path), str(folder / "model.kiln"), "--device",
-            DEVICE["kiln"]]
+    args = [str(kiln_run_path), str(folder / "model.kiln")]
+    # A sharded model's devices are its target's first (every rank on the
+    # one GPU), not one named device.
+    if folder.name not in SHARDED:
+        args += ["--device", DEVICE["kiln"]]
     for path in inputs:
         args += ["--input", str(path)]
     result = subprocess.run(args + list(extra), capture_output=True,
@@ -244,8 +254,9 @@ def run(folders, runs, kiln_run_path, tests_path):
             where = folder / name
             row = f"| {name} | {entry['dispatches']} |"
             try:
-                if name in MODELS:
-                    model, _ = MODELS[name]()
+                base = SHARDED.get(name, (name,))[0]
+                if base in MODELS:
+                    model, _ = MODELS[base]()
                     if name in BATCHED_FROM_ONE:
                         np.save(where / "input_0.npy", scaled_batch(
                             np.load(where / "base_0.npy"),
@@ -307,12 +318,14 @@ def run(folders, runs, kiln_run_path, tests_path):
                 plain = float(re.search(r"median ([0-9.]+) ms", kiln_run(
                     kiln_run_path, where, inputs,
                     ["--benchmark", str(runs), "--no-replay"]))[1])
+                # A mesh's run prints no launch counts.
+                counted = (f"{launches[1]} ({launches[2]} in {launches[3]})"
+                           if launches else "-")
                 # f16 GEMMs: rounding of a 4096-long sum in f16.
                 ok = error <= (1e-2 if "f16" in name else 1e-3)
                 failures += not ok
                 row += (f" {error:.1e}{'' if ok else ' FAIL'} | {kiln:.3f} |"
-                        f" {plain:.3f} | {launches[1]} ({launches[2]} in "
-                        f"{launches[3]}) | {eager:.3f} | {copies:.3f} |"
+                        f" {plain:.3f} | {counted} | {eager:.3f} | {copies:.3f} |"
                         f" {kiln / eager:.2f} |")
             except Exception as error:  # noqa: BLE001 - reported per model
                 failures += 1

@@ -283,10 +283,10 @@ FailureOr<int64_t> verifyCollective(Operation *op, Value source, Value target,
     return op->emitOpError("source ")
            << sourceType << " and target " << targetType
            << " must have one element type and rank";
-  if (memoryOf(sourceType) != kHostMemory ||
-      memoryOf(targetType) != kHostMemory)
-    return op->emitOpError("runs on host memory; transfer device buffers to "
-                           "the host first");
+  if (memoryOf(sourceType) != memoryOf(targetType))
+    return op->emitOpError("reads and writes one memory, got source in '")
+           << memoryOf(sourceType) << "' and target in '"
+           << memoryOf(targetType) << "' (transfer one first)";
   auto host = op->getParentOfType<func::FuncOp>();
   auto mesh = host ? host->getAttrOfType<DenseI64ArrayAttr>(kMeshAttr)
                    : DenseI64ArrayAttr();

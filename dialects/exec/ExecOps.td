@@ -168,7 +168,9 @@ class Exec_CollectiveOp<string mnemonic> : Exec_Op<mnemonic> {
     Runs on every device of the host function's mesh (`exec.mesh`, the
     device count along each axis), between the devices that differ only in
     the mesh `axes` given (the group): reads `source` and writes `target`,
-    each device its own.
+    each device its own, both in one memory: the host's, or the device's
+    (the runtime's communicator reads device memory where it can, e.g.
+    NCCL on CUDA; otherwise the runtime stages it through the host).
   }];
   dag commonArguments = (ins Arg<Exec_Buffer, "", [MemRead]>:$source,
                              Arg<Exec_Buffer, "", [MemWrite]>:$target,

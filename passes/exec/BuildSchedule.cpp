@@ -125,9 +125,14 @@ struct ExecBuildSchedule
     Location loc = op.getLoc();
     Value source = buffers.lookup(op.getOperand(0));
     Value target = outputFor.lookup(op.getResult(0));
+    // A collective works in its source's memory: a device's buffers stay
+    // on the device (its communicator reads them there, or the runtime
+    // stages them through the host), the caller's stay on the host.
     if (!target)
-      target = exec::AllocOp::create(builder, loc,
-                                     bufferType(op.getResult(0).getType()));
+      target = exec::AllocOp::create(
+          builder, loc,
+          exec::inMemory(bufferType(op.getResult(0).getType()),
+                         exec::memoryOf(source.getType())));
     buffers.map(op.getResult(0), target);
     auto reduction = [&](shard::ReductionKind kind) -> FailureOr<StringAttr> {
       switch (kind) {
@@ -181,7 +186,9 @@ struct ExecBuildSchedule
         buffers.lookup(slice.getInput()).getDefiningOp<exec::ConstantOp>();
     if (!whole)
       return nullptr;
-    auto type = bufferType(slice.getResult().getType());
+    // In the whole weight's memory (a device's, for its kernels).
+    auto type = exec::inMemory(bufferType(slice.getResult().getType()),
+                               exec::memoryOf(whole.getType()));
     ElementsAttr value = whole.getValue();
     if (auto dense = dyn_cast<DenseElementsAttr>(value);
         dense && dense.isSplat())
@@ -264,11 +271,6 @@ struct ExecBuildSchedule
     // Buffers the kernels bind are in their memory; the caller's stay on
     // the host.
     bool onDevice = memory != exec::kHostMemory;
-    if (onDevice && host->hasAttr(exec::kMeshAttr))
-      return top.emitError("a sharded program runs its collectives on host "
-                           "memory, and target '")
-             << target << "' has memory of its own; shard for a target "
-             << "working on host memory (cpu) for now";
     auto kernelBuffer = [&](Type tensor) {
       return exec::inMemory(bufferType(tensor), memory);
     };

@@ -465,8 +465,10 @@ void validate(const Manifest &m, size_t constantsSize,
     }
     if (isCollective(s.kind)) {
       validateCollective(m, s, fail, checkAxes);
-      if (memoryOf(0) != 0 || memoryOf(1) != 0)
-        fail("a collective step is not over host memory");
+      if (memoryOf(0) != memoryOf(1))
+        fail("a collective step reads memory '" + m.memories[memoryOf(0)] +
+             "' and writes memory '" + m.memories[memoryOf(1)] +
+             "'; it works in one");
     }
   }
 }

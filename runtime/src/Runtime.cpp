@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <sys/mman.h>
@@ -175,6 +176,21 @@ Model::~Model() {
 // Executor
 //===----------------------------------------------------------------------===//
 
+namespace {
+void *copyHostBytes(void *to, const void *from, size_t bytes) {
+  return std::memcpy(to, from, bytes);
+}
+} // namespace
+
+struct Executor::CollectiveMemory {
+  /// Two buffers of the largest collective's bytes.
+  char *scratch, *scratch2;
+  /// Copies bytes within that memory (memcpy, or a device's copy).
+  std::function<void *(void *, const void *, size_t)> copy;
+  /// Finishes the copies before the communicator reads what they wrote.
+  std::function<void()> settle;
+};
+
 struct Executor::Impl {
   std::map<std::string, std::unique_ptr<Device>> devices;
   std::vector<std::unique_ptr<KernelLibrary>> libraries;
@@ -242,6 +258,13 @@ struct Executor::Impl {
   std::vector<Communicator *> stepGroups;
   /// Where collectives rearrange blocks (sized once, for the largest).
   std::vector<char> scratch[2];
+  size_t scratchBytes = 0;
+  /// The same in a device's memory, for collectives on its buffers
+  /// (allocated on the first: both halves in one allocation).
+  std::map<Device *, char *> deviceScratch;
+  /// Collectives on device buffers a communicator cannot read: the source
+  /// and the target on the host.
+  std::vector<char> collectiveStaging[2];
 
   ~Impl() {
     try {
@@ -252,6 +275,8 @@ struct Executor::Impl {
     for (Arena &arena : arenas)
       arena.release();
     for (auto &[device, memory] : constantPools)
+      device->deallocate(memory);
+    for (auto &[device, memory] : deviceScratch)
       device->deallocate(memory);
   }
   Device &device(const std::string &target, const DeviceOptions &options) {
@@ -355,6 +380,7 @@ Executor::Executor(std::shared_ptr<const Model> model, ExecutorOptions options)
   }
   impl_->scratch[0].resize(scratchBytes);
   impl_->scratch[1].resize(scratchBytes);
+  impl_->scratchBytes = scratchBytes;
   impl_->staging.resize(stagingBytes);
   // Each target's device: its first, or the one options.devices names.
   std::map<std::string, DeviceOptions> deviceOptions;
@@ -828,9 +854,13 @@ void Executor::runChecked(const std::vector<TensorView> &inputs,
       impl_->synchronize();
       if (step.kind == StepKind::copy)
         std::memcpy(bindings[1], bindings[0], bytes);
+      else if (from)
+        runDeviceCollective(i, *from, bindings[0], bindings[1]);
       else
         runCollective(step, *impl_->stepGroups[i], bindings[0], bindings[1],
-                      impl_->scratch[0].data(), impl_->scratch[1].data());
+                      CollectiveMemory{impl_->scratch[0].data(),
+                                       impl_->scratch[1].data(), copyHostBytes,
+                                       [] {}});
     }
   }
   // Outputs in a device's memory that host work wrote: up from their copy.
@@ -856,19 +886,21 @@ struct Blocks {
               elementBytes) {}
   /// Whether the blocks already lie one after another.
   bool contiguous() const { return outer == 1; }
-  /// dst = the blocks of src one after another.
-  void pack(const char *src, char *dst) const {
+  /// dst = the blocks of src one after another, copied by `copy`.
+  template <typename Copy>
+  void pack(const char *src, char *dst, const Copy &copy) const {
     for (int64_t p = 0; p < groups; ++p)
       for (int64_t o = 0; o < outer; ++o)
-        std::memcpy(dst + (p * outer + o) * bytes,
-                    src + (o * groups + p) * bytes, bytes);
+        copy(dst + (p * outer + o) * bytes, src + (o * groups + p) * bytes,
+             bytes);
   }
   /// The inverse: blocks one after another back in place.
-  void unpack(const char *src, char *dst) const {
+  template <typename Copy>
+  void unpack(const char *src, char *dst, const Copy &copy) const {
     for (int64_t p = 0; p < groups; ++p)
       for (int64_t o = 0; o < outer; ++o)
-        std::memcpy(dst + (o * groups + p) * bytes,
-                    src + (p * outer + o) * bytes, bytes);
+        copy(dst + (o * groups + p) * bytes, src + (p * outer + o) * bytes,
+             bytes);
   }
   int64_t outer, groups;
   size_t bytes;
@@ -877,14 +909,16 @@ struct Blocks {
 } // namespace
 
 void Executor::runCollective(const StepSpec &step, Communicator &group,
-                             const void *source, void *target, char *scratch,
-                             char *scratch2) {
+                             const void *source, void *target,
+                             const CollectiveMemory &memory) {
   size_t elementBytes = dtypeSize(step.dtype);
   uint64_t count = product(step.shape, 0, step.shape.size());
   auto op = static_cast<ReduceOp>(step.reduction);
   int64_t size = group.size();
   const char *src = static_cast<const char *>(source);
   char *dst = static_cast<char *>(target);
+  char *scratch = memory.scratch, *scratch2 = memory.scratch2;
+  const auto &copy = memory.copy;
   switch (step.kind) {
   case StepKind::allReduce:
     group.allReduce(src, dst, count, step.dtype, op);
@@ -897,13 +931,15 @@ void Executor::runCollective(const StepSpec &step, Communicator &group,
     group.allGather(src, blocks.contiguous() ? dst : scratch,
                     count * elementBytes);
     if (!blocks.contiguous())
-      blocks.unpack(scratch, dst);
+      blocks.unpack(scratch, dst, copy);
     break;
   }
   case StepKind::reduceScatter: {
     Blocks blocks(step.shape, step.dim, size, elementBytes);
-    if (!blocks.contiguous())
-      blocks.pack(src, scratch);
+    if (!blocks.contiguous()) {
+      blocks.pack(src, scratch, copy);
+      memory.settle();
+    }
     group.reduceScatter(blocks.contiguous() ? src : scratch, dst, count / size,
                         step.dtype, op);
     break;
@@ -914,25 +950,72 @@ void Executor::runCollective(const StepSpec &step, Communicator &group,
     block[step.dim] /= size;
     block[step.dim2] *= size;
     Blocks concat(block, step.dim2, size, elementBytes);
-    if (!split.contiguous())
-      split.pack(src, scratch);
+    if (!split.contiguous()) {
+      split.pack(src, scratch, copy);
+      memory.settle();
+    }
     group.allToAll(split.contiguous() ? src : scratch,
                    concat.contiguous() ? dst : scratch2,
                    split.bytes * split.outer);
     if (!concat.contiguous())
-      concat.unpack(scratch2, dst);
+      concat.unpack(scratch2, dst, copy);
     break;
   }
   case StepKind::allSlice: {
     Blocks blocks(step.shape, step.dim, size, elementBytes);
     for (int64_t o = 0; o < blocks.outer; ++o)
-      std::memcpy(dst + o * blocks.bytes,
-                  src + (o * size + group.rank()) * blocks.bytes, blocks.bytes);
+      copy(dst + o * blocks.bytes,
+           src + (o * size + group.rank()) * blocks.bytes, blocks.bytes);
     break;
   }
   default:
     break;
   }
+}
+
+void Executor::runDeviceCollective(size_t index, Device &device, void *source,
+                                   void *target) {
+  const Manifest &manifest = model_->manifest();
+  const StepSpec &step = manifest.steps[index];
+  Communicator &group = *impl_->stepGroups[index];
+  if (group.takesMemoryOf(device)) {
+    // On the device's buffers; its copies rearrange blocks in its scratch.
+    char *&scratch = impl_->deviceScratch[&device];
+    if (!scratch && impl_->scratchBytes) {
+      scratch =
+          static_cast<char *>(device.allocate(2 * impl_->scratchBytes, 256));
+      if (!scratch)
+        throw Error("device " + device.describe() + " has no " +
+                    std::to_string(2 * impl_->scratchBytes) +
+                    " bytes left for the collectives' scratch");
+    }
+    runCollective(
+        step, group, source, target,
+        CollectiveMemory{scratch, scratch + impl_->scratchBytes,
+                         [&](void *to, const void *from, size_t bytes) {
+                           device.copy(to, from, bytes);
+                           return to;
+                         },
+                         [&] { device.synchronize(); }});
+    impl_->submitted(device);
+    return;
+  }
+  // Through the host: the source down, the collective there, the target up.
+  uint64_t sourceBytes = manifest.buffers[step.bindings[0]].bytes;
+  uint64_t targetBytes = manifest.buffers[step.bindings[1]].bytes;
+  std::vector<char> *staging = impl_->collectiveStaging;
+  if (staging[0].size() < sourceBytes)
+    staging[0].resize(sourceBytes);
+  if (staging[1].size() < targetBytes)
+    staging[1].resize(targetBytes);
+  device.download(staging[0].data(), source, sourceBytes);
+  device.synchronize();
+  runCollective(step, group, staging[0].data(), staging[1].data(),
+                CollectiveMemory{impl_->scratch[0].data(),
+                                 impl_->scratch[1].data(), copyHostBytes,
+                                 [] {}});
+  device.upload(target, staging[1].data(), targetBytes);
+  impl_->submitted(device);
 }
 
 //===----------------------------------------------------------------------===//
@@ -1154,10 +1237,19 @@ MeshExecutor::MeshExecutor(std::shared_ptr<const Model> model,
   executors_.resize(devices);
   workers_ = std::make_unique<Workers>(devices);
   // Executors of a mesh are created together: their groups are collective.
+  // NCCL's rank r is GPU r: so is the rank's cuda device, whose buffers
+  // NCCL then reads in place. In process, every rank uses each target's
+  // first device (one GPU may hold a whole mesh).
+  bool gpuPerRank = false;
+  for (const KernelLibrarySpec &library : manifest.libraries)
+    gpuPerRank |= options.communicator == "nccl" && library.target == "cuda";
   onEveryDevice([&](int64_t rank) {
     ExecutorOptions executorOptions;
     executorOptions.threads = perDevice;
     executorOptions.communicator = communicators_[rank].get();
+    if (gpuPerRank)
+      executorOptions.devices = {
+          DeviceName{"cuda", static_cast<unsigned>(rank)}};
     executors_[rank] = std::make_unique<Executor>(model_, executorOptions);
   });
 }

@@ -5,6 +5,7 @@
 // buffer before its upload ran, gets stale bytes and the test fails. Its
 // memory has a budget, for the out-of-memory errors.
 
+#include "kiln/runtime/Communicator.h"
 #include "kiln/runtime/Error.h"
 #include "kiln/runtime/Runtime.h"
 
@@ -12,10 +13,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <initializer_list>
+#include <numeric>
+#include <thread>
 #include <vector>
 
 using namespace kiln::rt;
@@ -23,9 +27,10 @@ using namespace kiln::rt;
 namespace {
 
 /// Bytes the next queued device may allocate.
-uint64_t queuedBudget = 1 << 20;
-/// What queued devices were asked to move, to see which way bytes went.
-int queuedUploads = 0, queuedDownloads = 0, queuedCopies = 0;
+std::atomic<uint64_t> queuedBudget = 1 << 20;
+/// What queued devices were asked to move, to see which way bytes went
+/// (the devices of a mesh's ranks count from their threads).
+std::atomic<int> queuedUploads = 0, queuedDownloads = 0, queuedCopies = 0;
 
 class QueuedDevice final : public Device {
 public:
@@ -247,28 +252,27 @@ TEST(Device, RunsOnTheCallersDeviceTensors) {
   executor.run({TensorView{DType::f32, shape, 1, x, "queued"}},
                {TensorView{DType::f32, shape, 1, y, "queued"},
                 TensorView{DType::f32, shape, 1, z.data(), kHostMemory}});
-  EXPECT_EQ(std::vector<float>(y, y + 4),
-            (std::vector<float>{11, 22, 33, 44}));
+  EXPECT_EQ(std::vector<float>(y, y + 4), (std::vector<float>{11, 22, 33, 44}));
   EXPECT_EQ(values(z), (std::vector<float>{11, 22, 33, 44}));
-  EXPECT_EQ(queuedCopies, 1);    // x into the kernel's buffer
-  EXPECT_EQ(queuedDownloads, 1); // y's result to its host copy
-  EXPECT_EQ(queuedUploads, 1);   // y's host copy to the caller's memory
+  EXPECT_EQ(queuedCopies.load(), 1);    // x into the kernel's buffer
+  EXPECT_EQ(queuedDownloads.load(), 1); // y's result to its host copy
+  EXPECT_EQ(queuedUploads.load(), 1);   // y's host copy to the caller's memory
   // A memory the model has no device for is named.
   EXPECT_EQ(errorOf([&] {
-              executor.run({TensorView{DType::f32, shape, 1, x, "cuda"}},
-                           {TensorView{DType::f32, shape, 1, y, "queued"},
-                            TensorView{DType::f32, shape, 1, z.data(),
-                                       kHostMemory}});
+              executor.run(
+                  {TensorView{DType::f32, shape, 1, x, "cuda"}},
+                  {TensorView{DType::f32, shape, 1, y, "queued"},
+                   TensorView{DType::f32, shape, 1, z.data(), kHostMemory}});
             }),
             "input #0 is in memory 'cuda', but 'q.kiln' runs on no device "
             "with that memory (its memories: host, queued)");
   // Shapes are checked as for host tensors.
   int64_t wrong[1] = {5};
   EXPECT_NE(errorOf([&] {
-              executor.run({TensorView{DType::f32, wrong, 1, x, "queued"}},
-                           {TensorView{DType::f32, shape, 1, y, "queued"},
-                            TensorView{DType::f32, shape, 1, z.data(),
-                                       kHostMemory}});
+              executor.run(
+                  {TensorView{DType::f32, wrong, 1, x, "queued"}},
+                  {TensorView{DType::f32, shape, 1, y, "queued"},
+                   TensorView{DType::f32, shape, 1, z.data(), kHostMemory}});
             }).find("expected f32 [4], got f32 [5]"),
             std::string::npos);
   caller.deallocate(x);
@@ -319,8 +323,8 @@ TEST(Device, ReplaysRecordedKernels) {
     float input[4] = {base, base + 1, base + 2, base + 3};
     std::memcpy(x.data(), input, sizeof(input));
     executor.run({&x}, {&y});
-    EXPECT_EQ(values(y), (std::vector<float>{base + 20, base + 41, base + 62,
-                                              base + 83}));
+    EXPECT_EQ(values(y),
+              (std::vector<float>{base + 20, base + 41, base + 62, base + 83}));
     LaunchCounts counts = executor.launchCounts();
     EXPECT_EQ(counts.kernels, 2u);
     EXPECT_EQ(counts.replayed, 2u);
@@ -334,8 +338,10 @@ TEST(Device, ReplaysRecordedKernels) {
   EXPECT_EQ(QueuedDevice::recordings, 2);
   EXPECT_EQ(values(y), (std::vector<float>{29, 50, 71, 92}));
   // Without replays, or on a device that cannot record: one by one.
-  Executor plain(twoAddsOnDevice(), {.threads = 0, .communicator = nullptr,
-                                     .devices = {}, .replayKernels = false});
+  Executor plain(twoAddsOnDevice(), {.threads = 0,
+                                     .communicator = nullptr,
+                                     .devices = {},
+                                     .replayKernels = false});
   plain.run({&x}, {&y});
   EXPECT_EQ(plain.launchCounts().replays, 0u);
   EXPECT_EQ(plain.launchCounts().kernels, 2u);
@@ -362,4 +368,159 @@ TEST(Device, RunsOneByOneWhatItCannotRecord) {
   }
   QueuedDevice::recordable = false;
   QueuedDevice::failRecordings = false;
+}
+
+namespace {
+
+/// An in-process communicator that says it takes a queued device's memory
+/// (which is host memory): collectives then run on the device's buffers.
+class TakesDeviceMemory final : public Communicator {
+public:
+  explicit TakesDeviceMemory(std::unique_ptr<Communicator> inner)
+      : inner_(std::move(inner)) {}
+  int rank() const override { return inner_->rank(); }
+  int size() const override { return inner_->size(); }
+  void allReduce(const void *send, void *recv, uint64_t count, DType dtype,
+                 ReduceOp op) override {
+    inner_->allReduce(send, recv, count, dtype, op);
+  }
+  void allGather(const void *send, void *recv, uint64_t bytes) override {
+    inner_->allGather(send, recv, bytes);
+  }
+  void reduceScatter(const void *send, void *recv, uint64_t count, DType dtype,
+                     ReduceOp op) override {
+    inner_->reduceScatter(send, recv, count, dtype, op);
+  }
+  void allToAll(const void *send, void *recv, uint64_t bytes) override {
+    inner_->allToAll(send, recv, bytes);
+  }
+  void barrier() override { inner_->barrier(); }
+  void abort(const std::string &reason) override { inner_->abort(reason); }
+  std::unique_ptr<Communicator> split(int color, int key) override {
+    return std::make_unique<TakesDeviceMemory>(inner_->split(color, key));
+  }
+  bool takesMemoryOf(const Device &device) const override {
+    return device.target() == "queued";
+  }
+
+private:
+  std::unique_ptr<Communicator> inner_;
+};
+
+/// A two-device mesh whose one collective works in the queued device's
+/// memory: x (each device's [2, 4] block) transferred there, `step` from it
+/// into a device buffer of `outShape`, that transferred to the output.
+std::shared_ptr<const Model> collectiveOnDevice(StepSpec step,
+                                                std::vector<int64_t> outShape) {
+  registerQueuedDevices({"queued"});
+  ArtifactContents contents;
+  Manifest &m = contents.manifest;
+  m.entry = "main";
+  m.mesh = {2};
+  m.meshAxes = {"tp"};
+  m.memories = {"host", "queued"};
+  m.arenas = {{1, 256, 64}};
+  uint64_t out = 4 * std::accumulate(outShape.begin(), outShape.end(),
+                                     int64_t(1), std::multiplies<int64_t>());
+  m.buffers = {{BufferKind::input, 0, 32},
+               {BufferKind::output, 0, out},
+               {BufferKind::transient, 0, 32, 0, {}, 1},
+               {BufferKind::transient, 0, out, 128, {}, 1}};
+  m.inputs = {{"x", DType::f32, {2, 4}, 0}};
+  m.outputs = {{"y", DType::f32, outShape, 1}};
+  m.libraries = {{"queued", 0}};
+  contents.libraries = {"fake"};
+  step.bindings = {2, 3};
+  step.axes = {0};
+  step.dtype = DType::f32;
+  step.shape = {2, 4};
+  m.steps = {
+      {StepKind::transfer, 0, {0, 2}}, step, {StepKind::transfer, 0, {3, 1}}};
+  return Model::fromBytes(encodeArtifact(contents), "mesh.kiln");
+}
+
+/// Runs `model` on both devices, device r's x holding 8r, 8r + 1, ...;
+/// returns each device's y.
+std::vector<std::vector<float>>
+runOnBothDevices(const std::shared_ptr<const Model> &model,
+                 bool communicatorTakesDeviceMemory) {
+  std::vector<std::unique_ptr<Communicator>> communicators =
+      createInProcessCommunicators(2);
+  if (communicatorTakesDeviceMemory)
+    for (auto &communicator : communicators)
+      communicator =
+          std::make_unique<TakesDeviceMemory>(std::move(communicator));
+  std::vector<std::vector<float>> results(2);
+  std::vector<std::string> errors(2);
+  auto rank = [&](int r) {
+    try {
+      ExecutorOptions options;
+      options.communicator = communicators[r].get();
+      Executor executor(model, options);
+      HostTensor x(DType::f32, {2, 4});
+      auto *data = static_cast<float *>(x.data());
+      for (int i = 0; i < 8; ++i)
+        data[i] = static_cast<float>(8 * r + i);
+      HostTensor y = std::move(executor.run({&x})[0]);
+      const auto *values = static_cast<const float *>(y.data());
+      results[r].assign(values, values + y.numElements());
+    } catch (const std::exception &error) {
+      errors[r] = error.what();
+      communicators[r]->abort(error.what());
+    }
+  };
+  std::thread other(rank, 1);
+  rank(0);
+  other.join();
+  EXPECT_EQ(errors, (std::vector<std::string>{"", ""}));
+  return results;
+}
+
+} // namespace
+
+TEST(Device, CollectivesOnDeviceBuffers) {
+  // Each kind along the inner dim (blocks rearranged by copies), with a
+  // communicator that reads the device's memory (on the buffers, the
+  // device's copies settled before it reads) and one that does not
+  // (through the host: one download and one upload each).
+  StepSpec gather;
+  gather.kind = StepKind::allGather;
+  gather.dim = 1;
+  StepSpec scatter;
+  scatter.kind = StepKind::reduceScatter;
+  scatter.dim = 1;
+  StepSpec reduce;
+  reduce.kind = StepKind::allReduce;
+  StepSpec exchange;
+  exchange.kind = StepKind::allToAll;
+  exchange.dim = 1;
+  exchange.dim2 = 0;
+  // Rows of device 0's x: 0-3, 4-7; device 1's: 8-11, 12-15.
+  std::vector<std::vector<float>> gathered = {
+      {0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15},
+      {0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15}};
+  std::vector<std::vector<float>> scattered = {{8, 10, 16, 18},
+                                               {12, 14, 20, 22}};
+  std::vector<std::vector<float>> reduced(2, {8, 10, 12, 14, 16, 18, 20, 22});
+  // Device r gets every device's columns block r, stacked by device.
+  std::vector<std::vector<float>> exchanged = {{0, 1, 4, 5, 8, 9, 12, 13},
+                                               {2, 3, 6, 7, 10, 11, 14, 15}};
+  for (bool direct : {true, false}) {
+    SCOPED_TRACE(direct ? "on the device's buffers" : "through the host");
+    queuedBudget = 1 << 20;
+    queuedUploads = queuedDownloads = queuedCopies = 0;
+    EXPECT_EQ(runOnBothDevices(collectiveOnDevice(gather, {2, 8}), direct),
+              gathered);
+    // Two transfers a device; staged: the collective's download and upload.
+    EXPECT_EQ(queuedUploads.load(), direct ? 2 : 4);
+    EXPECT_EQ(queuedDownloads.load(), direct ? 2 : 4);
+    // On the device: the gathered blocks unpacked by its copies.
+    EXPECT_EQ(queuedCopies.load(), direct ? 2 * 4 : 0);
+    EXPECT_EQ(runOnBothDevices(collectiveOnDevice(scatter, {2, 2}), direct),
+              scattered);
+    EXPECT_EQ(runOnBothDevices(collectiveOnDevice(reduce, {2, 4}), direct),
+              reduced);
+    EXPECT_EQ(runOnBothDevices(collectiveOnDevice(exchange, {4, 2}), direct),
+              exchanged);
+  }
 }

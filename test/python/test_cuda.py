@@ -178,6 +178,25 @@ def test_tensor_core_gemms_on_the_gpu(m, k, n, batch, epilogue, element):
 
 
 @needs_toolkit
+def test_sharded_programs_keep_their_collectives_on_the_gpu():
+    # The Megatron MLP on tp=2: the partial sums a kernel wrote are
+    # all-reduced in the GPU's memory; on a GPU, all ranks on the one GPU
+    # (in process: through the host), the numbers torch's.
+    import torch
+    from test_sharding import MEGATRON, MLP
+    torch.manual_seed(0)
+    model, x = MLP().eval(), torch.randn(8, 32)
+    compiled = kiln.compile(model, (x,), mesh={"tp": 2}, shardings=MEGATRON,
+                            target="cuda")
+    [step] = compiled.report()["collectives"]["steps"]
+    assert step["kind"] == "all_reduce" and step["memory"] == "cuda"
+    if _CUDA_MISSING is None:
+        with torch.no_grad():
+            torch.testing.assert_close(compiled(x), model(x), rtol=1e-4,
+                                       atol=1e-5)
+
+
+@needs_toolkit
 def test_artifacts_are_made_without_a_gpu(tmp_path):
     source, x, expected = softmax_graph(RNG, 3, 50)
     path = tmp_path / "softmax.kiln"

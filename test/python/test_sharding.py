@@ -1,7 +1,9 @@
 """Sharding end to end: a mesh and a few shardings in, the per-device
 programs run on in-process devices, numerically equal to the unsharded run
 (relative error <= 1e-5); the collectives the report lists; bad shardings
-named; the command-line flags. Under MPI: test_mpi.py."""
+named; the command-line flags. Under MPI: test_mpi.py. The tests marked
+with the `target` fixture run on device targets too (OpenCL on PoCL here):
+their collectives then work on device buffers."""
 
 import json
 import os
@@ -62,6 +64,7 @@ def all_reduces(collectives):
 
 
 @pytest.mark.parametrize("tp", [2, 4])
+@pytest.mark.usefixtures("target")
 def test_megatron_mlp_has_one_all_reduce_of_the_activation(tp):
     torch.manual_seed(0)
     x = torch.randn(8, 32)
@@ -104,6 +107,7 @@ def test_megatron_on_a_data_parallel_mesh():
     assert step["axes"] == ["tp"] and step["bytes"] == 4 * 32 * 4
 
 
+@pytest.mark.usefixtures("target")
 def test_transformer_encoder_layer_on_two_by_two():
     torch.manual_seed(4)
     layer = torch.nn.TransformerEncoderLayer(
@@ -146,6 +150,7 @@ class Embedder(torch.nn.Module):
     ({"dp": 2}, {0: ("dp", None)}),
     ({"tp": 2}, {"embed.weight": (None, "tp"), "proj.weight": (None, "tp")}),
 ])
+@pytest.mark.usefixtures("target")
 def test_embedding_lookups(mesh, shardings):
     # Split ids: local lookups. A table split by embedding dim, followed by
     # a row-parallel projection: one all_reduce.
@@ -156,6 +161,7 @@ def test_embedding_lookups(mesh, shardings):
     assert kinds == ([] if "dp" in mesh else ["all_reduce"])
 
 
+@pytest.mark.usefixtures("target")
 def test_softmax_over_a_split_dim_gathers_it_first():
     # x split along the softmax axis: the rows are gathered, the result is
     # still exact.

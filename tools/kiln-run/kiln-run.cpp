@@ -279,9 +279,10 @@ int run(const Options &options, Communicator *communicator) {
       (meshSize(model->manifest().mesh) > 1 || options.devices > 1)) {
     if (!options.device.empty())
       throw Error("'" + options.model +
-                  "' is sharded: it runs on CPU devices, one per mesh device "
-                  "(--devices), not on --device " +
-                  options.device.front().str());
+                  "' is sharded: each of its mesh devices (--devices) runs "
+                  "on its target's first device, or rank r on cuda:r with "
+                  "--communicator nccl; --device " +
+                  options.device.front().str() + " does not apply");
     MeshExecutorOptions meshOptions;
     meshOptions.threads = static_cast<unsigned>(options.threads);
     meshOptions.devices = options.devices;

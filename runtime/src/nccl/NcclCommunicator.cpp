@@ -5,9 +5,12 @@
 // them). Built when the CUDA toolkit has NCCL, loaded with dlopen only when
 // asked for (loadNcclCommunicators), so nothing else links CUDA.
 //
-// Kiln's buffers are host memory (there is no GPU device yet): each
-// collective stages its data through device memory on the rank's GPU, runs
-// the NCCL collective on the rank's stream, and copies the result back.
+// A sharded program compiled for cuda keeps its collectives' buffers in the
+// GPU's memory, and the executor hands them over as they are (takesMemoryOf:
+// a cuda device, which must be this rank's GPU): NCCL reads and writes them
+// in place. Host buffers (a program for the CPU) are staged through device
+// memory on the rank's GPU and the result copied back. Either way the
+// collective runs on the rank's stream.
 // Waits poll the stream with a deadline and watch the other ranks: a rank
 // that aborts, or a collective past the deadline, aborts every rank's NCCL
 // communicator and throws, instead of hanging.
@@ -15,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "kiln/runtime/Communicator.h"
+#include "kiln/runtime/Device.h"
 #include "kiln/runtime/Error.h"
 
 #include <cuda_runtime_api.h>
@@ -116,40 +120,46 @@ public:
   void allReduce(const void *send, void *recv, uint64_t count, DType dtype,
                  ReduceOp op) override {
     size_t bytes = count * dtypeSize(dtype);
-    stage(send, bytes, bytes);
-    check(ncclAllReduce(send_, recv_, count, ncclType(dtype), ncclOp(op), comm_,
-                        stream_),
+    Buffers b = stage(send, recv, bytes, bytes);
+    check(ncclAllReduce(b.send, b.recv, count, ncclType(dtype), ncclOp(op),
+                        comm_, stream_),
           "ncclAllReduce");
-    finish(recv, bytes, "all_reduce");
+    finish(b, recv, bytes, "all_reduce");
   }
   void allGather(const void *send, void *recv, uint64_t bytes) override {
-    stage(send, bytes, bytes * size_);
-    check(ncclAllGather(send_, recv_, bytes, ncclUint8, comm_, stream_),
+    Buffers b = stage(send, recv, bytes, bytes * size_);
+    check(ncclAllGather(b.send, b.recv, bytes, ncclUint8, comm_, stream_),
           "ncclAllGather");
-    finish(recv, bytes * size_, "all_gather");
+    finish(b, recv, bytes * size_, "all_gather");
   }
   void reduceScatter(const void *send, void *recv, uint64_t count, DType dtype,
                      ReduceOp op) override {
     size_t bytes = count * dtypeSize(dtype);
-    stage(send, bytes * size_, bytes);
-    check(ncclReduceScatter(send_, recv_, count, ncclType(dtype), ncclOp(op),
+    Buffers b = stage(send, recv, bytes * size_, bytes);
+    check(ncclReduceScatter(b.send, b.recv, count, ncclType(dtype), ncclOp(op),
                             comm_, stream_),
           "ncclReduceScatter");
-    finish(recv, bytes, "reduce_scatter");
+    finish(b, recv, bytes, "reduce_scatter");
   }
   void allToAll(const void *send, void *recv, uint64_t bytes) override {
-    stage(send, bytes * size_, bytes * size_);
+    Buffers b = stage(send, recv, bytes * size_, bytes * size_);
     check(ncclGroupStart(), "ncclGroupStart");
     for (int peer = 0; peer < size_; ++peer) {
-      check(ncclSend(static_cast<char *>(send_) + peer * bytes, bytes,
+      check(ncclSend(static_cast<const char *>(b.send) + peer * bytes, bytes,
                      ncclUint8, peer, comm_, stream_),
             "ncclSend");
-      check(ncclRecv(static_cast<char *>(recv_) + peer * bytes, bytes,
+      check(ncclRecv(static_cast<char *>(b.recv) + peer * bytes, bytes,
                      ncclUint8, peer, comm_, stream_),
             "ncclRecv");
     }
     check(ncclGroupEnd(), "ncclGroupEnd");
-    finish(recv, bytes * size_, "all_to_all");
+    finish(b, recv, bytes * size_, "all_to_all");
+  }
+  /// A cuda device's buffers are read in place; the executor's device must
+  /// then be this rank's GPU (cuda:rank, as MeshExecutor picks it), which
+  /// each collective checks.
+  bool takesMemoryOf(const Device &device) const override {
+    return device.target() == "cuda";
   }
   void barrier() override {
     int32_t token = 0;
@@ -167,15 +177,47 @@ public:
   }
 
 private:
-  /// Device buffers of at least these sizes, `bytes` of `send` copied in.
-  void stage(const void *send, size_t bytes, size_t recvBytes) {
+  /// What NCCL reads and writes: the caller's buffers when they are in this
+  /// rank's GPU, else the staging buffers.
+  struct Buffers {
+    const void *send;
+    void *recv;
+    bool staged;
+  };
+
+  /// Whether `pointer` is device memory: of this rank's GPU, or an error
+  /// naming the GPU it is on. False for host memory.
+  bool onThisGpu(const void *pointer) const {
+    cudaPointerAttributes attributes{};
+    if (cudaPointerGetAttributes(&attributes, pointer) != cudaSuccess) {
+      cudaGetLastError(); // Not CUDA's: host memory.
+      return false;
+    }
+    if (attributes.type != cudaMemoryTypeDevice)
+      return false;
+    if (attributes.device != device_)
+      throw Error("rank " + std::to_string(rank_) + "'s NCCL communicator " +
+                  "runs on GPU " + std::to_string(device_) +
+                  ", but was given a buffer on GPU " +
+                  std::to_string(attributes.device) +
+                  " (run rank r on cuda:r)");
+    return true;
+  }
+
+  /// The buffers for a collective of `bytes` in and `recvBytes` out: the
+  /// caller's where both are on this GPU, else device buffers of at least
+  /// these sizes with `bytes` of `send` copied in.
+  Buffers stage(const void *send, void *recv, size_t bytes, size_t recvBytes) {
     if (shared_->aborted)
       throw Error(shared_->reason);
     check(cudaSetDevice(device_), "cudaSetDevice");
+    if (onThisGpu(send) && onThisGpu(recv))
+      return {send, recv, false};
     grow(send_, sendBytes_, bytes);
     grow(recv_, recvBytes_, recvBytes);
     check(cudaMemcpyAsync(send_, send, bytes, cudaMemcpyHostToDevice, stream_),
           "cudaMemcpyAsync to the device");
+    return {send_, recv_, true};
   }
   static void grow(void *&buffer, size_t &size, size_t bytes) {
     if (bytes <= size)
@@ -185,9 +227,12 @@ private:
     check(cudaMalloc(&buffer, bytes), "cudaMalloc");
     size = bytes;
   }
-  /// Copies the result back and waits for it, with the deadline.
-  void finish(void *recv, size_t bytes, const char *what) {
-    check(cudaMemcpyAsync(recv, recv_, bytes, cudaMemcpyDeviceToHost, stream_),
+  /// Copies a staged result back and waits for it, with the deadline.
+  void finish(const Buffers &buffers, void *recv, size_t bytes,
+              const char *what) {
+    if (buffers.staged)
+      check(
+          cudaMemcpyAsync(recv, recv_, bytes, cudaMemcpyDeviceToHost, stream_),
           "cudaMemcpyAsync to the host");
     auto deadline = std::chrono::steady_clock::now() + timeout_;
     while (true) {

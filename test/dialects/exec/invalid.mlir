@@ -324,8 +324,8 @@ module {
 
 // -----
 
-func.func @collective_on_device(%a: memref<2x8xf32, "opencl">, %b: memref<2x8xf32, "opencl">) attributes {exec.mesh = array<i64: 2>} {
-  // expected-error @+1 {{'exec.all_reduce' op runs on host memory; transfer device buffers to the host first}}
-  exec.all_reduce %a, %b axes = [0] reduction = "sum" : memref<2x8xf32, "opencl">, memref<2x8xf32, "opencl">
+func.func @collective_across_memories(%a: memref<2x8xf32, "opencl">, %b: memref<2x8xf32>) attributes {exec.mesh = array<i64: 2>} {
+  // expected-error @+1 {{'exec.all_reduce' op reads and writes one memory, got source in 'opencl' and target in 'host' (transfer one first)}}
+  exec.all_reduce %a, %b axes = [0] reduction = "sum" : memref<2x8xf32, "opencl">, memref<2x8xf32>
   return
 }

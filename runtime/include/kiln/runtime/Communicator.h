@@ -4,7 +4,8 @@
 // them: threads of one process (here), MPI ranks, NCCL. Every rank of a
 // communicator calls the same collectives in the same order; each call
 // returns when this rank's result is complete and its send buffer may be
-// reused. Buffers are host pointers on the in-process communicator.
+// reused. Buffers are host pointers, or pointers into a device's memory for
+// a communicator that takes that device's memory (NCCL: a CUDA device's).
 //
 // Results are bit-identical on every rank and for every communicator size's
 // partition of the same data: reductions add the ranks' contributions in rank
@@ -29,6 +30,8 @@
 #include <vector>
 
 namespace kiln::rt {
+
+class Device;
 
 enum class ReduceOp : uint8_t { sum = 0, max = 1, min = 2 };
 
@@ -55,6 +58,11 @@ public:
   virtual void allToAll(const void *send, void *recv, uint64_t bytes) = 0;
   /// Returns when every rank has called it.
   virtual void barrier() = 0;
+  /// Whether collectives may be given pointers into `device`'s memory
+  /// (with everything submitted to the device before finished): the
+  /// executor then runs a sharded program's collectives on its device's
+  /// buffers. Otherwise it stages them through host memory.
+  virtual bool takesMemoryOf(const Device & /*device*/) const { return false; }
   /// A communicator of the ranks that give the same `color`, ranked by
   /// `key` (ties by rank): a device group of a mesh. Every rank calls it, in
   /// the same order among its collectives.

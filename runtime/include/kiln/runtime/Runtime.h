@@ -150,9 +150,16 @@ private:
   /// is in (null: the host); throws Error when the model has none.
   Device *memoryDevice(const char *memory, const char *what,
                        size_t index) const;
+  /// Where a collective's blocks are rearranged, and how: host memory and
+  /// memcpy, or a device's memory and its copies.
+  struct CollectiveMemory;
   void runCollective(const StepSpec &step, Communicator &group,
-                     const void *source, void *target, char *scratch,
-                     char *scratch2);
+                     const void *source, void *target,
+                     const CollectiveMemory &memory);
+  /// A collective over buffers in `device`'s memory: on them, where the
+  /// group's communicator takes that memory, else through host copies.
+  void runDeviceCollective(size_t step, Device &device, void *source,
+                           void *target);
 
   struct Impl;
   std::shared_ptr<const Model> model_;
@@ -193,7 +200,8 @@ struct MeshExecutorOptions {
   /// How long a device waits in a collective for the others.
   std::chrono::milliseconds timeout = std::chrono::seconds(60);
   /// Collectives between threads ("in-process") or over NCCL ("nccl": one
-  /// GPU per device, loadNcclCommunicators).
+  /// GPU per device, loadNcclCommunicators; a model with cuda kernels then
+  /// runs rank r on cuda:r, its collectives on the GPUs' buffers).
   std::string communicator = "in-process";
 };
 
