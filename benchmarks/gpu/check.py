@@ -31,7 +31,8 @@ sys.path.insert(0, str(HERE))
 
 BUNDLES = {
     "core": ["mlp", "mlp_tp2", "mobilenet_v2", "encoder_layer", "gpt_block",
-             "gemm_1024", "gemm_4096", "gemm_4096_kiln", "gemm_4096_f16",
+             "gemm_1024", "gemm_4096", "gemm_4096_tf32", "gemm_4096_kiln",
+             "gemm_4096_f16",
              "gemm_4096_f16_kiln", "gemm_4096_f16_mma", "gemm_f16_fused_mma",
              "softmax_rows", "layer_norm_rows"],
     "resnet18": ["resnet18"],
@@ -46,21 +47,29 @@ SHARDED = {"mlp_tp2": ("mlp", {"tp": 2},
                         "2.weight": (None, "tp")})}
 # GEMM graphs whose inputs are made on the GPU machine (too big to carry),
 # with a torch reference computed there: name -> (M, K, N, element type,
-# epilogue, how). How: "library" (cuBLASLt), "kiln" (Kiln's SIMT kernel:
-# libraries=0 mma=0), "mma" (Kiln's tensor-core kernel: mma=1). Epilogue
+# epilogue, how). How: "library" (cuBLASLt), "tf32" (cuBLASLt on TF32
+# tensor cores: tf32=1, against torch with allow_tf32), "kiln" (Kiln's SIMT
+# kernel: libraries=0 mma=0), "mma" (Kiln's tensor-core kernel: mma=1). Epilogue
 # "fused": + bias, exact GELU, + residual (what cuBLASLt cannot fuse), at
 # sizes that are not multiples of a tile.
 GEMMS = {"gemm_1024": (1024, 1024, 1024, "f32", "", "library"),
          "gemm_4096": (4096, 4096, 4096, "f32", "", "library"),
+         "gemm_4096_tf32": (4096, 4096, 4096, "f32", "", "tf32"),
          "gemm_4096_kiln": (4096, 4096, 4096, "f32", "", "kiln"),
          "gemm_4096_f16": (4096, 4096, 4096, "f16", "", "library"),
          "gemm_4096_f16_kiln": (4096, 4096, 4096, "f16", "", "kiln"),
          "gemm_4096_f16_mma": (4096, 4096, 4096, "f16", "", "mma"),
          "gemm_f16_fused_mma": (1000, 520, 1016, "f16", "fused", "mma")}
-GEMM_OPTIONS = {"library": {}, "kiln": {"libraries": 0, "mma": 0},
+GEMM_OPTIONS = {"library": {}, "tf32": {"tf32": 1},
+                "kiln": {"libraries": 0, "mma": 0},
                 "mma": {"mma": 1}}
 NUMPY_TYPES = {"f32": np.float32, "f16": np.float16}
 ROWS = {"softmax_rows": (4096, 1024), "layer_norm_rows": (4096, 1024)}
+
+
+def tf32(name):
+    """Whether `name` is a GEMM compiled for TF32 tensor cores."""
+    return name in GEMMS and GEMMS[name][5] == "tf32"
 
 
 def graph_text(name):
@@ -296,13 +305,17 @@ def run(folders, runs, kiln_run_path, tests_path):
                         function = lambda: torch.nn.functional.layer_norm(  # noqa
                             device[0], device[0].shape[1:], device[1],
                             device[2])
+                    # The reference in f32; a TF32 GEMM timed against
+                    # torch on TF32 too.
                     expected = [function().cpu().numpy()]
+                    torch.backends.cuda.matmul.allow_tf32 = tf32(name)
                     eager = torch_ms(function, runs)
                     copies = torch_ms(
                         lambda: (device.__setitem__(
                             slice(None), [torch.from_numpy(a).to(
                                 DEVICE["torch"]) for a in arrays]),
                             function().cpu()), runs)
+                    torch.backends.cuda.matmul.allow_tf32 = False
                 outputs = where / "outputs"
                 outputs.mkdir(exist_ok=True)
                 kiln_run(kiln_run_path, where, inputs,
@@ -322,7 +335,8 @@ def run(folders, runs, kiln_run_path, tests_path):
                 counted = (f"{launches[1]} ({launches[2]} in {launches[3]})"
                            if launches else "-")
                 # f16 GEMMs: rounding of a 4096-long sum in f16.
-                ok = error <= (1e-2 if "f16" in name else 1e-3)
+                ok = error <= (1e-2 if "f16" in name or tf32(name)
+                               else 1e-3)
                 failures += not ok
                 row += (f" {error:.1e}{'' if ok else ' FAIL'} | {kiln:.3f} |"
                         f" {plain:.3f} | {counted} | {eager:.3f} | {copies:.3f} |"

@@ -18,6 +18,7 @@ namespace lt = kiln::rt::cuda::cublaslt;
 
 static_assert(lt::kSuccess == CUBLAS_STATUS_SUCCESS);
 static_assert(lt::kComputeF32 == CUBLAS_COMPUTE_32F);
+static_assert(lt::kComputeF32FastTf32 == CUBLAS_COMPUTE_32F_FAST_TF32);
 static_assert(lt::kR32F == CUDA_R_32F && lt::kR16F == CUDA_R_16F &&
               lt::kR16BF == CUDA_R_16BF);
 static_assert(lt::kDescEpilogue == CUBLASLT_MATMUL_DESC_EPILOGUE);
@@ -49,6 +50,7 @@ static_assert(dnn::kNchw == CUDNN_TENSOR_NCHW);
 static_assert(dnn::kFloat == CUDNN_DATA_FLOAT && dnn::kHalf == CUDNN_DATA_HALF);
 static_assert(dnn::kCrossCorrelation == CUDNN_CROSS_CORRELATION);
 static_assert(dnn::kFmaMath == CUDNN_FMA_MATH);
+static_assert(dnn::kDefaultMath == CUDNN_DEFAULT_MATH);
 static_assert(dnn::kActivationRelu == CUDNN_ACTIVATION_RELU);
 static_assert(dnn::kActivationIdentity == CUDNN_ACTIVATION_IDENTITY);
 static_assert(dnn::kPropagateNan == CUDNN_PROPAGATE_NAN);

@@ -35,6 +35,15 @@ TEST(LibraryCall, RefusesCallsItCannotRead) {
                    "out=2 type=f32 epilogue=relu_bias")
                 .find("has a bad epilogue"),
             std::string::npos);
+  // TF32 is for f32 only.
+  EXPECT_NE(create("cublaslt.matmul m=8 n=4 k=4 batch=1 a=0 b=1 bias=-1 "
+                   "out=2 type=f16 epilogue=none compute=tf32")
+                .find("has a bad compute type"),
+            std::string::npos);
+  EXPECT_NE(create("cublaslt.matmul m=8 n=4 k=4 batch=1 a=0 b=1 bias=-1 "
+                   "out=2 type=f32 epilogue=none compute=f64")
+                .find("has a bad compute type"),
+            std::string::npos);
   EXPECT_NE(
       create("cudnn.conv2d n=1 c=3 h=8")
           .find("the cuDNN call of 'm.kiln' (cudnn.conv2d n=1 c=3 h=8) has no "

@@ -71,6 +71,12 @@ def test_gemms_go_to_cublaslt():
     assert "library_call" not in own and "resources" in own
     with pytest.raises(kiln.CompileError, match="libraries must be 0"):
         kiln.compile(source, target="cuda", target_options={"libraries": 2})
+    # TF32 tensor cores only when asked for, as torch's allow_tf32.
+    (tf32,) = kiln.compile(source, target="cuda", target_options={
+        "tf32": 1}).report()["dispatches"]
+    assert tf32["library_call"] == dispatch["library_call"] + " compute=tf32"
+    with pytest.raises(kiln.CompileError, match="tf32 must be 0"):
+        kiln.compile(source, target="cuda", target_options={"tf32": "yes"})
 
 
 @needs_toolkit

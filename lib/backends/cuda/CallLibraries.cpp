@@ -154,6 +154,8 @@ std::optional<std::string> convolutionCall(func::FuncOp kernel) {
 
 struct CudaCallLibraries
     : kiln::cuda::impl::CudaCallLibrariesBase<CudaCallLibraries> {
+  using CudaCallLibrariesBase::CudaCallLibrariesBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     Builder builder(&getContext());
@@ -165,8 +167,14 @@ struct CudaCallLibraries
       if (kernel.isExternal())
         continue;
       std::optional<std::string> call = matmulCall(kernel);
-      if (!call)
+      // f32 on TF32 tensor cores where allowed.
+      const char *tf32 = " compute=tf32";
+      if (!call) {
         call = convolutionCall(kernel);
+        tf32 = " math=tf32";
+      }
+      if (call && this->tf32 && call->find(" type=f32 ") != std::string::npos)
+        *call += tf32;
       if (!call)
         continue;
       kiln::cuda::declareBindings(kernel);

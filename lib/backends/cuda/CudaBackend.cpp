@@ -45,7 +45,9 @@ std::string kernelPipeline(const BackendOptions &options) {
   // kernels, or every such GEMM first with mma=1; the rest is Kiln's SIMT
   // code.
   std::string libraries =
-      option(options, "libraries", "1") == "1" ? "cuda-call-libraries," : "";
+      option(options, "libraries", "1") != "1" ? ""
+      : option(options, "tf32", "0") == "1"    ? "cuda-call-libraries{tf32=1},"
+                                               : "cuda-call-libraries,";
   std::string mma = option(options, "mma", "auto");
   std::string front = mma == "1"      ? "cuda-mma-matmuls," + libraries
                       : mma == "auto" ? libraries + "cuda-mma-matmuls,"
@@ -120,6 +122,16 @@ public:
         }
         continue;
       }
+      if (key == "tf32") {
+        if (value != "0" && value != "1") {
+          error = "the cuda backend's tf32 must be 0 (f32 GEMMs and "
+                  "convolutions in f32) or 1 (on TF32 tensor cores, as "
+                  "torch's allow_tf32), got '" +
+                  value + "'";
+          return failure();
+        }
+        continue;
+      }
       if (key == "barriers") {
         // Only for tests: without barriers reductions are wrong.
         if (value != "0" && value != "1") {
@@ -142,7 +154,7 @@ public:
       }
       error =
           "the cuda backend has no option '" + key +
-          "' (it has: arch, barriers, libraries, mma, toolkit, workgroup-size)";
+          "' (it has: arch, barriers, libraries, mma, tf32, toolkit, workgroup-size)";
       return failure();
     }
     return success();

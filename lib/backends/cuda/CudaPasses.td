@@ -38,9 +38,17 @@ def CudaCallLibraries : Pass<"cuda-call-libraries", "::mlir::ModuleOp"> {
     `cudnnConvolutionBiasActivationForward` (`cudnn.conv2d n=1 c=64 h=56
     ... relu=1 x=0 w_=1 bias=2 z=3 y=4`), or without a bias and epilogue its
     `cudnnConvolutionForward`. Every other kernel is Kiln's own code. f32
-    is computed in f32 (CUBLAS_COMPUTE_32F, cuDNN's FMA math: no TF32),
-    f16 and bf16 with f32 accumulation.
+    is computed in f32 (CUBLAS_COMPUTE_32F, cuDNN's FMA math: no TF32)
+    unless `tf32` (then CUBLAS_COMPUTE_32F_FAST_TF32 and cuDNN's default
+    math, as torch's `allow_tf32`: ` compute=tf32`, ` math=tf32` in the
+    call), f16 and bf16 with f32 accumulation (convolutions on tensor
+    cores).
   }];
+  let options = [
+    Option<"tf32", "tf32", "bool", /*default=*/"false",
+           "Let f32 GEMMs and convolutions use TF32 tensor cores "
+           "(compute=tf32, math=tf32 in the call)">,
+  ];
   let dependentDialects = ["::mlir::func::FuncDialect",
                            "::mlir::memref::MemRefDialect"];
 }

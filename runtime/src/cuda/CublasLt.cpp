@@ -133,8 +133,15 @@ public:
                                               : 0;
     if (!mode || ((mode & kEpilogueBias) != 0) != (bias_ >= 0))
       fail("has a bad epilogue");
+    // f32 in f32 unless the call allows TF32 (compute=tf32, f32 only);
+    // f16 and bf16 accumulate in f32.
+    auto compute = f.find("compute");
+    bool tf32 = compute != f.end() && compute->second == "tf32";
+    if (compute != f.end() && (!tf32 || type != kR32F))
+      fail("has a bad compute type");
     const Api &lt = api();
-    check(lt.MatmulDescCreate(&desc_, kComputeF32, kR32F),
+    check(lt.MatmulDescCreate(&desc_, tf32 ? kComputeF32FastTf32 : kComputeF32,
+                              kR32F),
           "cublasLtMatmulDescCreate");
     check(lt.MatmulDescSetAttribute(desc_, kDescEpilogue, &mode, sizeof(mode)),
           "setting the epilogue");

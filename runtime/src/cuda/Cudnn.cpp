@@ -157,7 +157,15 @@ public:
               kCrossCorrelation, kFloat),
           "describing the convolution");
     check(dnn.SetConvolutionGroupCount(conv_desc_, groups), "its groups");
-    check(dnn.SetConvolutionMathType(conv_desc_, kFmaMath), "its math");
+    // f32 with FMAs unless the call allows TF32 (math=tf32); f16 on tensor
+    // cores.
+    auto math = f.find("math");
+    if (math != f.end() && (math->second != "tf32" || type != kFloat))
+      fail("has a bad math type");
+    check(dnn.SetConvolutionMathType(conv_desc_, type == kFloat && math == f.end()
+                                                     ? kFmaMath
+                                                     : kDefaultMath),
+          "its math");
     int p = (h + 2 * number("pad_h") - number("dil_h") * (r - 1) - 1) /
                 number("stride_h") +
             1;

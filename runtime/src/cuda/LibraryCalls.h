@@ -41,6 +41,7 @@ struct HeuristicResult {
 
 inline constexpr Status kSuccess = 0;
 inline constexpr int kComputeF32 = 68;               // CUBLAS_COMPUTE_32F
+inline constexpr int kComputeF32FastTf32 = 77; // CUBLAS_COMPUTE_32F_FAST_TF32
 inline constexpr int kR32F = 0, kR16F = 2, kR16BF = 14; // cudaDataType
 inline constexpr int kDescEpilogue = 7;              // CUBLASLT_MATMUL_DESC_EPILOGUE
 inline constexpr int kDescBiasPointer = 8;           // ..._BIAS_POINTER
@@ -76,6 +77,7 @@ inline constexpr int kNchw = 0;                // CUDNN_TENSOR_NCHW
 inline constexpr int kFloat = 0, kHalf = 2;    // CUDNN_DATA_FLOAT, _HALF
 inline constexpr int kCrossCorrelation = 1;    // CUDNN_CROSS_CORRELATION
 inline constexpr int kFmaMath = 3;             // CUDNN_FMA_MATH (no TF32)
+inline constexpr int kDefaultMath = 0; // CUDNN_DEFAULT_MATH (tensor cores)
 inline constexpr int kActivationRelu = 1;      // CUDNN_ACTIVATION_RELU
 inline constexpr int kActivationIdentity = 5;  // CUDNN_ACTIVATION_IDENTITY
 inline constexpr int kPropagateNan = 1;        // CUDNN_PROPAGATE_NAN

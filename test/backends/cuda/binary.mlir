@@ -19,7 +19,7 @@
 // TOOLKIT: error: kiln-compile: the cuda target's toolkit is not a usable CUDA toolkit: /nonexistent (no bin/ptxas bin/fatbinary nvvm/libdevice/libdevice.10.bc)
 // SIZE: error: kiln-compile: the cuda backend's workgroup-size must be a multiple of 32 (a warp) from 32 to 1024, got '48'
 // MMA: error: kiln-compile: the cuda backend's mma must be auto (tensor-core kernels for f16/bf16 GEMMs the libraries do not run), 1 (for every f16/bf16 GEMM they can compile) or 0 (none), got 'yes'
-// OPTION: error: kiln-compile: the cuda backend has no option 'device-kind' (it has: arch, barriers, libraries, mma, toolkit, workgroup-size)
+// OPTION: error: kiln-compile: the cuda backend has no option 'device-kind' (it has: arch, barriers, libraries, mma, tf32, toolkit, workgroup-size)
 func.func @main(%x: tensor<64xf32>) -> tensor<64xf32> {
   %0 = graph.exp %x : tensor<64xf32>
   return %0 : tensor<64xf32>

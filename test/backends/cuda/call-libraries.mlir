@@ -3,8 +3,18 @@
 // call (a declaration of its bindings, the call recorded as text); any
 // other kernel stays Kiln's code.
 // RUN: kiln-opt %s -split-input-file -cuda-call-libraries | FileCheck %s
+// RUN: kiln-opt %s -split-input-file -cuda-call-libraries=tf32=1 | FileCheck %s --check-prefix=TF32
 
 // CHECK-LABEL: module @linear
+// With tf32, f32 calls may use TF32 tensor cores; f16 and bf16 ones are as
+// they were.
+// TF32-LABEL: module @linear
+// TF32-SAME: bias_relu = "cublaslt.matmul m=8 n=32 k=16 {{.*}} out=3 compute=tf32"
+// TF32-LABEL: module @batches
+// TF32-SAME: half = "cublaslt.matmul {{[^"]*}}type=f16 {{[^"]*}}out=2"
+// TF32-SAME: strided = "cublaslt.matmul {{[^"]*}}type=bf16 {{[^"]*}}out=2"
+// TF32-LABEL: module @convolutions
+// TF32-SAME: fused = "cudnn.conv2d {{.*}} y=4 math=tf32"
 // CHECK-SAME: exec.library_calls = {bias_relu = "cublaslt.matmul m=8 n=32 k=16 batch=1 stride_a=0 stride_b=0 type=f32 epilogue=relu_bias a=0 b=1 bias=2 out=3", plain = "cublaslt.matmul m=8 n=32 k=16 batch=1 stride_a=0 stride_b=0 type=f32 epilogue=none a=0 b=1 bias=-1 out=2"}
 // CHECK: func.func private @bias_relu(memref<8x16xf32>, memref<16x32xf32>, memref<32xf32>, memref<8x32xf32>)
 // CHECK: func.func private @plain(memref<8x16xf32>, memref<16x32xf32>, memref<8x32xf32>)
