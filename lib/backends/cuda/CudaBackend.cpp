@@ -21,7 +21,9 @@
 
 #include "llvm/ADT/StringExtras.h"
 
+#include <map>
 #include <mutex>
+#include <vector>
 
 using namespace mlir;
 
@@ -44,10 +46,10 @@ std::string kernelPipeline(const BackendOptions &options) {
   // GEMMs they cannot run (an epilogue cuBLASLt lacks) to Kiln's tensor-core
   // kernels, or every such GEMM first with mma=1; the rest is Kiln's SIMT
   // code.
-  std::string libraries =
-      option(options, "libraries", "1") != "1" ? ""
-      : option(options, "tf32", "0") == "1"    ? "cuda-call-libraries{tf32=1},"
-                                               : "cuda-call-libraries,";
+  std::string libraries = option(options, "libraries", "1") != "1" ? ""
+                          : option(options, "tf32", "0") == "1"
+                              ? "cuda-call-libraries{tf32=1},"
+                              : "cuda-call-libraries,";
   std::string mma = option(options, "mma", "auto");
   std::string front = mma == "1"      ? "cuda-mma-matmuls," + libraries
                       : mma == "auto" ? libraries + "cuda-mma-matmuls,"
@@ -103,40 +105,31 @@ public:
           return failure();
         continue;
       }
-      if (key == "libraries") {
-        if (value != "0" && value != "1") {
-          error = "the cuda backend's libraries must be 0 (Kiln's kernels "
-                  "only) or 1 (GEMMs through cuBLASLt), got '" +
-                  value + "'";
-          return failure();
-        }
-        continue;
-      }
-      if (key == "mma") {
-        if (value != "auto" && value != "0" && value != "1") {
-          error = "the cuda backend's mma must be auto (tensor-core kernels "
-                  "for f16/bf16 GEMMs the libraries do not run), 1 (for "
-                  "every f16/bf16 GEMM they can compile) or 0 (none), got '" +
-                  value + "'";
-          return failure();
-        }
-        continue;
-      }
-      if (key == "tf32") {
-        if (value != "0" && value != "1") {
-          error = "the cuda backend's tf32 must be 0 (f32 GEMMs and "
-                  "convolutions in f32) or 1 (on TF32 tensor cores, as "
-                  "torch's allow_tf32), got '" +
-                  value + "'";
-          return failure();
-        }
-        continue;
-      }
-      if (key == "barriers") {
-        // Only for tests: without barriers reductions are wrong.
-        if (value != "0" && value != "1") {
-          error =
-              "the cuda backend's barriers must be 0 or 1, got '" + value + "'";
+      // Options that take one of a few words: key -> (words, what the
+      // error says they mean).
+      static const std::map<std::string,
+                            std::pair<std::vector<std::string>, std::string>>
+          choices = {
+              {"libraries",
+               {{"0", "1"},
+                "0 (Kiln's kernels only) or 1 (GEMMs through cuBLASLt)"}},
+              {"mma",
+               {{"auto", "0", "1"},
+                "auto (tensor-core kernels for f16/bf16 GEMMs the libraries "
+                "do not run), 1 (for every f16/bf16 GEMM they can compile) "
+                "or 0 (none)"}},
+              {"tf32",
+               {{"0", "1"},
+                "0 (f32 GEMMs and convolutions in f32) or 1 (on TF32 tensor "
+                "cores, as torch's allow_tf32)"}},
+              // Only for tests: without barriers reductions are wrong.
+              {"barriers", {{"0", "1"}, "0 or 1"}},
+          };
+      if (auto choice = choices.find(key); choice != choices.end()) {
+        const auto &[words, meaning] = choice->second;
+        if (!llvm::is_contained(words, value)) {
+          error = "the cuda backend's " + key + " must be " + meaning +
+                  ", got '" + value + "'";
           return failure();
         }
         continue;
@@ -152,9 +145,9 @@ public:
         }
         continue;
       }
-      error =
-          "the cuda backend has no option '" + key +
-          "' (it has: arch, barriers, libraries, mma, tf32, toolkit, workgroup-size)";
+      error = "the cuda backend has no option '" + key +
+              "' (it has: arch, barriers, libraries, mma, tf32, toolkit, "
+              "workgroup-size)";
       return failure();
     }
     return success();
