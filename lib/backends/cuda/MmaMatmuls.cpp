@@ -439,6 +439,10 @@ struct CudaMmaMatmuls : kiln::cuda::impl::CudaMmaMatmulsBase<CudaMmaMatmuls> {
       std::optional<Gemm> gemm = kiln::cuda::matchGemm(kernel);
       if (!gemm || !unsupported(*gemm).empty())
         continue;
+      Tiling tiling = chooseTiling(*gemm);
+      // A grid's y and z are at most 65535 workgroups.
+      if (llvm::divideCeil(gemm->m, tiling.m) > 65535 || gemm->batch > 65535)
+        continue;
       if (!gpuModule) {
         gpuModule =
             module.lookupSymbol<gpu::GPUModuleOp>(kiln::gpu::kGpuModuleName);
@@ -448,7 +452,6 @@ struct CudaMmaMatmuls : kiln::cuda::impl::CudaMmaMatmulsBase<CudaMmaMatmuls> {
                                                kiln::gpu::kGpuModuleName);
         }
       }
-      Tiling tiling = chooseTiling(*gemm);
       kiln::cuda::declareBindings(kernel);
       builder.setInsertionPointToEnd(gpuModule.getBody());
       Location loc = kernel.getLoc();

@@ -81,10 +81,10 @@ module @batched {
 // -----
 
 // Not for tensor cores here: f32, K not a multiple of 8, a kernel that is
-// more than a GEMM and its epilogue.
+// more than a GEMM and its epilogue, more row tiles than a grid's y allows.
 // CHECK-LABEL: module @others
 // CHECK-NOT: gpu.module
-// CHECK-COUNT-3: graph.matmul
+// CHECK-COUNT-4: graph.matmul
 module @others {
   func.func @f32(%x: tensor<64x64xf32>, %w: tensor<64x64xf32>) -> tensor<64x64xf32> {
     %0 = graph.matmul %x, %w : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<64x64xf32>
@@ -93,6 +93,10 @@ module @others {
   func.func @odd_k(%x: tensor<64x60xf16>, %w: tensor<60x64xf16>) -> tensor<64x64xf16> {
     %0 = graph.matmul %x, %w : (tensor<64x60xf16>, tensor<60x64xf16>) -> tensor<64x64xf16>
     return %0 : tensor<64x64xf16>
+  }
+  func.func @tall(%x: tensor<8388608x8xf16>, %w: tensor<8x8xf16>) -> tensor<8388608x8xf16> {
+    %0 = graph.matmul %x, %w : (tensor<8388608x8xf16>, tensor<8x8xf16>) -> tensor<8388608x8xf16>
+    return %0 : tensor<8388608x8xf16>
   }
   func.func @softmax(%x: tensor<64x64xf16>, %w: tensor<64x64xf16>) -> tensor<64x64xf16> {
     %0 = graph.matmul %x, %w : (tensor<64x64xf16>, tensor<64x64xf16>) -> tensor<64x64xf16>
