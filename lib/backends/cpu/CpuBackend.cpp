@@ -27,13 +27,21 @@ namespace {
 /// From tensors to the LLVM dialect. Written as one textual pipeline so
 /// `kiln-opt --pass-pipeline=...` can replay any prefix of it.
 std::string kernelPipeline() {
-  return tiling::workgroupTilingPipeline(/*maxWorkgroups=*/64,
-                                 /*minIterations=*/4096) +
+  // Contractions become register-blocked vector micro-kernels on the
+  // workgroup's tiles; the rest is loops LLVM vectorizes.
+  return tiling::workgroupTilingPipeline(
+             /*maxWorkgroups=*/64,
+             /*minIterations=*/4096, /*workItems=*/false,
+             "func.func(cpu-vectorize-contractions),canonicalize,"
+             "loop-invariant-subset-hoisting") +
          ","
+         "func.func(convert-vector-to-scf{full-unroll=1}),"
          "lower-affine,expand-strided-metadata,lower-affine,"
          "convert-scf-to-cf,"
          "convert-math-to-funcs,cpu-approximate-math,convert-math-to-llvm,"
          "convert-math-to-libm,"
+         "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"
+         "convert-ub-to-llvm,"
          "convert-arith-to-llvm,finalize-memref-to-llvm,"
          "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},"
          "convert-cf-to-llvm,reconcile-unrealized-casts,"

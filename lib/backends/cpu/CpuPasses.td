@@ -17,6 +17,31 @@ def CpuApproximateMath : Pass<"cpu-approximate-math"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def CpuVectorizeContractions : Pass<"cpu-vectorize-contractions"> {
+  let summary = "Register-blocked micro-kernels for f32 contractions";
+  let description = [{
+    On tiled tensors (a workgroup's kernel): every f32 contraction with one
+    M, N and K dim (matmul, batched matmul, a 1x1 convolution) of static
+    shape is tiled into MR x NR output tiles with K innermost, each K step
+    the outer product of an MR x 1 column of A and a 1 x NR row of B as
+    vectors; `loop-invariant-subset-hoisting` after it takes the
+    accumulator out of the K loop (registers for the whole loop, one
+    store). NR is the largest of 2 and 1 vector widths (then 4,
+    2, 1 elements) dividing N; MR the largest count of rows dividing M
+    whose accumulators fit `registers` vectors. Contractions whose tile
+    would be a scalar are left to the loops.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
+           "f32 elements a SIMD register holds (AVX2: 8)">,
+    Option<"registers", "registers", "int64_t", /*default=*/"12",
+           "SIMD registers the accumulators may take">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def CpuEmitEntryPoints : Pass<"cpu-emit-entry-points", "::mlir::ModuleOp"> {
   let summary = "Add the runtime's calling convention to each lowered kernel";
   let description = [{

@@ -1,0 +1,148 @@
+//===- VectorizeContractions.cpp - cpu-vectorize-contractions -------------===//
+//
+// A register-blocked micro-kernel for every contraction (matmul, batched
+// matmul, a 1x1 convolution as linalg has it), generated through MLIR: the
+// workgroup's contraction is tiled into MR x NR output tiles with K
+// innermost, each step one `vector.contract` of an MR x 1 column of A and a
+// 1 x NR row of B (lowered later to MR broadcast FMAs on NR-wide vectors),
+// and the MR x NR accumulator is hoisted out of the K loop, so it lives in
+// registers for the whole K loop and is stored once. The loop nest that
+// LLVM vectorized before reloaded and stored the output row every step.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/backends/cpu/CpuPasses.h"
+
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace kiln::cpu {
+#define GEN_PASS_DEF_CPUVECTORIZECONTRACTIONS
+#include "lib/backends/cpu/CpuPasses.h.inc"
+} // namespace kiln::cpu
+
+using namespace mlir;
+
+namespace {
+
+/// The largest of `choices` (descending) that divides `extent`: tiles are
+/// whole, so every vector is full (no masks, no remainder loops).
+int64_t largestDivisor(int64_t extent, ArrayRef<int64_t> choices) {
+  for (int64_t choice : choices)
+    if (extent % choice == 0)
+      return choice;
+  return 1;
+}
+
+struct CpuVectorizeContractions
+    : kiln::cpu::impl::CpuVectorizeContractionsBase<CpuVectorizeContractions> {
+  using CpuVectorizeContractionsBase::CpuVectorizeContractionsBase;
+
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> contractions;
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      if (linalg::isaContractionOpInterface(op) &&
+          op.hasPureTensorSemantics() && !op.hasDynamicShape() &&
+          getElementTypeOrSelf(op.getDpsInits()[0].getType()).isF32())
+        contractions.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : contractions)
+      if (failed(vectorize(rewriter, op)))
+        return signalPassFailure();
+    // A generic's vectorized step is a multiply and a reduction: one
+    // vector.contract again, which lowers to FMAs (an outer product), one
+    // rounding a step as BLAS computes.
+    // Reads that broadcast (A's column, B's row) become plain reads and
+    // broadcasts, which fold into the contraction's maps: an outer product.
+    RewritePatternSet patterns(&getContext());
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    vector::populateVectorReductionToContractPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+
+  LogicalResult vectorize(IRRewriter &rewriter, linalg::LinalgOp op) {
+    FailureOr<linalg::ContractionDimensions> dims =
+        linalg::inferContractionDims(op);
+    // One M, N and K dim (and any batch): the micro-kernel's shape.
+    if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
+        dims->k.size() != 1)
+      return success();
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    unsigned m = dims->m.front(), n = dims->n.front(), k = dims->k.front();
+    // MR x NR accumulators: NR floats a row in vectors of `vectorWidth`,
+    // MR rows, at most `registers` vectors (AVX2: 12 of 16 ymm, the rest for
+    // B's row and A's broadcasts).
+    int64_t nr = largestDivisor(
+        ranges[n], {2 * vectorWidth, vectorWidth, vectorWidth / 2, 2, 1});
+    int64_t vectorsPerRow = std::max<int64_t>(1, nr / vectorWidth);
+    int64_t maxRows = std::max<int64_t>(1, registers / vectorsPerRow);
+    SmallVector<int64_t> rowChoices;
+    for (int64_t rows = maxRows; rows >= 1; --rows)
+      rowChoices.push_back(rows);
+    int64_t mr = largestDivisor(ranges[m], rowChoices);
+    // A one-element tile gains nothing over the loops.
+    if (mr * nr < 4)
+      return success();
+    // K in blocks first: each block's rows of B (K x NR columns a step) are
+    // walked for every NR columns before the next block, so they stay in
+    // the caches and TLB while the accumulators are reloaded once a block.
+    int64_t kc = largestDivisor(ranges[k], {256, 128, 64, 32});
+    if (ranges[k] > kc && ranges[k] % kc == 0) {
+      SmallVector<int64_t> blocks(ranges.size(), 0);
+      blocks[k] = kc;
+      scf::SCFTilingOptions blocking;
+      blocking.setTileSizes(getAsIndexOpFoldResult(&getContext(), blocks));
+      blocking.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+      rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> blocked = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), blocking);
+      if (failed(blocked) || blocked->tiledOps.size() != 1)
+        return op.emitOpError("could not be tiled into K blocks");
+      rewriter.replaceOp(op, blocked->replacements);
+      op = cast<linalg::LinalgOp>(blocked->tiledOps.front());
+    }
+    SmallVector<int64_t> sizes(ranges.size(), 1);
+    sizes[m] = mr;
+    sizes[n] = nr;
+    // Loops: batch dims, then M, N, and K innermost (the accumulator's
+    // loop).
+    SmallVector<int64_t> order(dims->batch.begin(), dims->batch.end());
+    order.append({m, n, k});
+    scf::SCFTilingOptions options;
+    options.setTileSizes(getAsIndexOpFoldResult(&getContext(), sizes));
+    options.setInterchange(order);
+    options.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(tiled))
+      return op.emitOpError("could not be tiled into register tiles");
+    rewriter.replaceOp(op, tiled->replacements);
+    for (Operation *tile : tiled->tiledOps) {
+      rewriter.setInsertionPoint(tile);
+      FailureOr<linalg::VectorizationResult> vectors = linalg::vectorize(
+          rewriter, tile, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+          /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+          /*assumeDynamicDimsMatchVecSizes=*/false,
+          /*createNamedContraction=*/true);
+      if (failed(vectors))
+        return tile->emitOpError("could not be vectorized as a register tile");
+      rewriter.replaceOp(tile, vectors->replacements);
+    }
+
+    // The accumulator leaves the K loop in the pipeline's
+    // loop-invariant-subset-hoisting, once canonicalization has folded the
+    // tiles' index arithmetic.
+    return success();
+  }
+};
+
+} // namespace

@@ -1,0 +1,57 @@
+// cpu-vectorize-contractions: an f32 contraction becomes register tiles
+// with K innermost, each step an outer product (vector.contract of an MR x 1
+// column of A and a 1 x NR row of B) on an accumulator that
+// loop-invariant-subset-hoisting keeps out of the K loop; K in blocks of up
+// to 256 first. NR: two or one 8-wide vectors dividing N; MR: the rows
+// dividing M whose accumulators fit 12 vectors. Scalars and other types are
+// left to the loops.
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(cpu-vectorize-contractions),canonicalize,loop-invariant-subset-hoisting,canonicalize,cse)" | FileCheck %s
+
+// N = 1000: one 8-wide vector a row (16 does not divide it), so 6 rows.
+// CHECK-LABEL: func.func @matmul
+// CHECK: scf.for %[[KB:.*]] = %c0 to %c512 step %c256
+// CHECK: scf.for %[[N:.*]] = %c0 to %c1000 step %c8
+// CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<6x8xf32>, vector<6x8xf32>
+// CHECK: %[[SUM:.*]] = scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%[[A:.*]] = %[[ACC]]) -> (vector<6x8xf32>)
+// CHECK: %[[COLUMN:.*]] = vector.transfer_read {{.*}} : tensor<6x1xf32>, vector<6x1xf32>
+// CHECK: %[[ROW:.*]] = vector.transfer_read {{.*}} : tensor<1x8xf32>, vector<1x8xf32>
+// CHECK: vector.contract {{.*}} %[[COLUMN]], %[[ROW]], %[[A]] : vector<6x1xf32>, vector<1x8xf32> into vector<6x8xf32>
+// CHECK: vector.transfer_write %[[SUM]]
+#a = affine_map<(m, k, n) -> (m, k)>
+#b = affine_map<(m, k, n) -> (k, n)>
+#c = affine_map<(m, k, n) -> (m, n)>
+func.func @matmul(%x: tensor<6x512xf32>, %w: tensor<512x1000xf32>, %acc: tensor<6x1000xf32>) -> tensor<6x1000xf32> {
+  %0 = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]} ins(%x, %w : tensor<6x512xf32>, tensor<512x1000xf32>) outs(%acc : tensor<6x1000xf32>) {
+  ^bb0(%in: f32, %in_1: f32, %out: f32):
+    %1 = arith.mulf %in, %in_1 : f32
+    %2 = arith.addf %out, %1 : f32
+    linalg.yield %2 : f32
+  } -> tensor<6x1000xf32>
+  return %0 : tensor<6x1000xf32>
+}
+func.func @batched(%q: tensor<4x32x64xf32>, %k: tensor<4x64x32xf32>, %acc: tensor<4x32x32xf32>) -> tensor<4x32x32xf32> {
+
+// A batch: one matrix a step of the outer loop; N = 32 is two vectors, so 4
+// of 32's rows fit (6 would not divide it).
+// CHECK-LABEL: func.func @batched
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c32 step %c4
+// CHECK: scf.for %{{.*}} = %c0 to %c32 step %c16
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args(%{{.*}}) -> (vector<1x4x16xf32>)
+// CHECK: vector.contract {{.*}} : vector<1x4x1xf32>, vector<1x1x16xf32> into vector<1x4x16xf32>
+  %0 = linalg.batch_matmul ins(%q, %k : tensor<4x32x64xf32>, tensor<4x64x32xf32>) outs(%acc : tensor<4x32x32xf32>) -> tensor<4x32x32xf32>
+  return %0 : tensor<4x32x32xf32>
+}
+func.func @scalar(%x: tensor<1x7xf32>, %w: tensor<7x1xf32>, %acc: tensor<1x1xf32>) -> tensor<1x1xf32> {
+
+// CHECK-LABEL: func.func @scalar
+// CHECK: linalg.matmul
+// CHECK-LABEL: func.func @half
+// CHECK: linalg.matmul
+  %0 = linalg.matmul ins(%x, %w : tensor<1x7xf32>, tensor<7x1xf32>) outs(%acc : tensor<1x1xf32>) -> tensor<1x1xf32>
+  return %0 : tensor<1x1xf32>
+}
+func.func @half(%x: tensor<8x8xf16>, %w: tensor<8x8xf16>, %acc: tensor<8x8xf16>) -> tensor<8x8xf16> {
+  %0 = linalg.matmul ins(%x, %w : tensor<8x8xf16>, tensor<8x8xf16>) outs(%acc : tensor<8x8xf16>) -> tensor<8x8xf16>
+  return %0 : tensor<8x8xf16>
+}
