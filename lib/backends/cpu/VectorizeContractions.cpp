@@ -77,6 +77,19 @@ struct CpuVectorizeContractions
       return success();
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     unsigned m = dims->m.front(), n = dims->n.front(), k = dims->k.front();
+    // A step reads NR consecutive elements of B's row and of the output's:
+    // N must be the innermost dim of both (a transposed B, as attention's
+    // q @ k^T has it, would be NR strided loads a step: left to the loops).
+    auto innermostIsN = [&](AffineMap map) {
+      return map.getNumResults() > 0 &&
+             map.getResults().back() == getAffineDimExpr(n, &getContext());
+    };
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    if (!innermostIsN(maps.back()))
+      return success();
+    for (AffineMap map : ArrayRef(maps).drop_back())
+      if (map.isFunctionOfDim(n) && !innermostIsN(map))
+        return success();
     // MR x NR accumulators: NR floats a row in vectors of `vectorWidth`,
     // MR rows, at most `registers` vectors (AVX2: 12 of 16 ymm, the rest for
     // B's row and A's broadcasts).
@@ -88,13 +101,26 @@ struct CpuVectorizeContractions
     for (int64_t rows = maxRows; rows >= 1; --rows)
       rowChoices.push_back(rows);
     int64_t mr = largestDivisor(ranges[m], rowChoices);
-    // A one-element tile gains nothing over the loops.
-    if (mr * nr < 4)
+    // Fewer than 4 rows a tile load as much as they compute (a B row and
+    // the rows' broadcasts per FMA pair): the loops, which stream B's rows,
+    // are as fast (measured on the encoder layer's 2-row workgroups).
+    if (mr < 4 || nr < 4)
       return success();
-    // K in blocks first: each block's rows of B (K x NR columns a step) are
-    // walked for every NR columns before the next block, so they stay in
-    // the caches and TLB while the accumulators are reloaded once a block.
-    int64_t kc = largestDivisor(ranges[k], {256, 128, 64, 32});
+    // K in blocks first: each block's rows of B are walked for every NR
+    // columns before the next block, so they stay in the caches and TLB,
+    // while the accumulators are reloaded once a block.
+    // A block's rows of B (kc x N) should stay in a core's L2 (256 KiB of
+    // it) while every NR columns walk them.
+    // The largest block dividing K that fits, else the smallest dividing
+    // one, else K whole.
+    int64_t kc = ranges[k];
+    for (int64_t choice : {256, 128, 64, 32, 16, 8}) {
+      if (ranges[k] % choice != 0)
+        continue;
+      kc = choice;
+      if (choice * ranges[n] * 4 <= (256 << 10))
+        break;
+    }
     if (ranges[k] > kc && ranges[k] % kc == 0) {
       SmallVector<int64_t> blocks(ranges.size(), 0);
       blocks[k] = kc;

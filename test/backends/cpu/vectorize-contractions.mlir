@@ -2,17 +2,19 @@
 // with K innermost, each step an outer product (vector.contract of an MR x 1
 // column of A and a 1 x NR row of B) on an accumulator that
 // loop-invariant-subset-hoisting keeps out of the K loop; K in blocks of up
-// to 256 first. NR: two or one 8-wide vectors dividing N; MR: the rows
-// dividing M whose accumulators fit 12 vectors. Scalars and other types are
-// left to the loops.
+// to 256 first (the largest whose rows of B fit 256 KiB). NR: two or one
+// 8-wide vectors dividing N; MR: the rows dividing M whose accumulators fit
+// 12 vectors. Tiles of fewer than 4 rows, a transposed B and other types
+// are left to the loops.
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(cpu-vectorize-contractions),canonicalize,loop-invariant-subset-hoisting,canonicalize,cse)" | FileCheck %s
 
-// N = 1000: one 8-wide vector a row (16 does not divide it), so 6 rows.
+// N = 1000: one 8-wide vector a row (16 does not divide it), so 6 rows; K
+// in blocks of 64 (64 rows of B: 250 KiB).
 // CHECK-LABEL: func.func @matmul
-// CHECK: scf.for %[[KB:.*]] = %c0 to %c512 step %c256
+// CHECK: scf.for %[[KB:.*]] = %c0 to %c512 step %c64
 // CHECK: scf.for %[[N:.*]] = %c0 to %c1000 step %c8
 // CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<6x8xf32>, vector<6x8xf32>
-// CHECK: %[[SUM:.*]] = scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%[[A:.*]] = %[[ACC]]) -> (vector<6x8xf32>)
+// CHECK: %[[SUM:.*]] = scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args(%[[A:.*]] = %[[ACC]]) -> (vector<6x8xf32>)
 // CHECK: %[[COLUMN:.*]] = vector.transfer_read {{.*}} : tensor<6x1xf32>, vector<6x1xf32>
 // CHECK: %[[ROW:.*]] = vector.transfer_read {{.*}} : tensor<1x8xf32>, vector<1x8xf32>
 // CHECK: vector.contract {{.*}} %[[COLUMN]], %[[ROW]], %[[A]] : vector<6x1xf32>, vector<1x8xf32> into vector<6x8xf32>
@@ -46,10 +48,28 @@ func.func @scalar(%x: tensor<1x7xf32>, %w: tensor<7x1xf32>, %acc: tensor<1x1xf32
 
 // CHECK-LABEL: func.func @scalar
 // CHECK: linalg.matmul
+// CHECK-LABEL: func.func @two_rows
+// CHECK: linalg.matmul
+// CHECK-LABEL: func.func @transposed_b
+// CHECK: linalg.generic
 // CHECK-LABEL: func.func @half
 // CHECK: linalg.matmul
   %0 = linalg.matmul ins(%x, %w : tensor<1x7xf32>, tensor<7x1xf32>) outs(%acc : tensor<1x1xf32>) -> tensor<1x1xf32>
   return %0 : tensor<1x1xf32>
+}
+func.func @two_rows(%x: tensor<2x64xf32>, %w: tensor<64x64xf32>, %acc: tensor<2x64xf32>) -> tensor<2x64xf32> {
+  %0 = linalg.matmul ins(%x, %w : tensor<2x64xf32>, tensor<64x64xf32>) outs(%acc : tensor<2x64xf32>) -> tensor<2x64xf32>
+  return %0 : tensor<2x64xf32>
+}
+#bt = affine_map<(m, k, n) -> (n, k)>
+func.func @transposed_b(%x: tensor<8x64xf32>, %w: tensor<64x64xf32>, %acc: tensor<8x64xf32>) -> tensor<8x64xf32> {
+  %0 = linalg.generic {indexing_maps = [#a, #bt, #c], iterator_types = ["parallel", "reduction", "parallel"]} ins(%x, %w : tensor<8x64xf32>, tensor<64x64xf32>) outs(%acc : tensor<8x64xf32>) {
+  ^bb0(%in: f32, %in_1: f32, %out: f32):
+    %1 = arith.mulf %in, %in_1 : f32
+    %2 = arith.addf %out, %1 : f32
+    linalg.yield %2 : f32
+  } -> tensor<8x64xf32>
+  return %0 : tensor<8x64xf32>
 }
 func.func @half(%x: tensor<8x8xf16>, %w: tensor<8x8xf16>, %acc: tensor<8x8xf16>) -> tensor<8x8xf16> {
   %0 = linalg.matmul ins(%x, %w : tensor<8x8xf16>, tensor<8x8xf16>) outs(%acc : tensor<8x8xf16>) -> tensor<8x8xf16>
