@@ -33,45 +33,39 @@ import shutil
 if shutil.which("llvm-spirv-15") or shutil.which("llvm-spirv"):
     config.available_features.add("llvm-spirv")
 
+def first(candidates, usable):
+    """The first candidate (a path, or None) that is `usable`."""
+    return next((c for c in candidates if c and usable(c)), None)
+
+
+def provide(feature, substitution, value):
+    """Marks `feature` available and names `value` %`substitution`."""
+    if value:
+        config.available_features.add(feature)
+        config.substitutions.append(("%" + substitution, value))
+    return value
+
+
 # The cuda target's toolkit (ptxas, fatbinary, libdevice), searched as the
 # compiler searches it (lib/backends/cuda/Toolkit.cpp): tests that make
 # cubins need one; %cuda_toolkit names it.
-def find_cuda_toolkit():
-    candidates = [os.environ.get(v) for v in ("CUDA_HOME", "CUDA_PATH", "CUDA_ROOT")]
-    ptxas = shutil.which("ptxas")
-    if ptxas:
-        candidates.append(os.path.dirname(os.path.dirname(os.path.realpath(ptxas))))
-    candidates.append("/usr/local/cuda")
-    for root in candidates:
-        if root and all(os.path.exists(os.path.join(root, part)) for part in (
-                "bin/ptxas", "bin/fatbinary", "nvvm/libdevice/libdevice.10.bc")):
-            return root
-    return None
-
-
-cuda_toolkit = find_cuda_toolkit()
-if cuda_toolkit:
-    config.available_features.add("cuda-toolkit")
-    config.substitutions.append(("%cuda_toolkit", cuda_toolkit))
-
+ptxas = shutil.which("ptxas")
+cuda_toolkit = provide("cuda-toolkit", "cuda_toolkit", first(
+    [os.environ.get(v) for v in ("CUDA_HOME", "CUDA_PATH", "CUDA_ROOT")] +
+    [ptxas and os.path.dirname(os.path.dirname(os.path.realpath(ptxas))),
+     "/usr/local/cuda"],
+    lambda root: all(os.path.exists(os.path.join(root, part)) for part in (
+        "bin/ptxas", "bin/fatbinary", "nvvm/libdevice/libdevice.10.bc"))))
 
 # A SASS disassembler, for what ptxas made of the tensor-core kernels
 # (HMMA): the toolkit's cuobjdump, one on PATH, or the one Triton (a torch
 # dependency) ships in the project's virtualenv. %cuobjdump names it.
-def find_cuobjdump():
-    import glob
-    candidates = [os.path.join(cuda_toolkit, "bin", "cuobjdump")] if cuda_toolkit else []
-    candidates.append(shutil.which("cuobjdump"))
-    candidates += sorted(glob.glob(os.path.join(
+import glob
+
+provide("cuobjdump", "cuobjdump", first(
+    [cuda_toolkit and os.path.join(cuda_toolkit, "bin", "cuobjdump"),
+     shutil.which("cuobjdump")] +
+    sorted(glob.glob(os.path.join(
         config.kiln_src_root, ".venv", "lib", "python3*", "site-packages",
-        "triton", "backends", "nvidia", "bin", "cuobjdump")))
-    for candidate in candidates:
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-cuobjdump = find_cuobjdump()
-if cuobjdump:
-    config.available_features.add("cuobjdump")
-    config.substitutions.append(("%cuobjdump", cuobjdump))
+        "triton", "backends", "nvidia", "bin", "cuobjdump"))),
+    lambda path: os.access(path, os.X_OK)))
