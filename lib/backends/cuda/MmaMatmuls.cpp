@@ -440,29 +440,18 @@ struct CudaMmaMatmuls : kiln::cuda::impl::CudaMmaMatmulsBase<CudaMmaMatmuls> {
       if (!gemm || !unsupported(*gemm).empty())
         continue;
       Tiling tiling = chooseTiling(*gemm);
+      int64_t columnTiles = llvm::divideCeil(gemm->n, tiling.n);
+      int64_t rowTiles = llvm::divideCeil(gemm->m, tiling.m);
       // A grid's y and z are at most 65535 workgroups.
-      if (llvm::divideCeil(gemm->m, tiling.m) > 65535 || gemm->batch > 65535)
+      if (rowTiles > 65535 || gemm->batch > 65535)
         continue;
-      if (!gpuModule) {
-        gpuModule =
-            module.lookupSymbol<gpu::GPUModuleOp>(kiln::gpu::kGpuModuleName);
-        if (!gpuModule) {
-          builder.setInsertionPointToEnd(module.getBody());
-          gpuModule = gpu::GPUModuleOp::create(builder, module.getLoc(),
-                                               kiln::gpu::kGpuModuleName);
-        }
-      }
+      if (!gpuModule)
+        gpuModule = kiln::gpu::kernelsModule(module);
       kiln::cuda::declareBindings(kernel);
-      builder.setInsertionPointToEnd(gpuModule.getBody());
       Location loc = kernel.getLoc();
-      auto func = gpu::GPUFuncOp::create(builder, loc, kernel.getSymName(),
-                                         kernel.getFunctionType());
-      func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
-                    builder.getUnitAttr());
-      int32_t block[3] = {static_cast<int32_t>(tiling.threads()), 1, 1};
-      func.setKnownBlockSizeAttr(builder.getDenseI32ArrayAttr(block));
-      for (unsigned i = 0; i < func.getNumArguments(); ++i)
-        func.setArgAttr(i, "llvm.noalias", builder.getUnitAttr());
+      gpu::GPUFuncOp func = kiln::gpu::createKernel(
+          builder, gpuModule, loc, kernel.getSymName(),
+          kernel.getFunctionType(), tiling.threads(), /*spirv=*/false);
       // The two stages of A's rows and B's columns; 16-byte aligned for
       // cp.async and ldmatrix.
       auto workgroup =
@@ -482,25 +471,13 @@ struct CudaMmaMatmuls : kiln::cuda::impl::CudaMmaMatmulsBase<CudaMmaMatmuls> {
       }
       builder.setInsertionPointToStart(&func.getBody().front());
       KernelBuilder(builder, loc, *gemm, tiling).build(func);
-      auto triple = [&](int64_t x, int64_t y, int64_t z) {
-        return builder.getDenseI64ArrayAttr({x, y, z});
-      };
       launches.push_back(builder.getNamedAttr(
           kernel.getSymName(),
-          builder.getDictionaryAttr(
-              {builder.getNamedAttr("grid",
-                                    triple(llvm::divideCeil(gemm->n, tiling.n),
-                                           llvm::divideCeil(gemm->m, tiling.m),
-                                           gemm->batch)),
-               builder.getNamedAttr("workgroup",
-                                    triple(tiling.threads(), 1, 1)),
-               builder.getNamedAttr("shared_bytes",
-                                    builder.getI64IntegerAttr(sharedBytes))})));
+          kiln::gpu::launchAttr(builder, {columnTiles, rowTiles, gemm->batch},
+                                tiling.threads(), sharedBytes)));
     }
     if (!gpuModule)
       return;
-    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
-                    builder.getUnitAttr());
     module->setAttr(kiln::gpu::kLaunchesAttr,
                     builder.getDictionaryAttr(launches));
   }

@@ -60,17 +60,9 @@ struct GpuBuildKernels : kiln::gpu::impl::GpuBuildKernelsBase<GpuBuildKernels> {
       return signalPassFailure();
     }
     OpBuilder builder(context);
-    module->setAttr(mlir::gpu::GPUDialect::getContainerModuleAttrName(),
-                    builder.getUnitAttr());
     // A backend may have built some kernels already (the cuda backend's
     // tensor-core GEMMs): theirs stay, ours join them.
-    auto gpuModule =
-        module.lookupSymbol<mlir::gpu::GPUModuleOp>(kiln::gpu::kGpuModuleName);
-    if (!gpuModule) {
-      builder.setInsertionPointToEnd(module.getBody());
-      gpuModule = mlir::gpu::GPUModuleOp::create(builder, module.getLoc(),
-                                                 kiln::gpu::kGpuModuleName);
-    }
+    mlir::gpu::GPUModuleOp gpuModule = kiln::gpu::kernelsModule(module);
     SmallVector<NamedAttribute> launches;
     if (auto built =
             module->getAttrOfType<DictionaryAttr>(kiln::gpu::kLaunchesAttr))
@@ -131,23 +123,9 @@ struct GpuBuildKernels : kiln::gpu::impl::GpuBuildKernelsBase<GpuBuildKernels> {
     int64_t size =
         succeeded(rows) ? rows->width : std::min<int64_t>(workgroupSize, items);
     int64_t grid = succeeded(rows) ? items : llvm::divideCeil(items, size);
-    rewriter.setInsertionPointToEnd(gpuModule.getBody());
-    auto type = FunctionType::get(context, arguments.drop_back(), {});
-    auto func =
-        mlir::gpu::GPUFuncOp::create(rewriter, loc, kernel.getSymName(), type);
-    func->setAttr(mlir::gpu::GPUDialect::getKernelFuncAttrName(),
-                  rewriter.getUnitAttr());
-    int32_t block[3] = {static_cast<int32_t>(size), 1, 1};
-    func.setKnownBlockSizeAttr(rewriter.getDenseI32ArrayAttr(block));
-    // Bindings never share bytes an output is written through (the runtime
-    // binds an output to no other binding's bytes): LLVM may keep loads
-    // across stores, and NVPTX reads inputs through the read-only cache.
-    if (!spirv)
-      for (unsigned i = 0; i < func.getNumArguments(); ++i)
-        func.setArgAttr(i, "llvm.noalias", rewriter.getUnitAttr());
-    if (spirv)
-      func->setAttr(spirv::getEntryPointABIAttrName(),
-                    spirv::getEntryPointABIAttr(context, block));
+    auto func = kiln::gpu::createKernel(
+        rewriter, gpuModule, loc, kernel.getSymName(),
+        FunctionType::get(context, arguments.drop_back(), {}), size, spirv);
 
     Block &entry = func.getBody().front();
     rewriter.setInsertionPointToStart(&entry);
@@ -156,15 +134,8 @@ struct GpuBuildKernels : kiln::gpu::impl::GpuBuildKernelsBase<GpuBuildKernels> {
     Block &body = kernel.getBody().front();
     rewriter.eraseOp(body.getTerminator());
     SmallVector<Value> replacements(entry.getArguments());
-    auto triple = [&](int64_t x) {
-      return rewriter.getDenseI64ArrayAttr({x, 1, 1});
-    };
     auto launch = [&](int64_t sharedBytes) {
-      return rewriter.getDictionaryAttr(
-          {rewriter.getNamedAttr("grid", triple(grid)),
-           rewriter.getNamedAttr("workgroup", triple(size)),
-           rewriter.getNamedAttr("shared_bytes",
-                                 rewriter.getI64IntegerAttr(sharedBytes))});
+      return kiln::gpu::launchAttr(rewriter, {grid, 1, 1}, size, sharedBytes);
     };
     if (succeeded(rows)) {
       // The row is the workgroup's; every work item reaches every barrier.
@@ -370,3 +341,52 @@ struct GpuBuildKernels : kiln::gpu::impl::GpuBuildKernelsBase<GpuBuildKernels> {
 };
 
 } // namespace
+
+namespace kiln::gpu {
+
+mlir::gpu::GPUModuleOp kernelsModule(ModuleOp module) {
+  if (auto existing =
+          module.lookupSymbol<mlir::gpu::GPUModuleOp>(kGpuModuleName))
+    return existing;
+  OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+  module->setAttr(mlir::gpu::GPUDialect::getContainerModuleAttrName(),
+                  builder.getUnitAttr());
+  return mlir::gpu::GPUModuleOp::create(builder, module.getLoc(),
+                                        kGpuModuleName);
+}
+
+mlir::gpu::GPUFuncOp createKernel(OpBuilder &builder,
+                                  mlir::gpu::GPUModuleOp gpuModule,
+                                  Location loc, StringRef name,
+                                  FunctionType type, int64_t workgroupSize,
+                                  bool spirv) {
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToEnd(gpuModule.getBody());
+  auto func = mlir::gpu::GPUFuncOp::create(builder, loc, name, type);
+  func->setAttr(mlir::gpu::GPUDialect::getKernelFuncAttrName(),
+                builder.getUnitAttr());
+  int32_t block[3] = {static_cast<int32_t>(workgroupSize), 1, 1};
+  func.setKnownBlockSizeAttr(builder.getDenseI32ArrayAttr(block));
+  if (spirv) {
+    func->setAttr(spirv::getEntryPointABIAttrName(),
+                  spirv::getEntryPointABIAttr(builder.getContext(), block));
+    return func;
+  }
+  // Bindings never share bytes an output is written through: LLVM may keep
+  // loads across stores, and NVPTX reads inputs through the read-only cache.
+  for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    func.setArgAttr(i, "llvm.noalias", builder.getUnitAttr());
+  return func;
+}
+
+DictionaryAttr launchAttr(Builder &builder, ArrayRef<int64_t> grid,
+                          int64_t workgroupSize, int64_t sharedBytes) {
+  return builder.getDictionaryAttr(
+      {builder.getNamedAttr("grid", builder.getDenseI64ArrayAttr(grid)),
+       builder.getNamedAttr(
+           "workgroup", builder.getDenseI64ArrayAttr({workgroupSize, 1, 1})),
+       builder.getNamedAttr("shared_bytes",
+                            builder.getI64IntegerAttr(sharedBytes))});
+}
+
+} // namespace kiln::gpu

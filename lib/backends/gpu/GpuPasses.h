@@ -9,9 +9,9 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SPIRV/IR/SPIRVDialect.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
@@ -44,6 +44,26 @@ inline constexpr llvm::StringLiteral kGpuModuleName = "kernels";
 mlir::FailureOr<CompiledKernels> compiledKernels(mlir::ModuleOp kernels,
                                                  llvm::StringRef target);
 
+/// The gpu.module holding `module`'s GPU kernels, created (and `module`
+/// marked a GPU container) when no pass has made it yet: gpu-build-kernels
+/// and a backend's own kernel builders (cuda-mma-matmuls) share it.
+mlir::gpu::GPUModuleOp kernelsModule(mlir::ModuleOp module);
+
+/// A kernel `name` of `type` (one memref per binding, binding order) at the
+/// end of `gpuModule`, with its known workgroup size and how its bindings
+/// may be assumed apart: NVVM's `noalias` (the runtime never binds an
+/// output to another binding's bytes), or SPIR-V's entry-point ABI.
+mlir::gpu::GPUFuncOp createKernel(mlir::OpBuilder &builder,
+                                  mlir::gpu::GPUModuleOp gpuModule,
+                                  mlir::Location loc, llvm::StringRef name,
+                                  mlir::FunctionType type,
+                                  int64_t workgroupSize, bool spirv);
+
+/// A kernel's launch as `exec.launches` records it.
+mlir::DictionaryAttr launchAttr(mlir::Builder &builder,
+                                llvm::ArrayRef<int64_t> grid,
+                                int64_t workgroupSize, int64_t sharedBytes);
+
 /// What a GPU backend chooses in the shared codegen.
 struct CodegenOptions {
   /// GPU-shaped work items (a work item per output or register tile); false
@@ -71,10 +91,10 @@ inline std::string codegenPipeline(const CodegenOptions &options) {
   // register, register tiles where work items abound), or the CPU's shapes.
   // A work item reads its padded input window in place, where a CPU tile
   // copies it.
-  return tiling::workgroupTilingPipeline(/*maxWorkgroups=*/1 << 30,
-                                         /*minIterations=*/1,
-                                         options.workItems,
-                                         "canonicalize,gpu-read-padded-slices") +
+  return tiling::workgroupTilingPipeline(
+             /*maxWorkgroups=*/1 << 30,
+             /*minIterations=*/1, options.workItems,
+             "canonicalize,gpu-read-padded-slices") +
          ",func.func(fold-memref-alias-ops),lower-affine,canonicalize,"
          // f16/bf16 math in f32 (devices need not have half math), integer
          // powers as loops.
