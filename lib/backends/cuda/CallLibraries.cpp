@@ -25,13 +25,15 @@ namespace kiln::cuda {
 } // namespace kiln::cuda
 
 using namespace mlir;
+using kiln::cuda::bindingPosition;
 namespace graph = kiln::graph;
 
 namespace {
 
 /// The cuBLASLt call `kernel` is, or none: a GEMM whose epilogue is at
-/// most a bias, then relu or tanh-GELU (CUBLASLT_EPILOGUE_*).
-std::optional<std::string> matmulCall(func::FuncOp kernel) {
+/// most a bias, then relu or tanh-GELU (CUBLASLT_EPILOGUE_*); an f32 one on
+/// TF32 tensor cores when `tf32`.
+std::optional<std::string> matmulCall(func::FuncOp kernel, bool tf32) {
   std::optional<kiln::cuda::Gemm> gemm = kiln::cuda::matchGemm(kernel);
   if (!gemm)
     return std::nullopt;
@@ -60,14 +62,16 @@ std::optional<std::string> matmulCall(func::FuncOp kernel) {
          " type=" + *kiln::cuda::floatTypeName(gemm->element) +
          " epilogue=" + epilogue + " a=" + text(gemm->a) +
          " b=" + text(gemm->b) + " bias=" + text(bias) +
-         " out=" + text(gemm->out);
+         " out=" + text(gemm->out) +
+         (tf32 && gemm->element.isF32() ? " compute=tf32" : "");
 }
 
 /// The cuDNN call `kernel` is, or none: a 2-D NCHW convolution of two
 /// bindings with its own bias, then at most a residual binding added and
 /// relu, which is cudnnConvolutionBiasActivationForward's
-/// `relu(conv(x) + z + bias)`; or a plain convolution.
-std::optional<std::string> convolutionCall(func::FuncOp kernel) {
+/// `relu(conv(x) + z + bias)`; or a plain convolution. An f32 one on TF32
+/// tensor cores when `tf32`.
+std::optional<std::string> convolutionCall(func::FuncOp kernel, bool tf32) {
   Block &body = kernel.getBody().front();
   auto ret = cast<func::ReturnOp>(body.getTerminator());
   if (ret.getNumOperands() != 1)
@@ -83,19 +87,18 @@ std::optional<std::string> convolutionCall(func::FuncOp kernel) {
     Value lhs = add.getLhs(), rhs = add.getRhs();
     if (!lhs.getDefiningOp<graph::Conv2dOp>())
       std::swap(lhs, rhs);
-    if (kiln::cuda::bindingPosition(rhs) < 0 ||
-        rhs.getType() != add.getType() || !value.hasOneUse())
+    if (bindingPosition(rhs) < 0 || rhs.getType() != add.getType() ||
+        !value.hasOneUse())
       return std::nullopt;
-    residual = kiln::cuda::bindingPosition(rhs);
+    residual = bindingPosition(rhs);
     value = lhs;
   }
   auto conv = value.getDefiningOp<graph::Conv2dOp>();
   if (!conv || !conv->hasOneUse())
     return std::nullopt;
-  int64_t x = kiln::cuda::bindingPosition(conv.getInput()),
-          w = kiln::cuda::bindingPosition(conv.getFilter());
-  int64_t bias =
-      conv.getBias() ? kiln::cuda::bindingPosition(conv.getBias()) : -1;
+  int64_t x = bindingPosition(conv.getInput()),
+          w = bindingPosition(conv.getFilter());
+  int64_t bias = conv.getBias() ? bindingPosition(conv.getBias()) : -1;
   // A bias of one value (a folded batch norm's zero shift) is a constant
   // of the kernel, not a binding: the runtime makes it.
   std::optional<double> biasSplat;
@@ -149,7 +152,8 @@ std::optional<std::string> convolutionCall(func::FuncOp kernel) {
          " bias=" + text(bias) +
          (biasSplat ? " bias_value=" + llvm::formatv("{0:e}", *biasSplat).str()
                     : std::string()) +
-         " z=" + text(residual) + " y=" + text(kernel.getNumArguments());
+         " z=" + text(residual) + " y=" + text(kernel.getNumArguments()) +
+         (tf32 && element.isF32() ? " math=tf32" : "");
 }
 
 struct CudaCallLibraries
@@ -166,15 +170,9 @@ struct CudaCallLibraries
     for (auto kernel : module.getOps<func::FuncOp>()) {
       if (kernel.isExternal())
         continue;
-      std::optional<std::string> call = matmulCall(kernel);
-      // f32 on TF32 tensor cores where allowed.
-      const char *tf32 = " compute=tf32";
-      if (!call) {
-        call = convolutionCall(kernel);
-        tf32 = " math=tf32";
-      }
-      if (call && this->tf32 && call->find(" type=f32 ") != std::string::npos)
-        *call += tf32;
+      std::optional<std::string> call = matmulCall(kernel, tf32);
+      if (!call)
+        call = convolutionCall(kernel, tf32);
       if (!call)
         continue;
       kiln::cuda::declareBindings(kernel);
