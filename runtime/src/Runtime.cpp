@@ -258,7 +258,6 @@ struct Executor::Impl {
   std::vector<Communicator *> stepGroups;
   /// Where collectives rearrange blocks (sized once, for the largest).
   std::vector<char> scratch[2];
-  size_t scratchBytes = 0;
   /// The same in a device's memory, for collectives on its buffers
   /// (allocated on the first: both halves in one allocation).
   std::map<Device *, char *> deviceScratch;
@@ -380,7 +379,6 @@ Executor::Executor(std::shared_ptr<const Model> model, ExecutorOptions options)
   }
   impl_->scratch[0].resize(scratchBytes);
   impl_->scratch[1].resize(scratchBytes);
-  impl_->scratchBytes = scratchBytes;
   impl_->staging.resize(stagingBytes);
   // Each target's device: its first, or the one options.devices names.
   std::map<std::string, DeviceOptions> deviceOptions;
@@ -980,18 +978,18 @@ void Executor::runDeviceCollective(size_t index, Device &device, void *source,
   Communicator &group = *impl_->stepGroups[index];
   if (group.takesMemoryOf(device)) {
     // On the device's buffers; its copies rearrange blocks in its scratch.
+    size_t scratchBytes = impl_->scratch[0].size();
     char *&scratch = impl_->deviceScratch[&device];
-    if (!scratch && impl_->scratchBytes) {
-      scratch =
-          static_cast<char *>(device.allocate(2 * impl_->scratchBytes, 256));
+    if (!scratch && scratchBytes) {
+      scratch = static_cast<char *>(device.allocate(2 * scratchBytes, 256));
       if (!scratch)
         throw Error("device " + device.describe() + " has no " +
-                    std::to_string(2 * impl_->scratchBytes) +
+                    std::to_string(2 * scratchBytes) +
                     " bytes left for the collectives' scratch");
     }
     runCollective(
         step, group, source, target,
-        CollectiveMemory{scratch, scratch + impl_->scratchBytes,
+        CollectiveMemory{scratch, scratch + scratchBytes,
                          [&](void *to, const void *from, size_t bytes) {
                            device.copy(to, from, bytes);
                            return to;
