@@ -56,11 +56,10 @@ struct CpuVectorizeContractions
     for (linalg::LinalgOp op : contractions)
       if (failed(vectorize(rewriter, op)))
         return signalPassFailure();
-    // A generic's vectorized step is a multiply and a reduction: one
-    // vector.contract again, which lowers to FMAs (an outer product), one
-    // rounding a step as BLAS computes.
-    // Reads that broadcast (A's column, B's row) become plain reads and
-    // broadcasts, which fold into the contraction's maps: an outer product.
+    // A generic's vectorized step is reads that broadcast (A's column, B's
+    // row), a multiply and a reduction. As plain reads and broadcasts they
+    // fold into one vector.contract whose maps are an outer product, which
+    // lowers to FMAs: one rounding a step, as BLAS computes.
     RewritePatternSet patterns(&getContext());
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
     vector::populateVectorReductionToContractPatterns(patterns);
@@ -97,43 +96,49 @@ struct CpuVectorizeContractions
         ranges[n], {2 * vectorWidth, vectorWidth, vectorWidth / 2, 2, 1});
     int64_t vectorsPerRow = std::max<int64_t>(1, nr / vectorWidth);
     int64_t maxRows = std::max<int64_t>(1, registers / vectorsPerRow);
-    SmallVector<int64_t> rowChoices;
-    for (int64_t rows = maxRows; rows >= 1; --rows)
-      rowChoices.push_back(rows);
-    int64_t mr = largestDivisor(ranges[m], rowChoices);
+    int64_t mr = maxRows;
+    while (ranges[m] % mr != 0)
+      --mr;
     // Fewer than 4 rows a tile load as much as they compute (a B row and
     // the rows' broadcasts per FMA pair): the loops, which stream B's rows,
     // are as fast (measured on the encoder layer's 2-row workgroups).
     if (mr < 4 || nr < 4)
       return success();
-    // K in blocks first: each block's rows of B are walked for every NR
-    // columns before the next block, so they stay in the caches and TLB,
-    // while the accumulators are reloaded once a block.
-    // A block's rows of B (kc x N) should stay in a core's L2 (256 KiB of
-    // it) while every NR columns walk them.
-    // The largest block dividing K that fits, else the smallest dividing
-    // one, else K whole.
+    // K in blocks first: each block's rows of B (kc x N, in 256 KiB of a
+    // core's L2) are walked for every NR columns before the next block,
+    // while the accumulators are reloaded once a block. The largest block
+    // dividing K that fits, else the smallest dividing one, else K whole.
     int64_t kc = ranges[k];
     for (int64_t choice : {256, 128, 64, 32, 16, 8}) {
       if (ranges[k] % choice != 0)
         continue;
       kc = choice;
-      if (choice * ranges[n] * 4 <= (256 << 10))
+      if (choice * ranges[n] * int64_t(sizeof(float)) <= (256 << 10))
         break;
     }
-    if (ranges[k] > kc && ranges[k] % kc == 0) {
+    // Tiles `op` by `sizes` (0: untiled) in `order` (empty: as it is) with
+    // scf.for loops; the tiled op, or none.
+    auto tile =
+        [&](ArrayRef<int64_t> sizes,
+            ArrayRef<int64_t> order) -> FailureOr<scf::SCFTilingResult> {
+      scf::SCFTilingOptions options;
+      options.setTileSizes(getAsIndexOpFoldResult(&getContext(), sizes));
+      options.setInterchange(order);
+      options.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+      rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), options);
+      if (failed(tiled) || tiled->tiledOps.size() != 1)
+        return failure();
+      rewriter.replaceOp(op, tiled->replacements);
+      op = cast<linalg::LinalgOp>(tiled->tiledOps.front());
+      return tiled;
+    };
+    if (kc < ranges[k]) {
       SmallVector<int64_t> blocks(ranges.size(), 0);
       blocks[k] = kc;
-      scf::SCFTilingOptions blocking;
-      blocking.setTileSizes(getAsIndexOpFoldResult(&getContext(), blocks));
-      blocking.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
-      rewriter.setInsertionPoint(op);
-      FailureOr<scf::SCFTilingResult> blocked = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(op.getOperation()), blocking);
-      if (failed(blocked) || blocked->tiledOps.size() != 1)
+      if (failed(tile(blocks, {})))
         return op.emitOpError("could not be tiled into K blocks");
-      rewriter.replaceOp(op, blocked->replacements);
-      op = cast<linalg::LinalgOp>(blocked->tiledOps.front());
     }
     SmallVector<int64_t> sizes(ranges.size(), 1);
     sizes[m] = mr;
@@ -142,27 +147,17 @@ struct CpuVectorizeContractions
     // loop).
     SmallVector<int64_t> order(dims->batch.begin(), dims->batch.end());
     order.append({m, n, k});
-    scf::SCFTilingOptions options;
-    options.setTileSizes(getAsIndexOpFoldResult(&getContext(), sizes));
-    options.setInterchange(order);
-    options.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
-    rewriter.setInsertionPoint(op);
-    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-        rewriter, cast<TilingInterface>(op.getOperation()), options);
-    if (failed(tiled))
+    if (failed(tile(sizes, order)))
       return op.emitOpError("could not be tiled into register tiles");
-    rewriter.replaceOp(op, tiled->replacements);
-    for (Operation *tile : tiled->tiledOps) {
-      rewriter.setInsertionPoint(tile);
-      FailureOr<linalg::VectorizationResult> vectors = linalg::vectorize(
-          rewriter, tile, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
-          /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
-          /*assumeDynamicDimsMatchVecSizes=*/false,
-          /*createNamedContraction=*/true);
-      if (failed(vectors))
-        return tile->emitOpError("could not be vectorized as a register tile");
-      rewriter.replaceOp(tile, vectors->replacements);
-    }
+    rewriter.setInsertionPoint(op);
+    FailureOr<linalg::VectorizationResult> vectors = linalg::vectorize(
+        rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+        /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+        /*assumeDynamicDimsMatchVecSizes=*/false,
+        /*createNamedContraction=*/true);
+    if (failed(vectors))
+      return op.emitOpError("could not be vectorized as a register tile");
+    rewriter.replaceOp(op, vectors->replacements);
 
     // The accumulator leaves the K loop in the pipeline's
     // loop-invariant-subset-hoisting, once canonicalization has folded the
