@@ -32,7 +32,8 @@ std::string kernelPipeline() {
   return tiling::workgroupTilingPipeline(
              /*maxWorkgroups=*/64,
              /*minIterations=*/4096, /*workItems=*/false,
-             "func.func(cpu-vectorize-contractions),canonicalize,"
+             "func.func(cpu-vectorize-contractions,cpu-vectorize-convolutions),"
+             "canonicalize,"
              "loop-invariant-subset-hoisting") +
          ","
          "func.func(convert-vector-to-scf{full-unroll=1}),"

@@ -42,6 +42,34 @@ def CpuVectorizeContractions : Pass<"cpu-vectorize-contractions"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def CpuVectorizeConvolutions : Pass<"cpu-vectorize-convolutions"> {
+  let summary = "Register-blocked micro-kernels for f32 convolutions";
+  let description = [{
+    On tiled tensors (a workgroup's kernel): every f32 convolution (a
+    multiply-add generic whose output's innermost loop the image reads at a
+    constant stride in its innermost dim, with one output-channel loop) of
+    static channel, column and window extents becomes a loop nest over MR x
+    NR output tiles: MR output channels by NR consecutive output columns,
+    one accumulator vector per channel, held in registers for the whole
+    reduction. Each reduction step loads the tile's image columns as one
+    vector (every stride-th lane of a longer one when strided) and adds it
+    times each channel's weight, broadcast. NR is 2 vector widths, or 1
+    where that wastes fewer lanes of a row; a row's last tile is masked. MR
+    is as many channels as `registers` holds rows of NR, channels split
+    into near-equal tiles.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
+           "f32 elements a SIMD register holds (AVX2: 8)">,
+    Option<"registers", "registers", "int64_t", /*default=*/"12",
+           "SIMD registers the accumulators may take">,
+  ];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def CpuEmitEntryPoints : Pass<"cpu-emit-entry-points", "::mlir::ModuleOp"> {
   let summary = "Add the runtime's calling convention to each lowered kernel";
   let description = [{

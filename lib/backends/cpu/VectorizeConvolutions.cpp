@@ -1,0 +1,348 @@
+//===- VectorizeConvolutions.cpp - cpu-vectorize-convolutions -------------===//
+//
+// A register-blocked micro-kernel for every f32 convolution (any stride,
+// dilation, window, grouped or not), generated as vector code on the
+// workgroup's tensors. The accumulators are an MR x NR tile of the output:
+// MR output channels by NR consecutive output columns (NCHW's contiguous
+// dim), one vector of NR columns per channel. Each step of the reduction
+// (input channel, window row, window column) loads the NR input columns
+// the tile's columns read, as one vector, and multiplies it by each of the
+// MR channels' filter weights, broadcast: MR FMAs for one vector load and MR
+// scalar broadcasts. The accumulators stay in registers for the whole
+// reduction and are stored once.
+//
+// Vectorizing along output columns needs neither a packed filter (its
+// weights are scalars) nor a layout change (the output rows are stored as
+// they are). A row whose width is not a multiple of NR ends in a masked
+// tile. The loop nest LLVM vectorized before reloaded and stored the
+// output row at every step of the reduction.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/backends/cpu/CpuPasses.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/TilingInterface.h"
+
+namespace kiln::cpu {
+#define GEN_PASS_DEF_CPUVECTORIZECONVOLUTIONS
+#include "lib/backends/cpu/CpuPasses.h.inc"
+} // namespace kiln::cpu
+
+using namespace mlir;
+
+namespace {
+
+/// What each loop of a convolution is to the micro-kernel.
+struct ConvolutionLoops {
+  /// The output's innermost dim: NR of them a vector.
+  unsigned column;
+  /// The output channel (in the output and the filter, not the image): MR
+  /// of them a tile, each one broadcast weight.
+  unsigned channel;
+  /// The other parallel loops (batch, output rows, groups): one at a time.
+  SmallVector<unsigned> outer;
+  /// Every reduction loop, in the op's order.
+  SmallVector<unsigned> reductions;
+  /// Input operand numbers of the image (read along `column`) and filter.
+  unsigned image, filter;
+  /// The image's innermost index advances by `stride` per output column.
+  int64_t stride;
+};
+
+/// Whether `expr` uses loop `dim`.
+bool uses(AffineExpr expr, unsigned dim) { return expr.isFunctionOfDim(dim); }
+
+/// The body is out + image * filter in f32 (in either order).
+bool isMultiplyAdd(linalg::LinalgOp op) {
+  Block *body = op.getBlock();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  if (body->getNumArguments() != 3 || yield.getNumOperands() != 1 ||
+      !llvm::all_of(body->getArgumentTypes(),
+                    [](Type type) { return type.isF32(); }))
+    return false;
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add || body->getOperations().size() != 3)
+    return false;
+  Value acc = body->getArgument(2);
+  Value product = add.getLhs() == acc ? add.getRhs() : add.getLhs();
+  auto mul = product.getDefiningOp<arith::MulFOp>();
+  if (!mul || (add.getLhs() != acc && add.getRhs() != acc))
+    return false;
+  Value a = body->getArgument(0), b = body->getArgument(1);
+  return (mul.getLhs() == a && mul.getRhs() == b) ||
+         (mul.getLhs() == b && mul.getRhs() == a);
+}
+
+/// The convolution's loops as the micro-kernel takes them, or nothing when
+/// it is not one it can: two inputs, a multiply-add body, an output indexed
+/// by loops alone whose innermost loop the image reads at a constant stride
+/// in its own innermost dim (and nowhere else), and one output channel.
+std::optional<ConvolutionLoops> analyze(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !op.hasPureTensorSemantics() || !isMultiplyAdd(op))
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap output = maps[2];
+  if (!output.isProjectedPermutation() || output.getNumResults() == 0)
+    return std::nullopt;
+  ConvolutionLoops loops;
+  loops.column = output.getDimPosition(output.getNumResults() - 1);
+  // The image reads the columns; the filter does not.
+  auto readsColumns = [&](AffineMap map) {
+    return map.isFunctionOfDim(loops.column);
+  };
+  if (readsColumns(maps[0]) == readsColumns(maps[1]))
+    return std::nullopt;
+  loops.image = readsColumns(maps[0]) ? 0 : 1;
+  loops.filter = 1 - loops.image;
+  AffineMap image = maps[loops.image], filter = maps[loops.filter];
+  if (image.getNumResults() == 0)
+    return std::nullopt;
+  AffineExpr last = image.getResults().back();
+  for (AffineExpr result : image.getResults().drop_back())
+    if (uses(result, loops.column))
+      return std::nullopt;
+  // stride = last(column + 1) - last(column), a positive constant.
+  MLIRContext *context = op.getContext();
+  AffineExpr column = getAffineDimExpr(loops.column, context);
+  AffineExpr step = simplifyAffineExpr(last.replace(column, column + 1) - last,
+                                       image.getNumDims(), 0);
+  auto stride = dyn_cast<AffineConstantExpr>(step);
+  if (!stride || stride.getValue() < 1)
+    return std::nullopt;
+  loops.stride = stride.getValue();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  std::optional<unsigned> channel;
+  for (unsigned dim = 0; dim < op.getNumLoops(); ++dim) {
+    if (iterators[dim] == utils::IteratorType::reduction) {
+      loops.reductions.push_back(dim);
+      continue;
+    }
+    if (dim == loops.column)
+      continue;
+    if (!output.isFunctionOfDim(dim))
+      return std::nullopt;
+    if (filter.isFunctionOfDim(dim) && !image.isFunctionOfDim(dim)) {
+      if (channel)
+        return std::nullopt; // Two output channel dims: not this kernel.
+      channel = dim;
+      continue;
+    }
+    loops.outer.push_back(dim);
+  }
+  if (!channel || loops.reductions.empty())
+    return std::nullopt;
+  loops.channel = *channel;
+  return loops;
+}
+
+struct CpuVectorizeConvolutions
+    : kiln::cpu::impl::CpuVectorizeConvolutionsBase<CpuVectorizeConvolutions> {
+  using CpuVectorizeConvolutionsBase::CpuVectorizeConvolutionsBase;
+
+  void runOnOperation() override {
+    SmallVector<std::pair<linalg::LinalgOp, ConvolutionLoops>> candidates;
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      if (!linalg::isaConvolutionOpInterface(op))
+        return;
+      if (std::optional<ConvolutionLoops> loops = analyze(op))
+        candidates.emplace_back(op, *loops);
+    });
+    for (auto &[op, loops] : candidates)
+      rewrite(op, loops);
+  }
+
+  void rewrite(linalg::LinalgOp op, const ConvolutionLoops &loops) {
+    SmallVector<int64_t> extents = op.getStaticLoopRanges();
+    int64_t columns = extents[loops.column];
+    int64_t channels = extents[loops.channel];
+    // Column and channel extents size the tiles; the reductions' are loops
+    // of constant trip count (a window, the input channels).
+    if (ShapedType::isDynamic(columns) || ShapedType::isDynamic(channels))
+      return;
+    for (unsigned dim : loops.reductions)
+      if (ShapedType::isDynamic(extents[dim]))
+        return;
+    // NR: two vectors a row where that wastes no more lanes than one (a row
+    // of 7 columns takes one masked vector, not half of two); MR: as many
+    // channels as the registers hold rows.
+    auto wasted = [&](int64_t width) {
+      return llvm::divideCeil(columns, width) * width - columns;
+    };
+    int64_t nr =
+        columns > vectorWidth && wasted(2 * vectorWidth) <= wasted(vectorWidth)
+            ? 2 * vectorWidth
+            : vectorWidth;
+    int64_t maxRows =
+        std::max<int64_t>(1, registers / llvm::divideCeil(nr, vectorWidth));
+    // Channels in tiles of near-equal size: `tiles` of them, the first
+    // `channels % tiles` one channel larger.
+    int64_t tiles = llvm::divideCeil(channels, maxRows);
+    int64_t small = channels / tiles, large = small + 1;
+    int64_t largeTiles = channels % tiles;
+
+    Location loc = op.getLoc();
+    OpBuilder builder(op);
+    auto index = [&](int64_t value) -> Value {
+      return arith::ConstantIndexOp::create(builder, loc, value);
+    };
+    SmallVector<Range> ranges =
+        cast<TilingInterface>(op.getOperation()).getIterationDomain(builder);
+    Value image = op.getDpsInputs()[loops.image];
+    Value filter = op.getDpsInputs()[loops.filter];
+    AffineMap imageMap = op.getIndexingMapsArray()[loops.image];
+    AffineMap filterMap = op.getIndexingMapsArray()[loops.filter];
+    AffineMap outputMap = op.getIndexingMapsArray()[2];
+    auto f32 = builder.getF32Type();
+    Value zero = arith::ConstantOp::create(builder, loc, f32,
+                                           builder.getF32FloatAttr(0));
+    // An operand's indices at the loop values `ivs`.
+    auto indices = [&](OpBuilder &b, AffineMap map, ArrayRef<Value> ivs) {
+      SmallVector<OpFoldResult> operands(ivs.begin(), ivs.end());
+      SmallVector<Value> result;
+      for (unsigned r = 0; r < map.getNumResults(); ++r)
+        result.push_back(getValueOrCreateConstantIndexOp(
+            b, loc,
+            affine::makeComposedFoldedAffineApply(b, loc, map.getSubMap({r}),
+                                                  operands)));
+      return result;
+    };
+    auto vectorOf = [&](int64_t lanes) {
+      return VectorType::get({lanes}, f32);
+    };
+
+    // One MR x NR tile at (ivs): channel ivs[channel] + 0..mr-1, columns
+    // ivs[column] + 0..nr-1 (`masked`: the row ends inside the tile).
+    auto emitTile = [&](OpBuilder &b, Value output, SmallVector<Value> ivs,
+                        int64_t mr, bool masked) -> Value {
+      Value channel0 = ivs[loops.channel];
+      SmallVector<Value> channelOf;
+      for (int64_t row = 0; row < mr; ++row)
+        channelOf.push_back(affine::makeComposedAffineApply(
+            b, loc, b.getAffineDimExpr(0) + row, {channel0}));
+      auto outputIndices = [&](OpBuilder &nb, int64_t row) {
+        SmallVector<Value> at = ivs;
+        at[loops.channel] = channelOf[row];
+        return indices(nb, outputMap, at);
+      };
+      SmallVector<Value> accumulators;
+      for (int64_t row = 0; row < mr; ++row)
+        accumulators.push_back(vector::TransferReadOp::create(
+            b, loc, vectorOf(nr), output, outputIndices(b, row), zero,
+            ArrayRef<bool>{!masked}));
+      // The reductions, each step MR FMAs.
+      SmallVector<Value> lbs, ubs, steps;
+      for (unsigned dim : loops.reductions) {
+        lbs.push_back(index(0));
+        ubs.push_back(
+            getValueOrCreateConstantIndexOp(b, loc, ranges[dim].size));
+        steps.push_back(index(1));
+      }
+      int64_t span = (nr - 1) * loops.stride + 1;
+      scf::LoopNest nest = scf::buildLoopNest(
+          b, loc, lbs, ubs, steps, accumulators,
+          [&](OpBuilder &nb, Location, ValueRange reductionIvs,
+              ValueRange sums) -> scf::ValueVector {
+            SmallVector<Value> at = ivs;
+            for (auto [dim, iv] : llvm::zip(loops.reductions, reductionIvs))
+              at[dim] = iv;
+            // The tile's columns read `span` consecutive image elements;
+            // with a stride, every stride-th is one column's.
+            Value row = vector::TransferReadOp::create(
+                nb, loc, vectorOf(span), image, indices(nb, imageMap, at), zero,
+                ArrayRef<bool>{!masked});
+            if (loops.stride > 1) {
+              SmallVector<int64_t> lanes;
+              for (int64_t lane = 0; lane < nr; ++lane)
+                lanes.push_back(lane * loops.stride);
+              row = vector::ShuffleOp::create(nb, loc, row, row, lanes);
+            }
+            scf::ValueVector next;
+            for (int64_t r = 0; r < mr; ++r) {
+              at[loops.channel] = channelOf[r];
+              Value weight = tensor::ExtractOp::create(
+                  nb, loc, filter, indices(nb, filterMap, at));
+              Value broadcast =
+                  vector::BroadcastOp::create(nb, loc, vectorOf(nr), weight);
+              next.push_back(
+                  vector::FMAOp::create(nb, loc, broadcast, row, sums[r]));
+            }
+            return next;
+          });
+      for (int64_t r = 0; r < mr; ++r)
+        output = vector::TransferWriteOp::create(b, loc, nest.results[r],
+                                                 output, outputIndices(b, r),
+                                                 ArrayRef<bool>{!masked})
+                     .getResult();
+      return output;
+    };
+
+    // Columns: full tiles in a loop, then the masked rest.
+    int64_t fullColumns = columns / nr * nr;
+    auto emitColumns = [&](OpBuilder &b, Value output, SmallVector<Value> ivs,
+                           int64_t mr) -> Value {
+      if (fullColumns > 0) {
+        auto loop = scf::ForOp::create(
+            b, loc, index(0), index(fullColumns), index(nr), ValueRange{output},
+            [&](OpBuilder &nb, Location, Value column, ValueRange args) {
+              SmallVector<Value> at = ivs;
+              at[loops.column] = column;
+              scf::YieldOp::create(nb, loc,
+                                   emitTile(nb, args[0], at, mr, false));
+            });
+        output = loop.getResult(0);
+      }
+      if (fullColumns < columns) {
+        ivs[loops.column] = index(fullColumns);
+        output = emitTile(b, output, ivs, mr, true);
+      }
+      return output;
+    };
+
+    // Outer parallel loops, then channel tiles (large, then small).
+    SmallVector<Value> lbs, ubs, steps;
+    for (unsigned dim : loops.outer) {
+      lbs.push_back(index(0));
+      ubs.push_back(
+          getValueOrCreateConstantIndexOp(builder, loc, ranges[dim].size));
+      steps.push_back(index(1));
+    }
+    Value init = op.getDpsInits()[0];
+    scf::LoopNest nest = scf::buildLoopNest(
+        builder, loc, lbs, ubs, steps, ValueRange{init},
+        [&](OpBuilder &b, Location, ValueRange outerIvs,
+            ValueRange args) -> scf::ValueVector {
+          SmallVector<Value> ivs(op.getNumLoops(), index(0));
+          for (auto [dim, iv] : llvm::zip(loops.outer, outerIvs))
+            ivs[dim] = iv;
+          Value output = args[0];
+          int64_t start = 0;
+          for (auto [count, mr] :
+               {std::pair{largeTiles, large}, {tiles - largeTiles, small}}) {
+            if (count == 0 || mr == 0)
+              continue;
+            auto loop = scf::ForOp::create(
+                b, loc, index(start), index(start + count * mr), index(mr),
+                ValueRange{output},
+                [&, mr = mr](OpBuilder &nb, Location, Value channel,
+                             ValueRange inner) {
+                  SmallVector<Value> at = ivs;
+                  at[loops.channel] = channel;
+                  scf::YieldOp::create(nb, loc,
+                                       emitColumns(nb, inner[0], at, mr));
+                });
+            output = loop.getResult(0);
+            start += count * mr;
+          }
+          return {output};
+        });
+    op->getResult(0).replaceAllUsesWith(nest.results.front());
+    op->erase();
+  }
+};
+
+} // namespace

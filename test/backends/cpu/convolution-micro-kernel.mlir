@@ -1,0 +1,20 @@
+// The whole cpu kernel pipeline on ResNet's 3x3 convolution with bias and
+// relu: each reduction step is 11 (then, for the last channels, 10)
+// multiply-adds of one 8-wide image vector by broadcast weights
+// (llvm.fmuladd: one FMA instruction where the CPU has FMA), the
+// accumulators in registers; 64 channels = 4 x 11 + 2 x 10.
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{target=cpu stop-after=kernels})" | FileCheck %s
+
+// CHECK: llvm.func internal @dispatch_0
+// CHECK: llvm.intr.fmuladd(%{{.*}}, %[[X:[0-9]+]], %{{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
+// CHECK-COUNT-10: llvm.intr.fmuladd(%{{.*}}, %[[X]], %{{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
+// CHECK-NOT: llvm.intr.fmuladd
+// CHECK: llvm.intr.fmuladd(%{{.*}}, %[[Y:[0-9]+]], %{{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
+// CHECK-COUNT-9: llvm.intr.fmuladd(%{{.*}}, %[[Y]], %{{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
+// CHECK-NOT: llvm.intr.fmuladd
+// CHECK: llvm.intr.maximum
+func.func @main(%x: tensor<1x64x56x56xf32>, %w: tensor<64x64x3x3xf32>, %b: tensor<64xf32>) -> tensor<1x64x56x56xf32> {
+  %0 = graph.conv2d %x, %w, %b padding = [1, 1, 1, 1] : (tensor<1x64x56x56xf32>, tensor<64x64x3x3xf32>, tensor<64xf32>) -> tensor<1x64x56x56xf32>
+  %1 = graph.relu %0 : tensor<1x64x56x56xf32>
+  return %1 : tensor<1x64x56x56xf32>
+}

@@ -1,0 +1,79 @@
+// cpu-vectorize-convolutions: an f32 convolution becomes MR x NR output
+// tiles (MR output channels, NR output columns), one accumulator vector per
+// channel carried through the reduction loops (input channel, window row,
+// window column) and stored once. Each step loads the tile's image columns
+// as one vector and adds it times each channel's broadcast weight (an FMA).
+// NR is 8 or 16 (whichever wastes fewer lanes of a row), MR the channels 12
+// vectors of accumulators hold, split into near-equal tiles; a row's last
+// partial tile is masked (in_bounds false).
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(cpu-vectorize-convolutions),canonicalize,cse)" | FileCheck %s
+
+// 56 columns: 7 full 8-wide vectors (16 would waste 8 lanes), so 12 rows
+// of 8; 64 channels in 6 tiles: 4 of 11, 2 of 10.
+// CHECK-LABEL: func.func @conv3x3
+// CHECK: scf.for %[[ROW:.*]] = %c0 to %c2 step %c1 iter_args
+// CHECK: scf.for %[[CH:.*]] = %c0 to %c44 step %c11 iter_args
+// CHECK: scf.for %[[COL:.*]] = %c0 to %c56 step %c8 iter_args
+// CHECK-COUNT-11: vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<1x64x2x56xf32>, vector<8xf32>
+// CHECK: scf.for %[[C:.*]] = %c0 to %c32 step %c1 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: scf.for %[[KH:.*]] = %c0 to %c3 step %c1
+// CHECK: scf.for %[[KW:.*]] = %c0 to %c3 step %c1
+// CHECK: %[[X:.*]] = vector.transfer_read %{{.*}}[%c0, %[[C]], {{.*}}], %{{.*}} {in_bounds = [true]} : tensor<1x32x4x58xf32>, vector<8xf32>
+// CHECK: %[[W:.*]] = tensor.extract %{{.*}}[%[[CH]], %[[C]], %[[KH]], %[[KW]]] : tensor<64x32x3x3xf32>
+// CHECK: %[[B:.*]] = vector.broadcast %[[W]] : f32 to vector<8xf32>
+// CHECK: vector.fma %[[B]], %[[X]], %{{.*}} : vector<8xf32>
+// CHECK-COUNT-10: vector.fma
+// CHECK-NOT: vector.fma
+// CHECK: scf.yield
+// CHECK-COUNT-11: vector.transfer_write {{.*}} {in_bounds = [true]} : vector<8xf32>, tensor<1x64x2x56xf32>
+// The two tiles of 10 channels.
+// CHECK: scf.for %{{.*}} = %c44 to %c64 step %c10
+// CHECK-NOT: linalg.conv
+func.func @conv3x3(%x: tensor<1x32x4x58xf32>, %w: tensor<64x32x3x3xf32>, %acc: tensor<1x64x2x56xf32>) -> tensor<1x64x2x56xf32> {
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x32x4x58xf32>, tensor<64x32x3x3xf32>) outs(%acc : tensor<1x64x2x56xf32>) -> tensor<1x64x2x56xf32>
+  return %0 : tensor<1x64x2x56xf32>
+}
+
+// Stride 2, 7 columns: one masked 8-wide tile (no full ones; a masked
+// transfer has no in_bounds); its 8 columns read 15 image elements, every
+// other one kept. 16 channels: 2 tiles of 8.
+// CHECK-LABEL: func.func @strided
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8 iter_args
+// CHECK-COUNT-8: vector.transfer_read %{{.*}}], %cst : tensor<1x16x1x7xf32>, vector<8xf32>
+// CHECK: %[[ROW:.*]] = vector.transfer_read %{{.*}}], %cst : tensor<1x8x3x15xf32>, vector<15xf32>
+// CHECK: %[[X:.*]] = vector.shuffle %[[ROW]], %[[ROW]] [0, 2, 4, 6, 8, 10, 12, 14] : vector<15xf32>, vector<15xf32>
+// CHECK-COUNT-8: vector.fma %{{.*}}, %[[X]], %{{.*}} : vector<8xf32>
+// CHECK-COUNT-8: vector.transfer_write %{{.*}}] : vector<8xf32>, tensor<1x16x1x7xf32>
+func.func @strided(%x: tensor<1x8x3x15xf32>, %w: tensor<16x8x3x3xf32>, %acc: tensor<1x16x1x7xf32>) -> tensor<1x16x1x7xf32> {
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : tensor<1x8x3x15xf32>, tensor<16x8x3x3xf32>) outs(%acc : tensor<1x16x1x7xf32>) -> tensor<1x16x1x7xf32>
+  return %0 : tensor<1x16x1x7xf32>
+}
+
+// Depthwise (groups of one channel): the group and the output row are
+// outer loops, one channel a tile (single-iteration loops fold away); 28
+// columns: a full 16-wide tile and a masked one (8-wide tiles would waste
+// as many lanes).
+// CHECK-LABEL: func.func @depthwise
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args
+// CHECK: scf.for %{{.*}} = %c0 to %c28 step %c1 iter_args
+// CHECK: vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<1x16x1x28x28xf32>, vector<16xf32>
+// CHECK: vector.fma {{.*}} : vector<16xf32>
+// CHECK: vector.transfer_write {{.*}} {in_bounds = [true]} : vector<16xf32>, tensor<1x16x1x28x28xf32>
+// CHECK: vector.transfer_read {{.*}}, %c16], %cst : tensor<1x16x1x28x28xf32>, vector<16xf32>
+// CHECK: vector.transfer_read {{.*}}], %cst : tensor<1x16x1x30x30xf32>, vector<16xf32>
+// CHECK: vector.fma {{.*}} : vector<16xf32>
+// CHECK: vector.transfer_write {{.*}}, %c16] : vector<16xf32>, tensor<1x16x1x28x28xf32>
+func.func @depthwise(%x: tensor<1x16x1x30x30xf32>, %w: tensor<16x1x1x3x3xf32>, %acc: tensor<1x16x1x28x28xf32>) -> tensor<1x16x1x28x28xf32> {
+  %0 = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x16x1x30x30xf32>, tensor<16x1x1x3x3xf32>) outs(%acc : tensor<1x16x1x28x28xf32>) -> tensor<1x16x1x28x28xf32>
+  return %0 : tensor<1x16x1x28x28xf32>
+}
+
+// Left as they are: pooling (no multiply-add), other element types.
+// CHECK-LABEL: func.func @untouched
+// CHECK: linalg.pooling_nchw_max
+// CHECK: linalg.conv_2d_nchw_fchw
+func.func @untouched(%x: tensor<1x8x4x10xf32>, %win: tensor<3x3xf32>, %p: tensor<1x8x2x8xf32>, %h: tensor<1x8x4x10xf16>, %w: tensor<8x8x3x3xf16>, %acc: tensor<1x8x2x8xf16>) -> (tensor<1x8x2x8xf32>, tensor<1x8x2x8xf16>) {
+  %0 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %win : tensor<1x8x4x10xf32>, tensor<3x3xf32>) outs(%p : tensor<1x8x2x8xf32>) -> tensor<1x8x2x8xf32>
+  %1 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%h, %w : tensor<1x8x4x10xf16>, tensor<8x8x3x3xf16>) outs(%acc : tensor<1x8x2x8xf16>) -> tensor<1x8x2x8xf16>
+  return %0, %1 : tensor<1x8x2x8xf32>, tensor<1x8x2x8xf16>
+}
