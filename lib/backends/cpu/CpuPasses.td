@@ -55,8 +55,11 @@ def CpuVectorizeConvolutions : Pass<"cpu-vectorize-convolutions"> {
     vector (every stride-th lane of a longer one when strided) and adds it
     times each channel's weight, broadcast. NR is 2 vector widths, or 1
     where that wastes fewer lanes of a row; a row's last tile is masked. MR
-    is as many channels as `registers` holds rows of NR, channels split
-    into near-equal tiles.
+    is as many channels as `registers` holds rows of NR: a divisor of the
+    channels if one fills half of them, else near-equal tiles. The loops
+    around a tile carry `llvm.loop_annotation` unroll-disable (LLVM would
+    copy the micro-kernel per iteration for no speed); the window loops
+    inside it unroll.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
@@ -65,6 +68,7 @@ def CpuVectorizeConvolutions : Pass<"cpu-vectorize-convolutions"> {
            "SIMD registers the accumulators may take">,
   ];
   let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::LLVM::LLVMDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect"];

@@ -139,20 +139,36 @@ SplitCost recomputeCost(Value value) {
   return SplitCost::None;
 }
 
+/// Bytes of a tensor of static shape (0 for a dynamic one).
+int64_t staticBytes(Type type) {
+  auto tensor = cast<RankedTensorType>(type);
+  if (!tensor.hasStaticShape())
+    return 0;
+  return tensor.getNumElements() *
+         llvm::divideCeil(tensor.getElementTypeBitWidth(), 8);
+}
+
 /// Raises the split cost of the root's loops along which `op` (the root, or
 /// a producer it reads element for element; `rootLoop` maps op's loops to
 /// the root's, -1 where none) reads a value the kernel computes without
-/// varying: every tile would compute all of that value.
+/// varying: every tile would compute all of that value. `replicated` adds
+/// up, per root loop, the bytes of the operands that do not vary along it:
+/// every tile along that loop reads all of them.
 void addRecomputeCosts(linalg::LinalgOp op, ArrayRef<int64_t> rootLoop,
-                       SmallVector<SplitCost> &costs, unsigned depth = 0) {
+                       SmallVector<SplitCost> &costs,
+                       SmallVector<int64_t> &replicated, unsigned depth = 0) {
   for (OpOperand &operand : op->getOpOperands()) {
     Value value = operand.get();
     if (!isa<RankedTensorType>(value.getType()))
       continue;
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (op.isDpsInput(&operand))
+      for (unsigned loop = 0; loop < map.getNumDims(); ++loop)
+        if (!map.isFunctionOfDim(loop) && rootLoop[loop] >= 0)
+          replicated[rootLoop[loop]] += staticBytes(value.getType());
     SplitCost cost = recomputeCost(value);
     if (cost == SplitCost::None)
       continue;
-    AffineMap map = op.getMatchingIndexingMap(&operand);
     for (unsigned loop = 0; loop < map.getNumDims(); ++loop)
       if (!map.isFunctionOfDim(loop) && rootLoop[loop] >= 0)
         costs[rootLoop[loop]] = std::max(costs[rootLoop[loop]], cost);
@@ -169,7 +185,7 @@ void addRecomputeCosts(linalg::LinalgOp op, ArrayRef<int64_t> rootLoop,
     for (unsigned result = 0; result < map.getNumResults(); ++result)
       producerRootLoop[written.getDimPosition(result)] =
           rootLoop[map.getDimPosition(result)];
-    addRecomputeCosts(producer, producerRootLoop, costs, depth + 1);
+    addRecomputeCosts(producer, producerRootLoop, costs, replicated, depth + 1);
   }
 }
 
@@ -193,12 +209,15 @@ bool contractsOrConvolves(linalg::LinalgOp op) {
          linalg::isaConvolutionOpInterface(op);
 }
 
-/// The split cost of each of the root's loops. `workItems`: the tiles are
-/// GPU work items, which run side by side, so no loop is kept whole for a
-/// tile to stream along it.
-SmallVector<SplitCost> splitCosts(TilingInterface root, bool workItems) {
+/// The split cost of each of the root's loops, and the bytes every tile
+/// along each reads whole (`replicated`). `workItems`: the tiles are GPU
+/// work items, which run side by side, so no loop is kept whole for a tile
+/// to stream along it.
+SmallVector<SplitCost> splitCosts(TilingInterface root, bool workItems,
+                                  SmallVector<int64_t> &replicated) {
   SmallVector<utils::IteratorType> iterators = root.getLoopIteratorTypes();
   SmallVector<SplitCost> costs(iterators.size(), SplitCost::None);
+  replicated.assign(iterators.size(), 0);
   // In a kernel that reduces (a matmul, a convolution), each CPU tile
   // streams its operands along the innermost loop: splitting that loop made
   // a 32x512x2048 matmul with its epilogue take 6.4 ms instead of 5.0, so it
@@ -215,7 +234,7 @@ SmallVector<SplitCost> splitCosts(TilingInterface root, bool workItems) {
   if (auto linalgRoot = dyn_cast<linalg::LinalgOp>(root.getOperation()))
     addRecomputeCosts(linalgRoot,
                       llvm::to_vector(llvm::seq<int64_t>(0, costs.size())),
-                      costs);
+                      costs, replicated);
   return costs;
 }
 
@@ -244,7 +263,8 @@ SmallVector<int64_t> chooseTileSizes(TilingInterface root, OpBuilder &builder,
       std::max<int64_t>(1, std::min(maxTiles, total / minIterations));
   // Only the outer parallel loops split (inner ones stay in the tile), the
   // cheapest first, outer before inner at equal cost.
-  SmallVector<SplitCost> costs = splitCosts(root, workItems);
+  SmallVector<int64_t> replicated;
+  SmallVector<SplitCost> costs = splitCosts(root, workItems, replicated);
   SmallVector<int64_t> order;
   for (auto [dim, type] : llvm::enumerate(iterators)) {
     if (type != utils::IteratorType::parallel)
@@ -252,18 +272,70 @@ SmallVector<int64_t> chooseTileSizes(TilingInterface root, OpBuilder &builder,
     if (costs[dim] != SplitCost::Work)
       order.push_back(dim);
   }
-  llvm::sort(order, [&](int64_t a, int64_t b) {
-    return std::make_pair(costs[a], a) < std::make_pair(costs[b], b);
-  });
+  auto extentOf = [&](int64_t dim) {
+    return *getConstantIntValue(domain[dim].size);
+  };
+  if (workItems) {
+    llvm::sort(order, [&](int64_t a, int64_t b) {
+      return std::make_pair(costs[a], a) < std::make_pair(costs[b], b);
+    });
+    int64_t tiles = 1;
+    for (int64_t dim : order) {
+      int64_t extent = extentOf(dim);
+      int64_t remaining = budget / tiles;
+      if (remaining <= 1)
+        break;
+      int64_t count = std::min(extent, remaining);
+      sizes[dim] = llvm::divideCeil(extent, count);
+      tiles *= llvm::divideCeil(extent, sizes[dim]);
+    }
+    return sizes;
+  }
+  // A CPU tile reads whole the operands that do not vary along its split
+  // loops (a padded copy is such a read): the tile counts double, one loop
+  // at a time, along the loop whose doubling re-reads the fewest bytes,
+  // until the budget is spent. A convolution with a small filter splits
+  // mostly its rows, one with a filter larger than its image (ResNet's last
+  // layers: 9 MiB against 160 KiB) its channels, one in between both. Loops
+  // that cost more than that (the innermost) split only after all others.
+  SmallVector<int64_t> counts(sizes.size(), 1);
   int64_t tiles = 1;
+  auto category = [&](int64_t dim) {
+    return costs[dim] == SplitCost::Copy ? SplitCost::None : costs[dim];
+  };
+  for (SplitCost level : {SplitCost::None, SplitCost::Innermost}) {
+    while (tiles < budget) {
+      std::optional<int64_t> best;
+      for (int64_t dim : order)
+        if (category(dim) == level && counts[dim] < extentOf(dim) &&
+            (!best ||
+             replicated[dim] * counts[dim] < replicated[*best] * counts[*best]))
+          best = dim;
+      if (!best)
+        break;
+      int64_t others = tiles / counts[*best];
+      int64_t count =
+          std::min({2 * counts[*best], extentOf(*best), budget / others});
+      if (count <= counts[*best])
+        break;
+      counts[*best] = count;
+      tiles = others * count;
+    }
+  }
   for (int64_t dim : order) {
-    int64_t extent = *getConstantIntValue(domain[dim].size);
-    int64_t remaining = budget / tiles;
-    if (remaining <= 1)
-      break;
-    int64_t count = std::min(extent, remaining);
-    sizes[dim] = llvm::divideCeil(extent, count);
-    tiles *= llvm::divideCeil(extent, sizes[dim]);
+    if (counts[dim] == 1)
+      continue;
+    int64_t extent = extentOf(dim);
+    sizes[dim] = llvm::divideCeil(extent, counts[dim]);
+    // Whole tiles: a size dividing the extent, if one is at most twice the
+    // size wanted, keeps every tile's shape static, which the micro-kernels
+    // need (512 channels in 9 tiles of 57 would end in a dynamic one; 8 of
+    // 64 do not).
+    for (int64_t size = sizes[dim]; size <= 2 * sizes[dim]; ++size)
+      if (extent % size == 0) {
+        sizes[dim] = size;
+        break;
+      }
   }
   return sizes;
 }

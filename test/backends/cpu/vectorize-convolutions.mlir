@@ -5,33 +5,36 @@
 // as one vector and adds it times each channel's broadcast weight (an FMA).
 // NR is 8 or 16 (whichever wastes fewer lanes of a row), MR the channels 12
 // vectors of accumulators hold, split into near-equal tiles; a row's last
-// partial tile is masked (in_bounds false).
+// partial tile is masked (in_bounds false). Channel tiles are the outermost
+// loop (a tile's weights stay in cache for every row), then rows, columns.
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(cpu-vectorize-convolutions),canonicalize,cse)" | FileCheck %s
 
 // 56 columns: 7 full 8-wide vectors (16 would waste 8 lanes), so 12 rows
-// of 8; 64 channels in 6 tiles: 4 of 11, 2 of 10.
+// of 8; 46 channels (no divisor from 6 to 12) in 4 near-equal tiles: 2 of
+// 12, 2 of 11. The loops around the tile stay loops (unroll disabled).
 // CHECK-LABEL: func.func @conv3x3
+// CHECK: scf.for %[[CH:.*]] = %c0 to %c24 step %c12 iter_args
 // CHECK: scf.for %[[ROW:.*]] = %c0 to %c2 step %c1 iter_args
-// CHECK: scf.for %[[CH:.*]] = %c0 to %c44 step %c11 iter_args
 // CHECK: scf.for %[[COL:.*]] = %c0 to %c56 step %c8 iter_args
-// CHECK-COUNT-11: vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<1x64x2x56xf32>, vector<8xf32>
-// CHECK: scf.for %[[C:.*]] = %c0 to %c32 step %c1 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-12: vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<1x46x2x56xf32>, vector<8xf32>
+// CHECK: scf.for %[[C:.*]] = %c0 to %c32 step %c1 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // CHECK: scf.for %[[KH:.*]] = %c0 to %c3 step %c1
 // CHECK: scf.for %[[KW:.*]] = %c0 to %c3 step %c1
 // CHECK: %[[X:.*]] = vector.transfer_read %{{.*}}[%c0, %[[C]], {{.*}}], %{{.*}} {in_bounds = [true]} : tensor<1x32x4x58xf32>, vector<8xf32>
-// CHECK: %[[W:.*]] = tensor.extract %{{.*}}[%[[CH]], %[[C]], %[[KH]], %[[KW]]] : tensor<64x32x3x3xf32>
+// CHECK: %[[W:.*]] = tensor.extract %{{.*}}[%[[CH]], %[[C]], %[[KH]], %[[KW]]] : tensor<46x32x3x3xf32>
 // CHECK: %[[B:.*]] = vector.broadcast %[[W]] : f32 to vector<8xf32>
 // CHECK: vector.fma %[[B]], %[[X]], %{{.*}} : vector<8xf32>
-// CHECK-COUNT-10: vector.fma
+// CHECK-COUNT-11: vector.fma
 // CHECK-NOT: vector.fma
 // CHECK: scf.yield
-// CHECK-COUNT-11: vector.transfer_write {{.*}} {in_bounds = [true]} : vector<8xf32>, tensor<1x64x2x56xf32>
-// The two tiles of 10 channels.
-// CHECK: scf.for %{{.*}} = %c44 to %c64 step %c10
+// CHECK-COUNT-12: vector.transfer_write {{.*}} {in_bounds = [true]} : vector<8xf32>, tensor<1x46x2x56xf32>
+// CHECK: {llvm.loop_annotation = #[[KEEP:.*]]}
+// The two tiles of 11 channels.
+// CHECK: scf.for %{{.*}} = %c24 to %c46 step %c11
 // CHECK-NOT: linalg.conv
-func.func @conv3x3(%x: tensor<1x32x4x58xf32>, %w: tensor<64x32x3x3xf32>, %acc: tensor<1x64x2x56xf32>) -> tensor<1x64x2x56xf32> {
-  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x32x4x58xf32>, tensor<64x32x3x3xf32>) outs(%acc : tensor<1x64x2x56xf32>) -> tensor<1x64x2x56xf32>
-  return %0 : tensor<1x64x2x56xf32>
+func.func @conv3x3(%x: tensor<1x32x4x58xf32>, %w: tensor<46x32x3x3xf32>, %acc: tensor<1x46x2x56xf32>) -> tensor<1x46x2x56xf32> {
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x32x4x58xf32>, tensor<46x32x3x3xf32>) outs(%acc : tensor<1x46x2x56xf32>) -> tensor<1x46x2x56xf32>
+  return %0 : tensor<1x46x2x56xf32>
 }
 
 // Stride 2, 7 columns: one masked 8-wide tile (no full ones; a masked

@@ -3,13 +3,15 @@
 // RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(kernel-tile-workgroups{max-workgroups=1073741824 min-workgroup-iterations=1 work-items=1})" | FileCheck %s --check-prefix=ITEMS
 // RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(kernel-tile-workgroups{max-workgroups=1073741824 min-workgroup-iterations=1 work-items=1 register-tile-items=16})" | FileCheck %s --check-prefix=TILES
 
-// A padded convolution splits output rows before output channels: a tile of
-// channels would pad the whole input, a band of rows pads only its band.
-// (8 workgroups here: 18432 iterations, at least 2304 each.)
+// A CPU convolution's tile counts double along the loop whose tiles re-read
+// the fewest bytes: a band of rows reads all of the filter (1152 B), a tile
+// of channels pads all of the input (1600 B). So rows, channels, rows:
+// bands of 2 rows by 4 channels (8 workgroups: 18432 iterations, at least
+// 2304 each), each padding its band.
 // CHECK-LABEL: func.func @conv_rows
-// CHECK: scf.forall (%{{.*}}, %[[ROW:.*]]) in (1, 8)
+// CHECK: scf.forall (%{{.*}}, %[[ROW:.*]]) = (0, 0) to (8, 8) step (4, 2)
 // CHECK: tensor.pad %{{.*}} low[0, 0, %{{.*}}, 1] high[0, 0, %{{.*}}, 1]
-// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x8x1x8xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x4x4x10xf32>, tensor<4x4x3x3xf32>) outs(%{{.*}} : tensor<1x4x2x8xf32>)
 // As GPU work items: a work item per output element (512 outputs are too
 // few for register tiles), the convolution's window in the tile.
 // ITEMS-LABEL: func.func @conv_rows
@@ -32,6 +34,24 @@ module {
     %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
     %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%p, %w : tensor<1x4x10x10xf32>, tensor<8x4x3x3xf32>) outs(%acc : tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
     return %0 : tensor<1x8x8x8xf32>
+  }
+}
+
+// -----
+
+// A filter much larger than its image (ResNet's last layers): a band of
+// rows would re-read the 18 KiB filter, a tile of channels the 1 KiB image,
+// so all 32 workgroups (73728 iterations) split the channels, rows whole.
+// CHECK-LABEL: func.func @conv_channels
+// CHECK: scf.forall (%{{.*}}) = (0) to (64) step (2)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x8x6x6xf32>, tensor<2x8x3x3xf32>) outs(%{{.*}} : tensor<1x2x4x4xf32>)
+module {
+  func.func @conv_channels(%x: tensor<1x8x6x6xf32>, %w: tensor<64x8x3x3xf32>) -> tensor<1x64x4x4xf32> {
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<1x64x4x4xf32>
+    %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<1x64x4x4xf32>) -> tensor<1x64x4x4xf32>
+    %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x8x6x6xf32>, tensor<64x8x3x3xf32>) outs(%acc : tensor<1x64x4x4xf32>) -> tensor<1x64x4x4xf32>
+    return %0 : tensor<1x64x4x4xf32>
   }
 }
 

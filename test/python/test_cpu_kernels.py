@@ -1,0 +1,49 @@
+"""The CPU backend's micro-kernels on the shapes that exercise their edges:
+convolutions whose rows end in a masked tile (widths 1, 7, 29), channel
+counts with no good tile divisor (13, 46), strides and dilations that make
+the image vector a shuffle, grouped and depthwise filters, each with a fused
+epilogue; compared with PyTorch eager (max |kiln - torch| / max |torch| <=
+1e-5), fused and unfused."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import kiln  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("fusion")
+
+# (id, in channels, out channels, height, width, kernel, stride, padding,
+#  dilation, groups)
+CONVOLUTIONS = [
+    ("3x3-46ch-w29", 5, 46, 9, 29, 3, 1, 1, 1, 1),
+    ("3x3-13ch-w7", 8, 13, 7, 7, 3, 1, 1, 1, 1),
+    ("1x1-prime", 7, 11, 5, 13, 1, 1, 0, 1, 1),
+    ("width-1", 4, 16, 6, 1, 1, 1, 0, 1, 1),
+    ("stride-2-odd", 6, 24, 15, 15, 3, 2, 1, 1, 1),
+    ("stride-3", 3, 16, 20, 23, 5, 3, 2, 1, 1),
+    ("dilation-2", 4, 12, 12, 17, 3, 1, 2, 2, 1),
+    ("grouped", 12, 18, 10, 19, 3, 1, 1, 1, 3),
+    ("depthwise-s2", 16, 16, 14, 14, 3, 2, 1, 1, 16),
+    ("stem-7x7", 3, 64, 32, 32, 7, 2, 3, 1, 1),
+]
+
+
+@pytest.mark.parametrize(
+    "c, f, h, w, k, stride, padding, dilation, groups",
+    [case[1:] for case in CONVOLUTIONS], ids=[case[0] for case in CONVOLUTIONS])
+def test_convolution_with_epilogue(c, f, h, w, k, stride, padding, dilation,
+                                   groups):
+    torch.manual_seed(c * 100 + f)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(c, f, k, stride, padding, dilation, groups),
+        torch.nn.ReLU()).eval()
+    x = torch.randn(2, c, h, w)
+    compiled = kiln.compile(model, (x,))
+    with torch.no_grad():
+        expected = model(x).numpy()
+    got = np.asarray(compiled(x))
+    assert got.shape == expected.shape
+    scale = max(np.abs(expected).max(), 1e-6)
+    assert np.abs(got - expected).max() / scale <= 1e-5
