@@ -238,6 +238,22 @@ struct CpuVectorizeConvolutions
       return VectorType::get({lanes}, f32);
     };
 
+    // Loops over `dims` from 0 to their extents, step 1.
+    struct LoopBounds {
+      SmallVector<Value> lbs, ubs, steps;
+    };
+    auto boundsOf = [&](ArrayRef<unsigned> dims) {
+      LoopBounds bounds;
+      for (unsigned dim : dims) {
+        bounds.lbs.push_back(index(0));
+        bounds.ubs.push_back(
+            getValueOrCreateConstantIndexOp(builder, loc, ranges[dim].size));
+        bounds.steps.push_back(index(1));
+      }
+      return bounds;
+    };
+    LoopBounds reductionLoops = boundsOf(loops.reductions);
+
     // One MR x NR tile at (ivs): channel ivs[channel] + 0..mr-1, columns
     // ivs[column] + 0..nr-1 (`masked`: the row ends inside the tile).
     auto emitTile = [&](OpBuilder &b, Value output, SmallVector<Value> ivs,
@@ -258,16 +274,10 @@ struct CpuVectorizeConvolutions
             b, loc, vectorOf(nr), output, outputIndices(b, row), zero,
             ArrayRef<bool>{!masked}));
       // The reductions, each step MR FMAs.
-      SmallVector<Value> lbs, ubs, steps;
-      for (unsigned dim : loops.reductions) {
-        lbs.push_back(index(0));
-        ubs.push_back(
-            getValueOrCreateConstantIndexOp(b, loc, ranges[dim].size));
-        steps.push_back(index(1));
-      }
       int64_t span = (nr - 1) * loops.stride + 1;
       scf::LoopNest nest = scf::buildLoopNest(
-          b, loc, lbs, ubs, steps, accumulators,
+          b, loc, reductionLoops.lbs, reductionLoops.ubs, reductionLoops.steps,
+          accumulators,
           [&](OpBuilder &nb, Location, ValueRange reductionIvs,
               ValueRange sums) -> scf::ValueVector {
             SmallVector<Value> at = ivs;
@@ -332,17 +342,12 @@ struct CpuVectorizeConvolutions
     // Channel tiles (large, then small) outermost, so one tile's weights
     // (MR x the reduction) stay in cache for all rows and columns; then the
     // other parallel loops (rows, batch, groups), then the columns.
-    SmallVector<Value> lbs, ubs, steps;
-    for (unsigned dim : loops.outer) {
-      lbs.push_back(index(0));
-      ubs.push_back(
-          getValueOrCreateConstantIndexOp(builder, loc, ranges[dim].size));
-      steps.push_back(index(1));
-    }
+    LoopBounds outerLoops = boundsOf(loops.outer);
     auto emitOuter = [&](OpBuilder &b, Value output, Value channel,
                          int64_t mr) -> Value {
       scf::LoopNest nest = scf::buildLoopNest(
-          b, loc, lbs, ubs, steps, ValueRange{output},
+          b, loc, outerLoops.lbs, outerLoops.ubs, outerLoops.steps,
+          ValueRange{output},
           [&](OpBuilder &nb, Location, ValueRange outerIvs,
               ValueRange args) -> scf::ValueVector {
             SmallVector<Value> ivs(op.getNumLoops(), index(0));
