@@ -57,10 +57,12 @@ module {
 
 // -----
 
-// A matmul with its epilogue keeps the innermost loop (n) whole: tiles
-// stream B along it. 32 rows, 32 workgroups, though 64 would be allowed.
+// A matmul of few rows with its epilogue splits its columns (n): a band of
+// rows would re-read all of B (512 KiB), a panel of columns re-reads A
+// (8 KiB). Panels are whole 64-byte lines: 64 of 32 columns.
 // CHECK-LABEL: func.func @matmul_rows
-// CHECK: scf.forall (%{{.*}}) in (32)
+// CHECK: scf.forall (%{{.*}}) = (0) to (2048) step (32)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<32x64xf32>, tensor<64x32xf32>) outs(%{{.*}} : tensor<32x32xf32>)
 // CHECK-NOT: scf.forall (
 // As GPU work items, every output is a work item's: 65536 outputs leave
 // 16384 work items of 1x4 register tiles (k outermost in the tile: each

@@ -114,13 +114,14 @@ module {
 // A fused matmul with its epilogue (bias, then ReLU): the two elementwise
 // generics merge into one, which updates the matmul's result in place, so
 // the fill, the matmul and the epilogue all write the workgroup's slice of
-// the output; no tile-sized temporary.
+// the output; no tile-sized temporary. A and B are the same size, so rows
+// and columns split alike, columns in whole 64-byte lines: 16 x 4 tiles.
 // CHECK-LABEL: func.func @matmul_epilogue
-// CHECK: scf.forall (%[[I:.*]]) in (64) shared_outs(%[[OUT:.*]] = %{{.*}})
-// CHECK: %[[SLICE:.*]] = tensor.extract_slice %[[OUT]][%[[I]], 0] [1, 64]
-// CHECK: %[[ZERO:.*]] = linalg.fill {{.*}} outs(%[[SLICE]] : tensor<1x64xf32>)
-// CHECK: %[[MM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]{{.*}} outs(%[[ZERO]] : tensor<1x64xf32>)
-// CHECK: %[[EPI:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%{{.*}} : tensor<64xf32>) outs(%[[MM]] : tensor<1x64xf32>)
+// CHECK: scf.forall (%[[I:.*]], %[[J:.*]]) = (0, 0) to (64, 64) step (4, 16) shared_outs(%[[OUT:.*]] = %{{.*}})
+// CHECK: %[[SLICE:.*]] = tensor.extract_slice %[[OUT]][%[[I]], %[[J]]] [4, 16]
+// CHECK: %[[ZERO:.*]] = linalg.fill {{.*}} outs(%[[SLICE]] : tensor<4x16xf32>)
+// CHECK: %[[MM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]{{.*}} outs(%[[ZERO]] : tensor<4x16xf32>)
+// CHECK: %[[EPI:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%{{.*}} : tensor<16xf32>) outs(%[[MM]] : tensor<4x16xf32>)
 // CHECK: arith.addf
 // CHECK: arith.maximumf
 // CHECK-NOT: linalg.generic
