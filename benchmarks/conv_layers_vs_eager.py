@@ -6,13 +6,16 @@ eager first.
     PYTHONPATH=build/python .venv/bin/python benchmarks/conv_layers_vs_eager.py
 """
 import argparse
-import statistics
-import time
+import pathlib
+import sys
 
 import numpy as np
 import torch
 
 import kiln
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from matmul_vs_numpy import numpy_median_ms as median_ms  # noqa: E402
 
 # (input channels, output channels, input size, kernel, stride)
 LAYERS = [
@@ -20,16 +23,6 @@ LAYERS = [
     (64, 128, 56, 1, 2), (128, 128, 28, 3, 1), (128, 256, 28, 3, 2),
     (256, 256, 14, 3, 1), (256, 512, 14, 3, 2), (512, 512, 7, 3, 1),
 ]
-
-
-def median_ms(fn, runs):
-    fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
 
 
 def main():

@@ -25,8 +25,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from matmul_vs_numpy import numpy_median_ms as median_ms  # noqa: E402
 
 SYSTEMS = ["kiln", "eager", "torch.compile", "onnxruntime"]
 MODELS = ["mlp", "resnet18", "mobilenet_v2", "encoder_layer",
@@ -123,14 +125,10 @@ def worker(system, name, runs):
             print(json.dumps({"error": f"output differs from eager "
                                        f"(relative error {error:.1e})"}))
             return
-        for _ in range(3):
+        for _ in range(2):
             run()
-        times = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - start)
-    print(json.dumps({"ms": statistics.median(times) * 1e3}))
+        ms = median_ms(run, runs)
+    print(json.dumps({"ms": ms}))
 
 
 def main():
