@@ -84,14 +84,15 @@ def test_contractions_fill_the_device(m, k, n, grid, workgroup, shared):
 
 def test_cpu_shaped_kernels_for_cpu_devices():
     # device-kind=cpu: the CPU backend's tile shapes, one per work item (a
-    # matmul row each, its inner loop along the output row, which a CPU
-    # OpenCL device such as PoCL vectorizes); same numbers.
+    # matmul row by a 64-byte line of its columns, the inner loop along the
+    # line, which a CPU OpenCL device such as PoCL vectorizes: 32 rows x
+    # 128 lines = 64 workgroups of 64); same numbers.
     source, inputs, want = matmul_graph(RNG, 32, 37, 2048)
     compiled = kiln.compile(source, target="opencl",
                             target_options={"device-kind": "cpu"})
     (dispatch,) = compiled.report()["dispatches"]
-    assert dispatch["grid"] == [1, 1, 1]
-    assert dispatch["workgroup_size"] == [32, 1, 1]
+    assert dispatch["grid"] == [64, 1, 1]
+    assert dispatch["workgroup_size"] == [64, 1, 1]
     np.testing.assert_allclose(compiled(*inputs), want, rtol=1e-5,
                                atol=2e-6 * 37 ** 0.5)
     source, x, expected = softmax_graph(RNG, 6, 1000)
