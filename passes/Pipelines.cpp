@@ -76,6 +76,12 @@ kiln::buildCompilePipeline(OpPassManager &pm,
   pm.addPass(createGraphPartition());
   if (stageCount == 1)
     return success();
+  // Weights in the layout the target's micro-kernels stream.
+  if (int64_t columns = backend->weightPanelColumns(backendOptions)) {
+    GraphPackWeightsOptions packing;
+    packing.panelColumns = columns;
+    pm.addNestedPass<func::FuncOp>(createGraphPackWeights(packing));
+  }
   if (options.fusion)
     pm.addNestedPass<func::FuncOp>(createGraphFuse());
   else

@@ -22,15 +22,17 @@ int64_t estimateFlops(Operation *op) {
     return 0;
   int64_t out = elements(op->getResult(0));
   return llvm::TypeSwitch<Operation *, int64_t>(op)
-      .Case([&](MatmulOp matmul) {
+      .Case<MatmulOp, PanelMatmulOp>([&](auto matmul) {
         auto lhs = cast<RankedTensorType>(matmul.getLhs().getType());
         return 2 * out * lhs.getShape().back();
       })
-      .Case([&](Conv2dOp conv) {
-        // Per output element: C/groups x KH x KW multiply-adds (the filter is
-        // [O, C/groups, KH, KW]), plus the bias.
+      .Case<Conv2dOp, PanelConv2dOp>([&](auto conv) {
+        // Per output element: C/groups x KH x KW multiply-adds (the filter
+        // holds that many weights per output channel), plus the bias.
         auto filter = cast<RankedTensorType>(conv.getFilter().getType());
-        int64_t taps = filter.getNumElements() / filter.getDimSize(0);
+        int64_t outChannels =
+            cast<RankedTensorType>(conv.getType()).getDimSize(1);
+        int64_t taps = filter.getNumElements() / outChannels;
         return 2 * out * taps + (conv.getBias() ? out : 0);
       })
       .Case<MaxPool2dOp, AvgPool2dOp>([&](auto pool) {
@@ -56,7 +58,7 @@ int64_t estimateFlops(Operation *op) {
 LoopKind loopKind(Operation *op) {
   return llvm::TypeSwitch<Operation *, LoopKind>(op)
       .Case<ConstantOp, ReshapeOp>([](Operation *) { return LoopKind::Host; })
-      .Case<MatmulOp, Conv2dOp>(
+      .Case<MatmulOp, PanelMatmulOp, Conv2dOp, PanelConv2dOp>(
           [](Operation *) { return LoopKind::Contraction; })
       .Case<MaxPool2dOp, AvgPool2dOp>(
           [](Operation *) { return LoopKind::Window; })

@@ -400,6 +400,57 @@ LogicalResult MatmulOp::inferResultType(MLIRContext *,
   return success();
 }
 
+/// A convolution's result [N, outChannels, OH, OW] from its NCHW input,
+/// window and optional bias [outChannels].
+static LogicalResult inferConvolutionResult(
+    StringRef name, std::optional<Location> loc, RankedTensorType input,
+    int64_t outChannels, ArrayRef<int64_t> window, Value biasValue,
+    ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+    ArrayRef<int64_t> padding, SmallVectorImpl<Type> &inferred) {
+  if (biasValue) {
+    RankedTensorType bias = rankedType(biasValue);
+    if (failed(requireSameElement(name, loc, "bias", bias, input)))
+      return failure();
+    if (bias.getRank() != 1 || !dimsCompatible(bias.getDimSize(0), outChannels))
+      return opError(name, loc, "bias must be [", outChannels,
+                     "] (one per output channel), got ", formatDims(bias));
+  }
+  SmallVector<int64_t> shape = {input.getDimSize(0), outChannels};
+  if (failed(inferWindow2d(name, loc, input, window, strides, dilations,
+                           padding, /*ceilMode=*/false,
+                           /*padBelowExtent=*/false, shape)))
+    return failure();
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult PanelMatmulOp::inferResultType(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &inferred) {
+  StringRef name = getOperationName();
+  RankedTensorType lhs = rankedType(adaptor.getLhs());
+  RankedTensorType rhs = rankedType(adaptor.getRhs());
+  if (lhs.getRank() < 2)
+    return opError(name, loc, "lhs must have rank >= 2, got ", lhs);
+  if (failed(requireRank(name, loc, "rhs", rhs, 3, "[N/P, K, P] panels")) ||
+      failed(requireSameElement(name, loc, "rhs", rhs, lhs)))
+    return failure();
+  int64_t lhsK = lhs.getShape().back();
+  int64_t rhsK = rhs.getDimSize(1);
+  if (!dimsCompatible(lhsK, rhsK))
+    return opError(name, loc, "contraction sizes differ: lhs ", formatDims(lhs),
+                   " has K = ", lhsK, ", rhs panels ", formatDims(rhs),
+                   " have K = ", rhsK);
+  SmallVector<int64_t> shape(lhs.getShape().drop_back());
+  int64_t panels = rhs.getDimSize(0), width = rhs.getDimSize(2);
+  shape.push_back(ShapedType::isDynamic(panels) || ShapedType::isDynamic(width)
+                      ? ShapedType::kDynamic
+                      : panels * width);
+  inferred.push_back(RankedTensorType::get(shape, lhs.getElementType()));
+  return success();
+}
+
 LogicalResult Conv2dOp::inferResultType(MLIRContext *context,
                                         std::optional<Location> loc,
                                         Adaptor adaptor,
@@ -427,22 +478,39 @@ LogicalResult Conv2dOp::inferResultType(MLIRContext *context,
     return opError(name, loc, "filter ", formatDims(filter), " takes ",
                    perGroup, " channels per group x ", groups,
                    " groups, but the input has ", channels);
-  if (Value biasValue = adaptor.getBias()) {
-    RankedTensorType bias = rankedType(biasValue);
-    if (failed(requireSameElement(name, loc, "bias", bias, input)))
-      return failure();
-    if (bias.getRank() != 1 || !dimsCompatible(bias.getDimSize(0), outChannels))
-      return opError(name, loc, "bias must be [", outChannels,
-                     "] (one per output channel), got ", formatDims(bias));
-  }
-  SmallVector<int64_t> shape = {input.getDimSize(0), outChannels};
-  if (failed(inferWindow2d(name, loc, input, filter.getShape().drop_front(2),
-                           adaptor.getStrides(), adaptor.getDilations(),
-                           adaptor.getPadding(), /*ceilMode=*/false,
-                           /*padBelowExtent=*/false, shape)))
+  return inferConvolutionResult(
+      name, loc, input, outChannels, filter.getShape().drop_front(2),
+      adaptor.getBias(), adaptor.getStrides(), adaptor.getDilations(),
+      adaptor.getPadding(), inferred);
+}
+
+LogicalResult PanelConv2dOp::inferResultType(MLIRContext *context,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &inferred) {
+  adaptor = withDefaults<PanelConv2dOp>(context, adaptor);
+  StringRef name = getOperationName();
+  RankedTensorType input = rankedType(adaptor.getInput());
+  RankedTensorType filter = rankedType(adaptor.getFilter());
+  if (failed(requireRank(name, loc, "input", input, 4, "NCHW")) ||
+      failed(requireRank(name, loc, "filter", filter, 5,
+                         "[O/P, KH, KW, C, P] panels")) ||
+      failed(requireSameElement(name, loc, "filter", filter, input)))
     return failure();
-  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
-  return success();
+  int64_t channels = input.getDimSize(1);
+  if (!dimsCompatible(channels, filter.getDimSize(3)))
+    return opError(name, loc, "filter panels ", formatDims(filter), " take ",
+                   filter.getDimSize(3), " input channels, but the input has ",
+                   channels);
+  int64_t panels = filter.getDimSize(0), width = filter.getDimSize(4);
+  int64_t outChannels =
+      ShapedType::isDynamic(panels) || ShapedType::isDynamic(width)
+          ? ShapedType::kDynamic
+          : panels * width;
+  return inferConvolutionResult(
+      name, loc, input, outChannels, filter.getShape().slice(1, 2),
+      adaptor.getBias(), adaptor.getStrides(), adaptor.getDilations(),
+      adaptor.getPadding(), inferred);
 }
 
 /// Both pooling ops infer alike: NCHW in, N and C kept, H and W windowed.
@@ -782,6 +850,21 @@ bool kiln::graph::isSplatConstant(Value value) {
   auto dense = constant ? dyn_cast<DenseElementsAttr>(constant.getValue())
                         : DenseElementsAttr();
   return dense && dense.isSplat();
+}
+
+std::optional<std::pair<ArrayRef<char>, bool>>
+kiln::graph::constantBytes(ConstantOp constant) {
+  if (auto resource =
+          dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    return std::make_pair(blob->getData(), false);
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+  if (!dense)
+    return std::nullopt;
+  return std::make_pair(dense.getRawData(), dense.isSplat());
 }
 
 DispatchOp kiln::graph::formDispatch(ArrayRef<Operation *> ops) {

@@ -41,6 +41,12 @@ int64_t byteSize(mlir::ShapedType type);
 /// Whether `value` is a graph.constant holding one value in every element.
 bool isSplatConstant(mlir::Value value);
 
+/// A constant's bytes as stored: every element row-major, or one element
+/// for a splat (the bool says which: true for a splat); none when a
+/// dense_resource has no data. Booleans are as DenseElementsAttr packs them.
+std::optional<std::pair<llvm::ArrayRef<char>, bool>>
+constantBytes(ConstantOp constant);
+
 /// Moves `ops` (all in one block, in block order) into a new graph.dispatch
 /// region placed where the last of them was. Values they read from outside
 /// become the region's inputs, except splat constants, which are copied in so

@@ -339,6 +339,25 @@ def Graph_MatmulOp : Graph_InferredOp<"matmul"> {
       "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
 }
 
+def Graph_PanelMatmulOp : Graph_InferredOp<"panel_matmul"> {
+  let summary = "matrix product [..., M, K] x [K, N], the rhs stored as column panels";
+  let description = [{
+    The product `graph.matmul` computes, with the rhs `B` [K, N] stored as
+    N/P panels of P consecutive columns, each panel row-major:
+    `rhs[j, k, c] = B[k, j * P + c]`, so rhs is [N/P, K, P]. A CPU
+    micro-kernel computing P columns of the result then reads its columns of
+    B as one contiguous stream. graph-pack-weights rewrites a matmul whose
+    rhs is a weight into this form; importers never produce it.
+    ```mlir
+    %y = graph.panel_matmul %a, %w : (tensor<64x1024xf32>, tensor<256x1024x16xf32>) -> tensor<64x4096xf32>
+    ```
+  }];
+  let arguments = (ins Graph_NumericTensor:$lhs, Graph_NumericTensor:$rhs);
+  let results = (outs Graph_NumericTensor:$result);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
 def Graph_Conv2dOp : Graph_InferredOp<"conv2d"> {
   let summary = "2-D convolution, NCHW input, OIHW filter, optional bias";
   let description = [{
@@ -360,6 +379,37 @@ def Graph_Conv2dOp : Graph_InferredOp<"conv2d"> {
     $input `,` $filter (`,` $bias^)? (`strides` `=` $strides^)?
     (`padding` `=` $padding^)? (`dilations` `=` $dilations^)?
     (`groups` `=` $groups^)? attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_PanelConv2dOp : Graph_InferredOp<"panel_conv2d"> {
+  let summary = "2-D convolution, its filter stored as output-channel panels";
+  let description = [{
+    The convolution `graph.conv2d` computes (no groups), with the filter
+    `W` [O, C, KH, KW] stored as O/P panels of P consecutive output
+    channels, each panel window position by window position, the input
+    channels, then the panel's output channels innermost:
+    `filter[j, kh, kw, c, p] = W[j * P + p, c, kh, kw]`, so filter is
+    [O/P, KH, KW, C, P]. A CPU micro-kernel computing P output channels
+    then reads the P weights of each reduction step as one vector, and the
+    steps over input channels as one contiguous stream. graph-pack-weights
+    rewrites a convolution whose filter is a weight into this form;
+    importers never produce it.
+    ```mlir
+    %y = graph.panel_conv2d %x, %w, %b padding = [1, 1, 1, 1]
+        : (tensor<1x64x56x56xf32>, tensor<4x3x3x64x16xf32>, tensor<64xf32>) -> tensor<1x64x56x56xf32>
+    ```
+  }];
+  let arguments = (ins Graph_FloatTensor:$input, Graph_FloatTensor:$filter,
+      Optional<Graph_FloatTensor>:$bias,
+      DefaultValuedAttr<Graph_Pair, "{1, 1}">:$strides,
+      DefaultValuedAttr<Graph_Quad, "{0, 0, 0, 0}">:$padding,
+      DefaultValuedAttr<Graph_Pair, "{1, 1}">:$dilations);
+  let results = (outs Graph_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter (`,` $bias^)? (`strides` `=` $strides^)?
+    (`padding` `=` $padding^)? (`dilations` `=` $dilations^)?
+    attr-dict `:` functional-type(operands, results)
   }];
 }
 

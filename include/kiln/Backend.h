@@ -59,6 +59,12 @@ public:
   /// schedule keeps their buffers in the device's memory, named like the
   /// target, and transfers inputs and results.
   virtual bool usesHostMemory() const { return true; }
+  /// Columns of the panels this target's matmul micro-kernels read f32
+  /// weights in: graph-pack-weights stores each matmul weight that way once,
+  /// at compile time. 0 keeps weights as the model has them.
+  virtual int64_t weightPanelColumns(const BackendOptions &options) const {
+    return 0;
+  }
   /// Passes taking a kernel module from tensors (graph or linalg ops) to the
   /// form `serialize` accepts. `pm` runs on the kernel module; `options`
   /// are the checked ones its #exec.target records.

@@ -562,68 +562,107 @@ struct ArangeLowering : OpConversionPattern<ArangeOp> {
   }
 };
 
+/// A (batched) matrix product as a contraction generic over
+/// (batch..., m, n, k): lhs [..., M, K], rhs (with `rhsBatch` leading batch
+/// dims) read at `rhsExprs(its batch exprs, n, k)`, accumulated in f32 for
+/// 16-bit floats.
+Value buildMatmul(
+    ConversionPatternRewriter &rewriter, Location loc,
+    RankedTensorType resultType, Value lhs, Value rhs, int64_t rhsBatch,
+    llvm::function_ref<SmallVector<AffineExpr>(SmallVector<AffineExpr> batch,
+                                               AffineExpr n, AffineExpr k)>
+        rhsExprs) {
+  MLIRContext *context = rewriter.getContext();
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  int64_t rank = resultType.getRank(); // batch..., m, n
+  int64_t batch = rank - 2;
+  // Iteration space: batch..., m, n, k.
+  AffineExpr m = getAffineDimExpr(batch, context);
+  AffineExpr n = getAffineDimExpr(batch + 1, context);
+  AffineExpr k = getAffineDimExpr(batch + 2, context);
+  auto batchExprs = [&](RankedTensorType type, int64_t operandBatch) {
+    SmallVector<AffineExpr> exprs;
+    int64_t offset = batch - operandBatch;
+    for (int64_t dim = 0; dim < operandBatch; ++dim)
+      exprs.push_back(type.getDimSize(dim) == 1 &&
+                              resultType.getDimSize(offset + dim) != 1
+                          ? getAffineConstantExpr(0, context)
+                          : getAffineDimExpr(offset + dim, context));
+    return exprs;
+  };
+  SmallVector<AffineExpr> lhsExprs = batchExprs(lhsType, lhsType.getRank() - 2);
+  lhsExprs.append({m, k});
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t dim = 0; dim < batch; ++dim)
+    outExprs.push_back(getAffineDimExpr(dim, context));
+  outExprs.append({m, n});
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(rank + 1, 0, lhsExprs, context),
+      AffineMap::get(rank + 1, 0, rhsExprs(batchExprs(rhsType, rhsBatch), n, k),
+                     context),
+      AffineMap::get(rank + 1, 0, outExprs, context)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  RankedTensorType accType = accumulatorType(resultType);
+  Type accElement = accType.getElementType();
+  Value init = filled(rewriter, loc, accType,
+                      scalarConstant(rewriter, loc, accElement, 0));
+  bool widen = accType != resultType;
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{accType}, ValueRange{lhs, rhs}, ValueRange{init},
+      maps, iterators, [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+        Value lhs = args[0], rhs = args[1];
+        if (widen) {
+          lhs = convertFloat(b, nestedLoc, lhs, accElement);
+          rhs = convertFloat(b, nestedLoc, rhs, accElement);
+        }
+        Value product = mulOf(b, nestedLoc, lhs, rhs);
+        linalg::YieldOp::create(b, nestedLoc,
+                                addOf(b, nestedLoc, args[2], product));
+      });
+  return fromAccumulator(rewriter, loc, generic.getResult(0), resultType);
+}
+
 struct MatmulLowering : OpConversionPattern<MatmulOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    MLIRContext *context = rewriter.getContext();
-    RankedTensorType resultType = op.getType();
-    auto lhsType = cast<RankedTensorType>(adaptor.getLhs().getType());
+    rewriter.replaceOp(op, buildMatmul(rewriter, op.getLoc(), op.getType(),
+                                       adaptor.getLhs(), adaptor.getRhs(),
+                                       op.getRhs().getType().getRank() - 2,
+                                       [](SmallVector<AffineExpr> exprs,
+                                          AffineExpr n, AffineExpr k) {
+                                         exprs.append({k, n});
+                                         return exprs;
+                                       }));
+    return success();
+  }
+};
+
+/// The rhs is [N/P, K, P] column panels: B[k, n] is rhs[n floordiv P, k,
+/// n mod P]. Tiles of n that start and end on panel boundaries read whole
+/// panels (kernel-tile-workgroups keeps them so; cpu-vectorize-contractions
+/// reads a panel's K x P block as one contiguous stream).
+struct PanelMatmulLowering : OpConversionPattern<PanelMatmulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(PanelMatmulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     auto rhsType = cast<RankedTensorType>(adaptor.getRhs().getType());
-    int64_t rank = resultType.getRank(); // batch..., m, n
-    int64_t batch = rank - 2;
-    // Iteration space: batch..., m, n, k.
-    AffineExpr m = getAffineDimExpr(batch, context);
-    AffineExpr n = getAffineDimExpr(batch + 1, context);
-    AffineExpr k = getAffineDimExpr(batch + 2, context);
-    auto batchExprs = [&](RankedTensorType type) {
-      SmallVector<AffineExpr> exprs;
-      int64_t operandBatch = type.getRank() - 2;
-      int64_t offset = batch - operandBatch;
-      for (int64_t dim = 0; dim < operandBatch; ++dim)
-        exprs.push_back(type.getDimSize(dim) == 1 &&
-                                resultType.getDimSize(offset + dim) != 1
-                            ? getAffineConstantExpr(0, context)
-                            : getAffineDimExpr(offset + dim, context));
-      return exprs;
-    };
-    SmallVector<AffineExpr> lhsExprs = batchExprs(lhsType);
-    lhsExprs.append({m, k});
-    SmallVector<AffineExpr> rhsExprs = batchExprs(rhsType);
-    rhsExprs.append({k, n});
-    SmallVector<AffineExpr> outExprs;
-    for (int64_t dim = 0; dim < batch; ++dim)
-      outExprs.push_back(getAffineDimExpr(dim, context));
-    outExprs.append({m, n});
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(rank + 1, 0, lhsExprs, context),
-        AffineMap::get(rank + 1, 0, rhsExprs, context),
-        AffineMap::get(rank + 1, 0, outExprs, context)};
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
-    iterators.push_back(utils::IteratorType::reduction);
-    RankedTensorType accType = accumulatorType(resultType);
-    Type accElement = accType.getElementType();
-    Value init = filled(rewriter, loc, accType,
-                        scalarConstant(rewriter, loc, accElement, 0));
-    bool widen = accType != resultType;
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{accType},
-        ValueRange{adaptor.getLhs(), adaptor.getRhs()}, ValueRange{init}, maps,
-        iterators, [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
-          Value lhs = args[0], rhs = args[1];
-          if (widen) {
-            lhs = convertFloat(b, nestedLoc, lhs, accElement);
-            rhs = convertFloat(b, nestedLoc, rhs, accElement);
-          }
-          Value product = mulOf(b, nestedLoc, lhs, rhs);
-          linalg::YieldOp::create(b, nestedLoc,
-                                  addOf(b, nestedLoc, args[2], product));
-        });
-    rewriter.replaceOp(op, fromAccumulator(rewriter, loc, generic.getResult(0),
-                                           resultType));
+    int64_t width = rhsType.getDimSize(2);
+    if (ShapedType::isDynamic(width))
+      return rewriter.notifyMatchFailure(op, "dynamic panel width");
+    rewriter.replaceOp(
+        op,
+        buildMatmul(
+            rewriter, op.getLoc(), op.getType(), adaptor.getLhs(),
+            adaptor.getRhs(), /*rhsBatch=*/0,
+            [&](SmallVector<AffineExpr>, AffineExpr n, AffineExpr k) {
+              return SmallVector<AffineExpr>{n.floorDiv(width), k, n % width};
+            }));
     return success();
   }
 };
@@ -672,6 +711,79 @@ ceilModeExtra(RankedTensorType input, RankedTensorType result,
   return extra;
 }
 
+/// A convolution's accumulator of `type` (the result's, or its grouped
+/// [N, G, C/G, H, W] form): the bias broadcast over N, H, W (read along the
+/// output-channel dims: 1, or 1 and 2), or zero.
+Value convolutionInit(OpBuilder &b, Location loc, RankedTensorType type,
+                      Value bias) {
+  Type accElement = type.getElementType();
+  if (!bias)
+    return filled(b, loc, type, scalarConstant(b, loc, accElement, 0));
+  auto biasType = cast<RankedTensorType>(bias.getType());
+  MLIRContext *context = b.getContext();
+  SmallVector<AffineExpr> channel;
+  for (int64_t dim = 1; dim <= biasType.getRank(); ++dim)
+    channel.push_back(getAffineDimExpr(dim, context));
+  return buildGeneric(
+      b, loc, type, bias, AffineMap::get(type.getRank(), 0, channel, context),
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        return convertFloat(nested, nestedLoc, args[0], accElement);
+      });
+}
+
+/// The filter is [O/P, KH, KW, C, P] panels: W[o, c, kh, kw] is
+/// filter[o floordiv P, kh, kw, c, o mod P]. A generic over (n, o, oh, ow,
+/// kh, kw, c) on the padded input, input channels innermost as the filter
+/// stores them; tiles of o that hold whole panels read whole panels
+/// (kernel-tile-workgroups keeps them so).
+struct PanelConv2dLowering : OpConversionPattern<PanelConv2dOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(PanelConv2dOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *context = rewriter.getContext();
+    RankedTensorType resultType = op.getType();
+    auto filterType = cast<RankedTensorType>(adaptor.getFilter().getType());
+    int64_t width = filterType.getDimSize(4);
+    if (ShapedType::isDynamic(width))
+      return rewriter.notifyMatchFailure(op, "dynamic panel width");
+    Value zero = scalarConstant(rewriter, loc, resultType.getElementType(), 0);
+    Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPadding(),
+                             {0, 0}, zero);
+    RankedTensorType accType = accumulatorType(resultType);
+    Type accElement = accType.getElementType();
+    Value init = convolutionInit(rewriter, loc, accType, adaptor.getBias());
+    AffineExpr n, o, oh, ow, kh, kw, c;
+    bindDims(context, n, o, oh, ow, kh, kw, c);
+    ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations();
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(7, 0,
+                       {n, c, oh * strides[0] + kh * dilations[0],
+                        ow * strides[1] + kw * dilations[1]},
+                       context),
+        AffineMap::get(7, 0, {o.floorDiv(width), kh, kw, c, o % width},
+                       context),
+        AffineMap::get(7, 0, {n, o, oh, ow}, context)};
+    SmallVector<utils::IteratorType> iterators(4,
+                                               utils::IteratorType::parallel);
+    iterators.append(3, utils::IteratorType::reduction);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{accType},
+        ValueRange{input, adaptor.getFilter()}, ValueRange{init}, maps,
+        iterators, [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
+          Value x = convertFloat(b, nestedLoc, args[0], accElement);
+          Value w = convertFloat(b, nestedLoc, args[1], accElement);
+          linalg::YieldOp::create(
+              b, nestedLoc,
+              addOf(b, nestedLoc, args[2], mulOf(b, nestedLoc, x, w)));
+        });
+    rewriter.replaceOp(
+        op, fromAccumulator(rewriter, loc, generic.getResult(0), resultType));
+    return success();
+  }
+};
+
 struct Conv2dLowering : OpConversionPattern<Conv2dOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -688,22 +800,8 @@ struct Conv2dLowering : OpConversionPattern<Conv2dOp> {
     RankedTensorType accType = accumulatorType(resultType);
     Type accElement = accType.getElementType();
     int64_t groups = op.getGroups();
-    auto initFor = [&](RankedTensorType type, Value bias) -> Value {
-      if (!bias)
-        return filled(rewriter, loc, type,
-                      scalarConstant(rewriter, loc, accElement, 0));
-      // The bias is read along the output-channel dims (1, or 1 and 2).
-      auto biasType = cast<RankedTensorType>(bias.getType());
-      MLIRContext *context = rewriter.getContext();
-      SmallVector<AffineExpr> channel;
-      for (int64_t dim = 1; dim <= biasType.getRank(); ++dim)
-        channel.push_back(getAffineDimExpr(dim, context));
-      return buildGeneric(
-          rewriter, loc, type, bias,
-          AffineMap::get(type.getRank(), 0, channel, context),
-          [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
-            return convertFloat(b, nestedLoc, args[0], accElement);
-          });
+    auto initFor = [&](RankedTensorType type, Value bias) {
+      return convolutionInit(rewriter, loc, type, bias);
     };
     auto strides = rewriter.getI64TensorAttr(op.getStrides());
     auto dilations = rewriter.getI64TensorAttr(op.getDilations());
@@ -1267,9 +1365,9 @@ struct PadLowering : OpConversionPattern<PadOp> {
                                         at, zero),
                   arith::CmpIOp::create(b, nestedLoc, arith::CmpIPredicate::slt,
                                         at, indexConstant(b, nestedLoc, size)));
-              inBounds = inBounds ? arith::AndIOp::create(b, nestedLoc,
-                                                          inBounds, here)
-                                  : here;
+              inBounds =
+                  inBounds ? arith::AndIOp::create(b, nestedLoc, inBounds, here)
+                           : here;
               at = arith::MaxSIOp::create(b, nestedLoc, at, zero);
               at = arith::MinSIOp::create(
                   b, nestedLoc, at,
@@ -1382,8 +1480,9 @@ struct ConvertGraphToLinalg
                    MulOp, DivOp, PowOp, MaxOp, MinOp, CompareOp, SelectOp,
                    CastOp, BroadcastToOp>(patterns, context);
     patterns.add<ConstantLowering, ArangeLowering, MatmulLowering,
-                 Conv2dLowering, MaxPool2dLowering, AvgPool2dLowering,
-                 ReduceLowering, SoftmaxLowering<SoftmaxOp, false>,
+                 PanelMatmulLowering, PanelConv2dLowering, Conv2dLowering,
+                 MaxPool2dLowering, AvgPool2dLowering, ReduceLowering,
+                 SoftmaxLowering<SoftmaxOp, false>,
                  SoftmaxLowering<LogSoftmaxOp, true>, LayerNormLowering,
                  BatchNormLowering, ReshapeLowering, TransposeLowering,
                  ConcatLowering, SliceLowering, GatherLowering>(context);

@@ -98,21 +98,6 @@ void encodeFloat(FloatType type, double value, char *bytes) {
   std::memcpy(bytes, &bits, sizeof bits);
 }
 
-/// The bytes of a constant's elements: every element, or one for a splat.
-std::optional<std::pair<ArrayRef<char>, bool>> rawData(ConstantOp constant) {
-  if (auto resource =
-          dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob)
-      return std::nullopt;
-    return std::make_pair(blob->getData(), false);
-  }
-  auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
-  if (!dense)
-    return std::nullopt;
-  return std::make_pair(dense.getRawData(), dense.isSplat());
-}
-
 /// `type` with every dim 1: how a splat is evaluated (one element, which
 /// numpy broadcasting reads for every element of the other operands).
 RankedTensorType onesLike(RankedTensorType type) {
@@ -126,7 +111,7 @@ std::optional<Values> decode(ConstantOp constant) {
   Type element = type.getElementType();
   if (!type.hasStaticShape() || !isEvaluable(element))
     return std::nullopt;
-  auto raw = rawData(constant);
+  auto raw = constantBytes(constant);
   if (!raw)
     return std::nullopt;
   ArrayRef<char> data = raw->first;

@@ -325,6 +325,30 @@ struct Fuser {
     }
   }
 
+  /// Moves a convolution's padding into a graph.pad of its own.
+  template <typename ConvOp> static void padInputOnce(ConvOp conv) {
+    ArrayRef<int64_t> padding = conv.getPadding();
+    if (llvm::all_of(padding, [](int64_t p) { return p == 0; }))
+      return;
+    auto type = cast<RankedTensorType>(conv.getInput().getType());
+    SmallVector<int64_t> shape(type.getShape()), low(type.getRank(), 0),
+        high(type.getRank(), 0);
+    int64_t rank = type.getRank();
+    low[rank - 2] = padding[0];
+    low[rank - 1] = padding[1];
+    high[rank - 2] = padding[2];
+    high[rank - 1] = padding[3];
+    for (int64_t dim = 0; dim < rank; ++dim)
+      shape[dim] += low[dim] + high[dim];
+    OpBuilder builder(conv);
+    auto pad = PadOp::create(
+        builder, conv.getLoc(),
+        RankedTensorType::get(shape, type.getElementType()), conv.getInput(),
+        low, high, PadMode::constant, llvm::APFloat(0.0));
+    conv.getInputMutable().assign(pad.getResult());
+    conv.setPadding(ArrayRef<int64_t>{0, 0, 0, 0});
+  }
+
   /// Rule 4: a pooling window takes the group computing its input (a
   /// convolution and its epilogue) when it is that group's only reader.
   void absorbWindowProducer(Group &group) {
@@ -335,8 +359,10 @@ struct Fuser {
     Group *source = producer ? groupOf.lookup(producer) : nullptr;
     // A grouped convolution reshapes its result after its loops; a matmul
     // rarely feeds a window: only plain convolutions.
-    auto conv = source ? dyn_cast<Conv2dOp>(source->anchor) : nullptr;
-    if (!conv || source == &group || conv.getGroups() != 1)
+    Operation *conv = source ? source->anchor : nullptr;
+    auto grouped = conv ? dyn_cast<Conv2dOp>(conv) : Conv2dOp();
+    if (!conv || source == &group || !isa<Conv2dOp, PanelConv2dOp>(conv) ||
+        (grouped && grouped.getGroups() != 1))
       return;
     for (Operation *member : source->members)
       for (Operation *user : member->getUsers())
@@ -346,28 +372,10 @@ struct Fuser {
     // windows overlap along rows, so rows are not split): padding the
     // convolution's input there would copy all of it per workgroup. The
     // padding becomes an op of its own, run once.
-    {
-      ArrayRef<int64_t> padding = conv.getPadding();
-      if (llvm::any_of(padding, [](int64_t p) { return p != 0; })) {
-        auto type = cast<RankedTensorType>(conv.getInput().getType());
-        SmallVector<int64_t> shape(type.getShape()), low(type.getRank(), 0),
-            high(type.getRank(), 0);
-        int64_t rank = type.getRank();
-        low[rank - 2] = padding[0];
-        low[rank - 1] = padding[1];
-        high[rank - 2] = padding[2];
-        high[rank - 1] = padding[3];
-        for (int64_t dim = 0; dim < rank; ++dim)
-          shape[dim] += low[dim] + high[dim];
-        OpBuilder builder(conv);
-        auto pad = PadOp::create(
-            builder, conv.getLoc(),
-            RankedTensorType::get(shape, type.getElementType()),
-            conv.getInput(), low, high, PadMode::constant, llvm::APFloat(0.0));
-        conv.getInputMutable().assign(pad.getResult());
-        conv.setPadding(ArrayRef<int64_t>{0, 0, 0, 0});
-      }
-    }
+    if (auto plain = dyn_cast<Conv2dOp>(conv))
+      padInputOnce(plain);
+    else
+      padInputOnce(cast<PanelConv2dOp>(conv));
     for (Operation *member : source->members)
       add(group, member);
     source->members.clear();

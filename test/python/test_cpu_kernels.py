@@ -2,8 +2,12 @@
 convolutions whose rows end in a masked tile (widths 1, 7, 29), channel
 counts with no good tile divisor (13, 46), strides and dilations that make
 the image vector a shuffle, grouped and depthwise filters, each with a fused
-epilogue; compared with PyTorch eager (max |kiln - torch| / max |torch| <=
-1e-5), fused and unfused."""
+epilogue, with filters packed into output-channel panels and not; linear
+layers whose weights are packed into column panels
+(graph-pack-weights) with row counts that leave a partial row tile (1, 7,
+13, 197), next to ones whose column count keeps the weight unpacked;
+compared with PyTorch eager (max |kiln - torch| / max |torch| <= 1e-5),
+fused and unfused."""
 
 import numpy as np
 import pytest
@@ -27,6 +31,14 @@ CONVOLUTIONS = [
     ("grouped", 12, 18, 10, 19, 3, 1, 1, 1, 3),
     ("depthwise-s2", 16, 16, 14, 14, 3, 2, 1, 1, 16),
     ("stem-7x7", 3, 64, 32, 32, 7, 2, 3, 1, 1),
+    # Filters packed into 16-channel panels (C x KH x KW >= 144, O a
+    # multiple of 16): tiles of 6 pixels along the rows, the last one
+    # shorter.
+    ("panels-3x3", 16, 32, 9, 13, 3, 1, 1, 1, 1),
+    ("panels-3x3-s2", 32, 48, 15, 15, 3, 2, 1, 1, 1),
+    ("panels-1x1-160ch", 160, 32, 7, 7, 1, 1, 0, 1, 1),
+    ("panels-dilation-2", 16, 16, 12, 17, 3, 1, 2, 2, 1),
+    ("panels-5x5-width-1", 8, 16, 6, 1, 5, 1, 2, 1, 1),
 ]
 
 
@@ -40,6 +52,35 @@ def test_convolution_with_epilogue(c, f, h, w, k, stride, padding, dilation,
         torch.nn.Conv2d(c, f, k, stride, padding, dilation, groups),
         torch.nn.ReLU()).eval()
     x = torch.randn(2, c, h, w)
+    compiled = kiln.compile(model, (x,))
+    with torch.no_grad():
+        expected = model(x).numpy()
+    got = np.asarray(compiled(x))
+    assert got.shape == expected.shape
+    scale = max(np.abs(expected).max(), 1e-6)
+    assert np.abs(got - expected).max() / scale <= 1e-5
+
+
+# (id, leading dims of the input, in features, out features): out features
+# a multiple of 16 get packed weights; 1000 and 24 (not multiples) do not.
+LINEARS = [
+    ("gemv", (1,), 512, 256),
+    ("rows-7", (7,), 33, 48),
+    ("rows-13-k-prime", (13,), 97, 64),
+    ("tokens-197", (1, 197), 96, 384),
+    ("batched-2x64", (2, 64), 256, 1024),
+    ("classifier-1000", (3,), 128, 1000),
+    ("narrow-24", (9,), 40, 24),
+]
+
+
+@pytest.mark.parametrize("lead, k, n", [case[1:] for case in LINEARS],
+                         ids=[case[0] for case in LINEARS])
+def test_linear_with_epilogue(lead, k, n):
+    torch.manual_seed(k * 7 + n)
+    model = torch.nn.Sequential(torch.nn.Linear(k, n), torch.nn.GELU(),
+                                torch.nn.Linear(n, 32)).eval()
+    x = torch.randn(*lead, k)
     compiled = kiln.compile(model, (x,))
     with torch.no_grad():
         expected = model(x).numpy()

@@ -125,7 +125,7 @@ def test_device_memory_limit():
         in message
     assert "the arena peaks at step 2 of 5" in message
     assert "1. 2.00 KiB (2048 bytes) f32[8,64] written by dispatch_0 " \
-        "(graph.matmul), live from step 0 to 3" in message
+        "(graph.panel_matmul), live from step 0 to 3" in message
     with pytest.raises(ValueError, match="positive number of bytes"):
         kiln.compile(chain_graph(), device_memory_limit=0)
 

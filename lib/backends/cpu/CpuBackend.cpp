@@ -63,6 +63,12 @@ public:
     return checkCpuOptions(options, error);
   }
 
+  // Two AVX2 vectors (one AVX-512 vector): the micro-kernel's register tile
+  // width (cpu-vectorize-contractions), one 64-byte line a panel row.
+  int64_t weightPanelColumns(const BackendOptions &) const override {
+    return 16;
+  }
+
   void buildKernelPipeline(OpPassManager &pm,
                            const BackendOptions &) const override {
     // The pipeline text is a constant of this file: failing to parse it is a

@@ -38,6 +38,29 @@ llvm::LogicalResult checkCpuOptions(const BackendOptions &options,
 /// Prefix of the entry point the runtime calls for a kernel.
 inline constexpr llvm::StringLiteral kEntryPrefix = "kiln_";
 
+/// Where an operand stored in panels (graph-pack-weights) is read: its
+/// map's first result is `loop floordiv width`, its last `loop mod width`.
+struct PanelIndex {
+  unsigned loop;
+  int64_t width;
+};
+inline std::optional<PanelIndex> panelIndex(mlir::AffineMap map) {
+  if (map.getNumResults() < 2)
+    return std::nullopt;
+  auto div = llvm::dyn_cast<mlir::AffineBinaryOpExpr>(map.getResult(0));
+  auto mod = llvm::dyn_cast<mlir::AffineBinaryOpExpr>(
+      map.getResult(map.getNumResults() - 1));
+  if (!div || !mod || div.getKind() != mlir::AffineExprKind::FloorDiv ||
+      mod.getKind() != mlir::AffineExprKind::Mod ||
+      div.getLHS() != mod.getLHS() || div.getRHS() != mod.getRHS())
+    return std::nullopt;
+  auto loop = llvm::dyn_cast<mlir::AffineDimExpr>(div.getLHS());
+  auto width = llvm::dyn_cast<mlir::AffineConstantExpr>(div.getRHS());
+  if (!loop || !width || width.getValue() <= 0)
+    return std::nullopt;
+  return PanelIndex{loop.getPosition(), width.getValue()};
+}
+
 } // namespace kiln::cpu
 
 #endif // KILN_LIB_BACKENDS_CPU_CPUPASSES_H

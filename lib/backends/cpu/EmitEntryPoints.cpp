@@ -35,6 +35,23 @@ struct CpuEmitEntryPoints
     auto ptr = LLVM::LLVMPointerType::get(context);
     auto i64 = IntegerType::get(context, 64);
     OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+    // A loop annotation on an scf.for (cpu-vectorize-convolutions marks
+    // loops unroll-disabled) reaches the loop's branch as the discardable
+    // `llvm.loop_annotation` attribute convert-scf-to-cf copies; the LLVM
+    // IR translation reads only the branch's own `loop_annotation`, so
+    // without this the annotation was silently dropped.
+    constexpr StringLiteral kAnnotation = "llvm.loop_annotation";
+    module.walk([&](Operation *op) {
+      auto annotation =
+          op->getAttrOfType<LLVM::LoopAnnotationAttr>(kAnnotation);
+      if (!annotation)
+        return;
+      op->removeAttr(kAnnotation);
+      if (auto branch = dyn_cast<LLVM::BrOp>(op))
+        branch.setLoopAnnotationAttr(annotation);
+      else if (auto branch = dyn_cast<LLVM::CondBrOp>(op))
+        branch.setLoopAnnotationAttr(annotation);
+    });
     // Everything but the entry points is internal to the kernel library.
     for (auto function : module.getOps<LLVM::LLVMFuncOp>())
       if (!function.isExternal())

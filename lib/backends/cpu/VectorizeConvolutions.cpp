@@ -140,6 +140,19 @@ std::optional<ConvolutionLoops> analyze(linalg::LinalgOp op) {
   return loops;
 }
 
+/// P, when the filter (the input not read along the output's columns) is
+/// stored in output-channel panels: its map is (channel floordiv P, ...,
+/// channel mod P), as graph.panel_conv2d's lowering writes it.
+std::optional<int64_t> panelWidth(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 2)
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  for (AffineMap map : ArrayRef(maps).take_front(2))
+    if (std::optional<kiln::cpu::PanelIndex> panel = kiln::cpu::panelIndex(map))
+      return panel->width;
+  return std::nullopt;
+}
+
 struct CpuVectorizeConvolutions
     : kiln::cpu::impl::CpuVectorizeConvolutionsBase<CpuVectorizeConvolutions> {
   using CpuVectorizeConvolutionsBase::CpuVectorizeConvolutionsBase;
@@ -147,13 +160,251 @@ struct CpuVectorizeConvolutions
   void runOnOperation() override {
     SmallVector<std::pair<linalg::LinalgOp, ConvolutionLoops>> candidates;
     getOperation()->walk([&](linalg::LinalgOp op) {
-      if (!linalg::isaConvolutionOpInterface(op))
+      if (!linalg::isaConvolutionOpInterface(op) && !panelWidth(op))
         return;
       if (std::optional<ConvolutionLoops> loops = analyze(op))
         candidates.emplace_back(op, *loops);
     });
-    for (auto &[op, loops] : candidates)
+    for (auto &[op, loops] : candidates) {
+      if (std::optional<int64_t> width = panelWidth(op)) {
+        if (failed(rewritePanels(op, loops, *width)))
+          return signalPassFailure();
+        continue;
+      }
       rewrite(op, loops);
+    }
+  }
+
+  /// The loops around a tile (channel tiles, rows, columns) stay loops:
+  /// LLVM would otherwise unroll those of a few iterations (a workgroup's
+  /// 4 rows, 7 column tiles), copying the whole micro-kernel each time for
+  /// no speed, only compile time (+1.5 s on resnet18). The window loops
+  /// inside a tile are left to unroll.
+  static void keepLoop(scf::ForOp loop) {
+    MLIRContext *context = loop.getContext();
+    loop->setAttr(
+        "llvm.loop_annotation",
+        LLVM::LoopAnnotationAttr::get(
+            context, {}, {}, {},
+            LLVM::LoopUnrollAttr::get(context, BoolAttr::get(context, true), {},
+                                      {}, {}, {}, {}, {}),
+            {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}));
+  }
+
+  /// An operand's indices at the loop values `ivs`.
+  static SmallVector<Value> indices(OpBuilder &b, Location loc, AffineMap map,
+                                    ArrayRef<Value> ivs) {
+    SmallVector<OpFoldResult> operands(ivs.begin(), ivs.end());
+    SmallVector<Value> result;
+    for (unsigned r = 0; r < map.getNumResults(); ++r)
+      result.push_back(getValueOrCreateConstantIndexOp(
+          b, loc,
+          affine::makeComposedFoldedAffineApply(b, loc, map.getSubMap({r}),
+                                                operands)));
+    return result;
+  }
+
+  /// Loops over `dims` of `op` from 0 to their extents, step 1.
+  struct LoopBounds {
+    SmallVector<Value> lbs, ubs, steps;
+  };
+  static LoopBounds boundsOf(OpBuilder &b, linalg::LinalgOp op,
+                             ArrayRef<unsigned> dims) {
+    Location loc = op.getLoc();
+    SmallVector<Range> ranges =
+        cast<TilingInterface>(op.getOperation()).getIterationDomain(b);
+    LoopBounds bounds;
+    for (unsigned dim : dims) {
+      bounds.lbs.push_back(arith::ConstantIndexOp::create(b, loc, 0));
+      bounds.ubs.push_back(
+          getValueOrCreateConstantIndexOp(b, loc, ranges[dim].size));
+      bounds.steps.push_back(arith::ConstantIndexOp::create(b, loc, 1));
+    }
+    return bounds;
+  }
+
+  /// The micro-kernel for a filter stored in output-channel panels
+  /// (graph.panel_conv2d): the accumulators are MP consecutive output
+  /// columns by one panel's P channels, one P-wide vector per column. Each
+  /// reduction step loads the panel's P weights, contiguous, as one vector
+  /// and FMAs it with each column's image element, broadcast: MP x P /
+  /// vectorWidth FMAs for P / vectorWidth vector loads and MP scalar
+  /// broadcasts, whatever the stride, with no masked lanes (a row's last
+  /// columns are a narrower tile). The tile is read and written transposed
+  /// (vector.transpose), once.
+  LogicalResult rewritePanels(linalg::LinalgOp op,
+                              const ConvolutionLoops &loops, int64_t width) {
+    SmallVector<int64_t> extents = op.getStaticLoopRanges();
+    // Columns and channels size the tiles, the reductions are loops of
+    // constant trip count; the other loops (a workgroup's last band of
+    // rows) may be dynamic.
+    if (ShapedType::isDynamic(extents[loops.column]) ||
+        ShapedType::isDynamic(extents[loops.channel]) ||
+        llvm::any_of(loops.reductions, [&](unsigned dim) {
+          return ShapedType::isDynamic(extents[dim]);
+        }))
+      return success(); // Left to the loops.
+    int64_t columns = extents[loops.column];
+    int64_t channels = extents[loops.channel];
+    if (channels % width != 0)
+      return op.emitOpError("reads ")
+             << width << "-channel filter panels but computes " << channels
+             << " channels, not whole panels";
+    int64_t maxColumns =
+        std::max<int64_t>(1, registers / llvm::divideCeil(width, vectorWidth));
+
+    Location loc = op.getLoc();
+    OpBuilder builder(op);
+    auto index = [&](int64_t value) -> Value {
+      return arith::ConstantIndexOp::create(builder, loc, value);
+    };
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    Value image = op.getDpsInputs()[loops.image];
+    Value filter = op.getDpsInputs()[loops.filter];
+    AffineMap imageMap = maps[loops.image], filterMap = maps[loops.filter];
+    AffineMap outputMap = maps[2];
+    auto f32 = builder.getF32Type();
+    Value zero = arith::ConstantOp::create(builder, loc, f32,
+                                           builder.getF32FloatAttr(0));
+    // Each output pixel's P channels are read and written as one vector.
+    AffineMap channelMap = AffineMap::get(
+        cast<RankedTensorType>(op.getDpsInits()[0].getType()).getRank(), 0,
+        {builder.getAffineDimExpr(*outputMap.getResultPosition(
+            builder.getAffineDimExpr(loops.channel)))},
+        builder.getContext());
+    auto panelVector = VectorType::get({width}, f32);
+    LoopBounds reductionLoops = boundsOf(builder, op, loops.reductions);
+    // A tile's pixels run along the output rows, not within one: the loop of
+    // the output dim before the columns (the rows), when it has a static
+    // extent, is folded into the columns. A 7 x 7 image is then 8 tiles of
+    // 6 pixels and one of 1, not 7 x (6 + 1): a 1-pixel tile waits on its
+    // FMAs' latency for little work.
+    std::optional<unsigned> row;
+    unsigned columnResult =
+        *outputMap.getResultPosition(builder.getAffineDimExpr(loops.column));
+    if (columnResult > 0) {
+      if (auto rowExpr =
+              dyn_cast<AffineDimExpr>(outputMap.getResult(columnResult - 1));
+          rowExpr && llvm::is_contained(loops.outer, rowExpr.getPosition()) &&
+          !ShapedType::isDynamic(extents[rowExpr.getPosition()]))
+        row = rowExpr.getPosition();
+    }
+    int64_t pixels = columns * (row ? extents[*row] : 1);
+    SmallVector<unsigned> outer;
+    for (unsigned dim : loops.outer)
+      if (dim != row)
+        outer.push_back(dim);
+
+    // One tile of `mp` pixels from pixel `first` (along the flattened rows
+    // and columns) at (ivs): ivs[channel] starts a panel.
+    auto emitTile = [&](OpBuilder &b, Value output, SmallVector<Value> ivs,
+                        Value first, int64_t mp) -> Value {
+      SmallVector<SmallVector<Value>> pixelAt;
+      for (int64_t pixel = 0; pixel < mp; ++pixel) {
+        SmallVector<Value> at = ivs;
+        AffineExpr flat = b.getAffineDimExpr(0) + pixel;
+        at[loops.column] = affine::makeComposedAffineApply(
+            b, loc, row ? flat % columns : flat, {first});
+        if (row)
+          at[*row] = affine::makeComposedAffineApply(
+              b, loc, flat.floorDiv(columns), {first});
+        pixelAt.push_back(at);
+      }
+      SmallVector<SmallVector<Value>> outputAt;
+      SmallVector<Value> accumulators;
+      for (int64_t pixel = 0; pixel < mp; ++pixel) {
+        outputAt.push_back(indices(b, loc, outputMap, pixelAt[pixel]));
+        accumulators.push_back(vector::TransferReadOp::create(
+            b, loc, panelVector, output, outputAt.back(),
+            AffineMapAttr::get(channelMap), zero, /*mask=*/Value(),
+            b.getBoolArrayAttr({true})));
+      }
+      scf::LoopNest nest = scf::buildLoopNest(
+          b, loc, reductionLoops.lbs, reductionLoops.ubs, reductionLoops.steps,
+          accumulators,
+          [&](OpBuilder &nb, Location, ValueRange reductionIvs,
+              ValueRange sums) -> scf::ValueVector {
+            SmallVector<Value> at = ivs;
+            for (auto [dim, iv] : llvm::zip(loops.reductions, reductionIvs))
+              at[dim] = iv;
+            Value weights = vector::TransferReadOp::create(
+                nb, loc, panelVector, filter, indices(nb, loc, filterMap, at),
+                zero, ArrayRef<bool>{true});
+            scf::ValueVector next;
+            for (int64_t pixel = 0; pixel < mp; ++pixel) {
+              SmallVector<Value> imageAt = pixelAt[pixel];
+              for (auto [dim, iv] : llvm::zip(loops.reductions, reductionIvs))
+                imageAt[dim] = iv;
+              Value value = tensor::ExtractOp::create(
+                  nb, loc, image, indices(nb, loc, imageMap, imageAt));
+              Value broadcast =
+                  vector::BroadcastOp::create(nb, loc, panelVector, value);
+              next.push_back(vector::FMAOp::create(nb, loc, broadcast, weights,
+                                                   sums[pixel]));
+            }
+            return next;
+          });
+      // Unrolled, the window loops would share broadcasts between steps
+      // (pixel p at kw + 1 is pixel p + 1 at kw): more live vectors than
+      // registers, and spills in the innermost loop.
+      for (scf::ForOp loop : nest.loops)
+        keepLoop(loop);
+      for (int64_t pixel = 0; pixel < mp; ++pixel)
+        output = vector::TransferWriteOp::create(
+                     b, loc, nest.results[pixel], output, outputAt[pixel],
+                     AffineMapAttr::get(channelMap), /*mask=*/Value(),
+                     b.getBoolArrayAttr({true}))
+                     .getResult();
+      return output;
+    };
+
+    // Pixels: tiles of maxColumns in a loop, then one of the rest.
+    int64_t fullPixels = pixels / maxColumns * maxColumns;
+    auto emitColumns = [&](OpBuilder &b, Value output,
+                           SmallVector<Value> ivs) -> Value {
+      if (fullPixels > 0) {
+        auto loop = scf::ForOp::create(
+            b, loc, index(0), index(fullPixels), index(maxColumns),
+            ValueRange{output},
+            [&](OpBuilder &nb, Location, Value first, ValueRange args) {
+              scf::YieldOp::create(
+                  nb, loc, emitTile(nb, args[0], ivs, first, maxColumns));
+            });
+        keepLoop(loop);
+        output = loop.getResult(0);
+      }
+      if (fullPixels < pixels)
+        output =
+            emitTile(b, output, ivs, index(fullPixels), pixels - fullPixels);
+      return output;
+    };
+
+    // Panels outermost, so one panel's weights stay in cache for all rows
+    // and columns; then the other parallel loops, then the columns.
+    LoopBounds outerLoops = boundsOf(builder, op, outer);
+    auto panels = scf::ForOp::create(
+        builder, loc, index(0), index(channels), index(width),
+        ValueRange{op.getDpsInits()[0]},
+        [&](OpBuilder &b, Location, Value channel, ValueRange args) {
+          scf::LoopNest nest = scf::buildLoopNest(
+              b, loc, outerLoops.lbs, outerLoops.ubs, outerLoops.steps,
+              ValueRange{args[0]},
+              [&](OpBuilder &nb, Location, ValueRange outerIvs,
+                  ValueRange outputs) -> scf::ValueVector {
+                SmallVector<Value> ivs(op.getNumLoops(), index(0));
+                for (auto [dim, iv] : llvm::zip(outer, outerIvs))
+                  ivs[dim] = iv;
+                ivs[loops.channel] = channel;
+                return {emitColumns(nb, outputs[0], ivs)};
+              });
+          for (scf::ForOp loop : nest.loops)
+            keepLoop(loop);
+          scf::YieldOp::create(b, loc, nest.results.front());
+        });
+    keepLoop(panels);
+    op->getResult(0).replaceAllUsesWith(panels.getResult(0));
+    op->erase();
+    return success();
   }
 
   void rewrite(linalg::LinalgOp op, const ConvolutionLoops &loops) {
@@ -198,23 +449,6 @@ struct CpuVectorizeConvolutions
     auto index = [&](int64_t value) -> Value {
       return arith::ConstantIndexOp::create(builder, loc, value);
     };
-    // The loops around a tile (channel tiles, rows, columns) stay loops:
-    // LLVM would otherwise unroll those of a few iterations (a workgroup's
-    // 4 rows, 7 column tiles), copying the whole micro-kernel each time for
-    // no speed, only compile time (+1.5 s on resnet18). The window loops
-    // inside a tile are left to unroll.
-    auto keepLoop = [&](scf::ForOp loop) {
-      MLIRContext *context = builder.getContext();
-      loop->setAttr(
-          "llvm.loop_annotation",
-          LLVM::LoopAnnotationAttr::get(
-              context, {}, {}, {},
-              LLVM::LoopUnrollAttr::get(context, builder.getBoolAttr(true), {},
-                                        {}, {}, {}, {}, {}),
-              {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}));
-    };
-    SmallVector<Range> ranges =
-        cast<TilingInterface>(op.getOperation()).getIterationDomain(builder);
     Value image = op.getDpsInputs()[loops.image];
     Value filter = op.getDpsInputs()[loops.filter];
     AffineMap imageMap = op.getIndexingMapsArray()[loops.image];
@@ -223,36 +457,14 @@ struct CpuVectorizeConvolutions
     auto f32 = builder.getF32Type();
     Value zero = arith::ConstantOp::create(builder, loc, f32,
                                            builder.getF32FloatAttr(0));
-    // An operand's indices at the loop values `ivs`.
-    auto indices = [&](OpBuilder &b, AffineMap map, ArrayRef<Value> ivs) {
-      SmallVector<OpFoldResult> operands(ivs.begin(), ivs.end());
-      SmallVector<Value> result;
-      for (unsigned r = 0; r < map.getNumResults(); ++r)
-        result.push_back(getValueOrCreateConstantIndexOp(
-            b, loc,
-            affine::makeComposedFoldedAffineApply(b, loc, map.getSubMap({r}),
-                                                  operands)));
-      return result;
+    auto indicesAt = [&](OpBuilder &b, AffineMap map, ArrayRef<Value> ivs) {
+      return indices(b, loc, map, ivs);
     };
     auto vectorOf = [&](int64_t lanes) {
       return VectorType::get({lanes}, f32);
     };
 
-    // Loops over `dims` from 0 to their extents, step 1.
-    struct LoopBounds {
-      SmallVector<Value> lbs, ubs, steps;
-    };
-    auto boundsOf = [&](ArrayRef<unsigned> dims) {
-      LoopBounds bounds;
-      for (unsigned dim : dims) {
-        bounds.lbs.push_back(index(0));
-        bounds.ubs.push_back(
-            getValueOrCreateConstantIndexOp(builder, loc, ranges[dim].size));
-        bounds.steps.push_back(index(1));
-      }
-      return bounds;
-    };
-    LoopBounds reductionLoops = boundsOf(loops.reductions);
+    LoopBounds reductionLoops = boundsOf(builder, op, loops.reductions);
 
     // One MR x NR tile at (ivs): channel ivs[channel] + 0..mr-1, columns
     // ivs[column] + 0..nr-1 (`masked`: the row ends inside the tile).
@@ -266,7 +478,7 @@ struct CpuVectorizeConvolutions
       auto outputIndices = [&](OpBuilder &nb, int64_t row) {
         SmallVector<Value> at = ivs;
         at[loops.channel] = channelOf[row];
-        return indices(nb, outputMap, at);
+        return indicesAt(nb, outputMap, at);
       };
       SmallVector<Value> accumulators;
       for (int64_t row = 0; row < mr; ++row)
@@ -286,8 +498,8 @@ struct CpuVectorizeConvolutions
             // The tile's columns read `span` consecutive image elements;
             // with a stride, every stride-th is one column's.
             Value row = vector::TransferReadOp::create(
-                nb, loc, vectorOf(span), image, indices(nb, imageMap, at), zero,
-                ArrayRef<bool>{!masked});
+                nb, loc, vectorOf(span), image, indicesAt(nb, imageMap, at),
+                zero, ArrayRef<bool>{!masked});
             if (loops.stride > 1) {
               SmallVector<int64_t> lanes;
               for (int64_t lane = 0; lane < nr; ++lane)
@@ -298,7 +510,7 @@ struct CpuVectorizeConvolutions
             for (int64_t r = 0; r < mr; ++r) {
               at[loops.channel] = channelOf[r];
               Value weight = tensor::ExtractOp::create(
-                  nb, loc, filter, indices(nb, filterMap, at));
+                  nb, loc, filter, indicesAt(nb, filterMap, at));
               Value broadcast =
                   vector::BroadcastOp::create(nb, loc, vectorOf(nr), weight);
               next.push_back(
@@ -342,7 +554,7 @@ struct CpuVectorizeConvolutions
     // Channel tiles (large, then small) outermost, so one tile's weights
     // (MR x the reduction) stay in cache for all rows and columns; then the
     // other parallel loops (rows, batch, groups), then the columns.
-    LoopBounds outerLoops = boundsOf(loops.outer);
+    LoopBounds outerLoops = boundsOf(builder, op, loops.outer);
     auto emitOuter = [&](OpBuilder &b, Value output, Value channel,
                          int64_t mr) -> Value {
       scf::LoopNest nest = scf::buildLoopNest(

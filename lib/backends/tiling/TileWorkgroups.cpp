@@ -26,6 +26,8 @@
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <numeric>
+
 namespace kiln::tiling {
 #define GEN_PASS_DEF_KERNELTILEWORKGROUPS
 #include "lib/backends/tiling/TilingPasses.h.inc"
@@ -152,20 +154,76 @@ int64_t staticBytes(Type type) {
          llvm::divideCeil(tensor.getElementTypeBitWidth(), 8);
 }
 
+/// Calls `block(loop, size)` for each `loop floordiv size` and `loop mod
+/// size` in `map`: an operand stored in blocks along that loop (a packed
+/// weight's column panels); `other()` for any other floordiv or mod.
+void forEachBlock(AffineMap map,
+                  llvm::function_ref<void(unsigned, int64_t)> block,
+                  llvm::function_ref<void()> other) {
+  for (AffineExpr result : map.getResults())
+    result.walk([&](AffineExpr expr) {
+      auto binary = dyn_cast<AffineBinaryOpExpr>(expr);
+      if (!binary || (binary.getKind() != AffineExprKind::FloorDiv &&
+                      binary.getKind() != AffineExprKind::Mod))
+        return;
+      auto loop = dyn_cast<AffineDimExpr>(binary.getLHS());
+      auto size = dyn_cast<AffineConstantExpr>(binary.getRHS());
+      if (loop && size && size.getValue() > 0)
+        block(loop.getPosition(), size.getValue());
+      else
+        other();
+    });
+}
+
+/// Whether `op` reads or writes an operand stored in blocks.
+bool hasBlockedOperand(linalg::LinalgOp op) {
+  bool blocked = false;
+  for (AffineMap map : op.getIndexingMapsArray())
+    forEachBlock(
+        map, [&](unsigned, int64_t) { blocked = true; },
+        [&] { blocked = true; });
+  return blocked;
+}
+
+/// The sizes a tile of each root loop must be a multiple of, so that no
+/// tile starts or ends inside a block of an operand stored in blocks
+/// (`granules`); `blockedOps` are the ops whose blocks were seen, and
+/// `unmapped` says one of them was along a loop the root does not have. A
+/// tile straddling a block would slice it wrongly.
+struct Granules {
+  SmallVector<int64_t> granules;
+  llvm::SmallPtrSet<Operation *, 4> blockedOps;
+  bool unmapped = false;
+};
+
 /// Raises the split cost of the root's loops along which `op` (the root, or
 /// a producer it reads element for element; `rootLoop` maps op's loops to
 /// the root's, -1 where none) reads a value the kernel computes without
 /// varying: every tile would compute all of that value. `replicated` adds
 /// up, per root loop, the bytes of the operands that do not vary along it:
-/// every tile along that loop reads all of them.
+/// every tile along that loop reads all of them. Blocks of operands stored
+/// in blocks go into `granules`.
 void addRecomputeCosts(linalg::LinalgOp op, ArrayRef<int64_t> rootLoop,
                        SmallVector<SplitCost> &costs,
-                       SmallVector<int64_t> &replicated, unsigned depth = 0) {
+                       SmallVector<int64_t> &replicated, Granules &granules,
+                       unsigned depth = 0) {
   for (OpOperand &operand : op->getOpOperands()) {
     Value value = operand.get();
     if (!isa<RankedTensorType>(value.getType()))
       continue;
     AffineMap map = op.getMatchingIndexingMap(&operand);
+    forEachBlock(
+        map,
+        [&](unsigned loop, int64_t size) {
+          granules.blockedOps.insert(op);
+          if (rootLoop[loop] < 0) {
+            granules.unmapped = true;
+            return;
+          }
+          int64_t &granule = granules.granules[rootLoop[loop]];
+          granule = std::lcm(granule, size);
+        },
+        [&] { granules.unmapped = true; });
     if (op.isDpsInput(&operand))
       for (unsigned loop = 0; loop < map.getNumDims(); ++loop)
         if (!map.isFunctionOfDim(loop) && rootLoop[loop] >= 0)
@@ -189,7 +247,8 @@ void addRecomputeCosts(linalg::LinalgOp op, ArrayRef<int64_t> rootLoop,
     for (unsigned result = 0; result < map.getNumResults(); ++result)
       producerRootLoop[written.getDimPosition(result)] =
           rootLoop[map.getDimPosition(result)];
-    addRecomputeCosts(producer, producerRootLoop, costs, replicated, depth + 1);
+    addRecomputeCosts(producer, producerRootLoop, costs, replicated, granules,
+                      depth + 1);
   }
 }
 
@@ -218,10 +277,12 @@ bool contractsOrConvolves(linalg::LinalgOp op) {
 /// work items, which run side by side, so no loop is kept whole for a tile
 /// to stream along it.
 SmallVector<SplitCost> splitCosts(TilingInterface root, bool workItems,
-                                  SmallVector<int64_t> &replicated) {
+                                  SmallVector<int64_t> &replicated,
+                                  Granules &granules) {
   SmallVector<utils::IteratorType> iterators = root.getLoopIteratorTypes();
   SmallVector<SplitCost> costs(iterators.size(), SplitCost::None);
   replicated.assign(iterators.size(), 0);
+  granules.granules.assign(iterators.size(), 1);
   // In a kernel that reduces (a matmul, a convolution), each CPU tile
   // streams its operands along the innermost loop, which the micro-kernels
   // vectorize: it splits into whole lines only, weighed like the other
@@ -239,7 +300,7 @@ SmallVector<SplitCost> splitCosts(TilingInterface root, bool workItems,
   if (auto linalgRoot = dyn_cast<linalg::LinalgOp>(root.getOperation()))
     addRecomputeCosts(linalgRoot,
                       llvm::to_vector(llvm::seq<int64_t>(0, costs.size())),
-                      costs, replicated);
+                      costs, replicated, granules);
   return costs;
 }
 
@@ -269,12 +330,23 @@ SmallVector<int64_t> chooseTileSizes(TilingInterface root, OpBuilder &builder,
   // Only the outer parallel loops split (inner ones stay in the tile), the
   // cheapest first, outer before inner at equal cost.
   SmallVector<int64_t> replicated;
-  SmallVector<SplitCost> costs = splitCosts(root, workItems, replicated);
+  Granules blocks;
+  SmallVector<SplitCost> costs =
+      splitCosts(root, workItems, replicated, blocks);
+  // Blocks that could not be traced to the root's loops: one workgroup,
+  // rather than tiles that might cut a block.
+  if (blocks.unmapped ||
+      anyLinalgOp(root->getParentOp(), [&](linalg::LinalgOp op) {
+        return hasBlockedOperand(op) && !blocks.blockedOps.contains(op);
+      }))
+    return sizes;
   SmallVector<int64_t> order;
   for (auto [dim, type] : llvm::enumerate(iterators)) {
     if (type != utils::IteratorType::parallel)
       break;
-    if (costs[dim] != SplitCost::Work)
+    // GPU work items split loops into single iterations: not along blocks.
+    if (costs[dim] != SplitCost::Work &&
+        !(workItems && blocks.granules[dim] > 1))
       order.push_back(dim);
   }
   auto extentOf = [&](int64_t dim) {
@@ -317,10 +389,14 @@ SmallVector<int64_t> chooseTileSizes(TilingInterface root, OpBuilder &builder,
           ? std::max<int64_t>(
                 1, 512 / std::max<int64_t>(8, element.getIntOrFloatBitWidth()))
           : 1;
+  // Tiles along blocks hold whole blocks.
+  SmallVector<int64_t> granules = blocks.granules;
+  for (auto [dim, granule] : llvm::enumerate(granules))
+    if (costs[dim] == SplitCost::Lines)
+      granule = std::lcm(granule, lineElements);
   auto canSplit = [&](int64_t dim, int64_t count) {
     return count <= extentOf(dim) &&
-           (costs[dim] != SplitCost::Lines ||
-            extentOf(dim) % (count * lineElements) == 0);
+           (granules[dim] == 1 || extentOf(dim) % (count * granules[dim]) == 0);
   };
   for (SplitCost level : {SplitCost::None, SplitCost::Innermost}) {
     while (tiles < budget) {
@@ -333,8 +409,8 @@ SmallVector<int64_t> chooseTileSizes(TilingInterface root, OpBuilder &builder,
       if (!best)
         break;
       int64_t others = tiles / counts[*best];
-      int64_t count = std::min({2 * counts[*best], extentOf(*best),
-                                budget / others});
+      int64_t count =
+          std::min({2 * counts[*best], extentOf(*best), budget / others});
       if (count <= counts[*best] || !canSplit(*best, count))
         break;
       counts[*best] = count;

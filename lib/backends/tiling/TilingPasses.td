@@ -14,7 +14,10 @@ def KernelTileWorkgroups : Pass<"kernel-tile-workgroups", "::mlir::ModuleOp"> {
     into the outputs), then tiles the op producing the result with an
     `scf.forall` over its outer parallel dims, fusing its producers into the
     loop. Each iteration of the forall becomes one workgroup (with
-    `work-items`, one GPU work item).
+    `work-items`, one GPU work item). An operand read through `loop floordiv
+    c` / `loop mod c` (a weight packed in panels of c) is stored in blocks
+    along that loop: tiles along it hold whole blocks, and a kernel whose
+    blocks cannot be traced to the root's loops stays one workgroup.
   }];
   let options = [
     Option<"maxWorkgroups", "max-workgroups", "int64_t", /*default=*/"64",

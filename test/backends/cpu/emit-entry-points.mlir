@@ -17,6 +17,24 @@ module attributes {exec.workgroups = {k = 4 : i64}} {
 
 // -----
 
+// A loop annotation convert-scf-to-cf left on a branch as a discardable
+// attribute becomes the branch's own, which the LLVM IR translation emits
+// as !llvm.loop metadata.
+// CHECK-LABEL: llvm.func internal @annotated(
+// CHECK: llvm.br ^bb1 {loop_annotation = #{{.*}}}
+// CHECK-NOT: llvm.loop_annotation =
+#unroll = #llvm.loop_unroll<disable = true>
+#annotation = #llvm.loop_annotation<unroll = #unroll>
+module attributes {exec.workgroups = {annotated = 1 : i64}} {
+  llvm.func @annotated(%wg: i64) {
+    llvm.br ^bb1
+  ^bb1:
+    llvm.br ^bb1 {llvm.loop_annotation = #annotation}
+  }
+}
+
+// -----
+
 // expected-error @+1 {{no exec.workgroups attribute: run kernel-distribute-workgroups}}
 module {
 }

@@ -80,3 +80,34 @@ func.func @untouched(%x: tensor<1x8x4x10xf32>, %win: tensor<3x3xf32>, %p: tensor
   %1 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%h, %w : tensor<1x8x4x10xf16>, tensor<8x8x3x3xf16>) outs(%acc : tensor<1x8x2x8xf16>) -> tensor<1x8x2x8xf16>
   return %0, %1 : tensor<1x8x2x8xf32>, tensor<1x8x2x8xf16>
 }
+
+// A filter in output-channel panels ([O/16, KH, KW, C, 16], as
+// graph.panel_conv2d lowers): tiles of 6 output pixels by one panel's 16
+// channels, one 16-wide accumulator per pixel. The 3 x 7 output is 21
+// pixels along its rows: 3 tiles of 6 and one of 3 (not 3 x (6 + 1)). Each
+// reduction step (kh, kw, then input channels innermost) loads the panel's
+// 16 weights as one vector and FMAs it with each pixel's value broadcast.
+// CHECK-LABEL: func.func @panels
+// CHECK: scf.for %[[PANEL:.*]] = %c0 to %c32 step %c16
+// CHECK: scf.for %[[FIRST:.*]] = %c0 to %c18 step %c6
+// CHECK-COUNT-6: vector.transfer_read %{{.*}} : tensor<1x32x3x7xf32>, vector<16xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c3 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c3 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: vector.transfer_read %arg1{{.*}} {in_bounds = [true]} : tensor<2x3x3x16x16xf32>, vector<16xf32>
+// CHECK-COUNT-6: vector.fma
+// CHECK-COUNT-6: vector.transfer_write %{{.*}} : vector<16xf32>, tensor<1x32x3x7xf32>
+// CHECK: iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-3: vector.fma
+#image = affine_map<(n, o, oh, ow, kh, kw, c) -> (n, c, oh + kh, ow + kw)>
+#panel = affine_map<(n, o, oh, ow, kh, kw, c) -> (o floordiv 16, kh, kw, c, o mod 16)>
+#out = affine_map<(n, o, oh, ow, kh, kw, c) -> (n, o, oh, ow)>
+func.func @panels(%x: tensor<1x16x5x9xf32>, %w: tensor<2x3x3x16x16xf32>, %acc: tensor<1x32x3x7xf32>) -> tensor<1x32x3x7xf32> {
+  %0 = linalg.generic {indexing_maps = [#image, #panel, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w : tensor<1x16x5x9xf32>, tensor<2x3x3x16x16xf32>) outs(%acc : tensor<1x32x3x7xf32>) {
+  ^bb0(%in: f32, %f: f32, %out: f32):
+    %1 = arith.mulf %in, %f : f32
+    %2 = arith.addf %out, %1 : f32
+    linalg.yield %2 : f32
+  } -> tensor<1x32x3x7xf32>
+  return %0 : tensor<1x32x3x7xf32>
+}

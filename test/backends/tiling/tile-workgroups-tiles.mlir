@@ -90,6 +90,33 @@ module {
 
 // -----
 
+// B stored in 32-column panels (graph.panel_matmul): a tile of columns
+// holds whole panels. With 64-byte lines alone 4 tiles of 48 columns would
+// do (they re-read only A); panels allow 2 of 96, then the rows split.
+// CHECK-LABEL: func.func @panel_columns
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (2, 192) step (1, 96)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x64xf32>, tensor<3x64x32xf32>) outs(%{{.*}} : tensor<1x96xf32>)
+// GPU work items never split along panels.
+// ITEMS-LABEL: func.func @panel_columns
+// ITEMS: scf.forall (%{{.*}}) in (2)
+// ITEMS: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x192xf32>)
+module {
+  func.func @panel_columns(%x: tensor<2x64xf32>, %w: tensor<6x64x32xf32>) -> tensor<2x192xf32> {
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<2x192xf32>
+    %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<2x192xf32>) -> tensor<2x192xf32>
+    %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n floordiv 32, k, n mod 32)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %w : tensor<2x64xf32>, tensor<6x64x32xf32>) outs(%acc : tensor<2x192xf32>) {
+    ^bb0(%a: f32, %b: f32, %c: f32):
+      %p = arith.mulf %a, %b : f32
+      %s = arith.addf %c, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<2x192xf32>
+    return %0 : tensor<2x192xf32>
+  }
+}
+
+// -----
+
 // A grouped convolution's result is stored in its grouped shape into a view
 // of the output binding: written in place, no copy after the workgroups.
 // CHECK-LABEL: func.func @grouped_store

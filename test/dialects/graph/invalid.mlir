@@ -324,6 +324,78 @@ func.func @select_condition_shape(%c: tensor<2xi1>, %a: tensor<3xf32>) {
   return
 }
 
+//===--- panel_conv2d ---===//
+
+// -----
+
+func.func @panel_conv2d_rank(%x: tensor<1x3x8x8xf32>, %w: tensor<16x3x3x3xf32>) {
+  // expected-error @+1 {{'graph.panel_conv2d' op filter must be 5-D [O/P, KH, KW, C, P] panels, got 'tensor<16x3x3x3xf32>'}}
+  %0 = graph.panel_conv2d %x, %w : (tensor<1x3x8x8xf32>, tensor<16x3x3x3xf32>) -> tensor<1x16x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @panel_conv2d_channels(%x: tensor<1x4x8x8xf32>, %w: tensor<1x3x3x3x16xf32>) {
+  // expected-error @+1 {{'graph.panel_conv2d' op filter panels [1, 3, 3, 3, 16] take 3 input channels, but the input has 4}}
+  %0 = graph.panel_conv2d %x, %w : (tensor<1x4x8x8xf32>, tensor<1x3x3x3x16xf32>) -> tensor<1x16x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @panel_conv2d_bias(%x: tensor<1x3x8x8xf32>, %w: tensor<1x3x3x3x16xf32>, %b: tensor<8xf32>) {
+  // expected-error @+1 {{'graph.panel_conv2d' op bias must be [16] (one per output channel), got [8]}}
+  %0 = graph.panel_conv2d %x, %w, %b : (tensor<1x3x8x8xf32>, tensor<1x3x3x3x16xf32>, tensor<8xf32>) -> tensor<1x16x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @panel_conv2d_window(%x: tensor<1x3x2x2xf32>, %w: tensor<1x3x3x3x16xf32>) {
+  // expected-error @+1 {{'graph.panel_conv2d' op window extent 3 in H exceeds the padded input size 2}}
+  %0 = graph.panel_conv2d %x, %w : (tensor<1x3x2x2xf32>, tensor<1x3x3x3x16xf32>) -> tensor<1x16x1x1xf32>
+  return
+}
+
+// -----
+
+//===--- panel_matmul ---===//
+
+// -----
+
+func.func @panel_matmul_rank(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>) {
+  // expected-error @+1 {{'graph.panel_matmul' op rhs must be 3-D [N/P, K, P] panels, got 'tensor<8x16xf32>'}}
+  %0 = graph.panel_matmul %a, %b : (tensor<4x8xf32>, tensor<8x16xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+func.func @panel_matmul_contraction(%a: tensor<4x8xf32>, %b: tensor<2x4x16xf32>) {
+  // expected-error @+1 {{'graph.panel_matmul' op contraction sizes differ: lhs [4, 8] has K = 8, rhs panels [2, 4, 16] have K = 4}}
+  %0 = graph.panel_matmul %a, %b : (tensor<4x8xf32>, tensor<2x4x16xf32>) -> tensor<4x32xf32>
+  return
+}
+
+// -----
+
+func.func @panel_matmul_element_types(%a: tensor<4x8xf32>, %b: tensor<2x8x16xf16>) {
+  // expected-error @+1 {{'graph.panel_matmul' op rhs element type 'f16' differs from the input's 'f32'}}
+  %0 = graph.panel_matmul %a, %b : (tensor<4x8xf32>, tensor<2x8x16xf16>) -> tensor<4x32xf32>
+  return
+}
+
+// -----
+
+func.func @panel_matmul_result(%a: tensor<4x8xf32>, %b: tensor<2x8x16xf32>) {
+  // expected-error @+1 {{'graph.panel_matmul' op result type 'tensor<4x16xf32>' does not match the inferred type 'tensor<4x32xf32>'}}
+  %0 = graph.panel_matmul %a, %b : (tensor<4x8xf32>, tensor<2x8x16xf32>) -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
 //===--- matmul ---===//
 
 // -----

@@ -115,6 +115,27 @@ func.func @matmul(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor<2x1x4x8x
   return
 }
 
+// A matmul whose rhs is stored as [N/P, K, P] column panels: N = 2 x 16.
+// CHECK-LABEL: func.func @panel_matmul
+// CHECK: graph.panel_matmul %{{.*}}, %{{.*}} : (tensor<4x8xf32>, tensor<2x8x16xf32>) -> tensor<4x32xf32>
+// CHECK: graph.panel_matmul %{{.*}}, %{{.*}} : (tensor<3x4x8xf32>, tensor<2x8x16xf32>) -> tensor<3x4x32xf32>
+func.func @panel_matmul(%a: tensor<4x8xf32>, %b: tensor<2x8x16xf32>, %c: tensor<3x4x8xf32>) {
+  %0 = graph.panel_matmul %a, %b : (tensor<4x8xf32>, tensor<2x8x16xf32>) -> tensor<4x32xf32>
+  %1 = graph.panel_matmul %c, %b : (tensor<3x4x8xf32>, tensor<2x8x16xf32>) -> tensor<3x4x32xf32>
+  return
+}
+
+// A convolution whose filter is stored as [O/P, KH, KW, C, P] panels:
+// O = 2 x 16.
+// CHECK-LABEL: func.func @panel_conv2d
+// CHECK: graph.panel_conv2d %{{.*}}, %{{.*}}, %{{.*}} strides = [2, 2] padding = [1, 1, 1, 1] : (tensor<1x3x8x8xf32>, tensor<2x3x3x3x16xf32>, tensor<32xf32>) -> tensor<1x32x4x4xf32>
+// CHECK: graph.panel_conv2d %{{.*}}, %{{.*}} dilations = [2, 2] : (tensor<1x3x8x8xf32>, tensor<2x3x3x3x16xf32>) -> tensor<1x32x4x4xf32>
+func.func @panel_conv2d(%x: tensor<1x3x8x8xf32>, %w: tensor<2x3x3x3x16xf32>, %b: tensor<32xf32>) {
+  %0 = graph.panel_conv2d %x, %w, %b strides = [2, 2] padding = [1, 1, 1, 1] : (tensor<1x3x8x8xf32>, tensor<2x3x3x3x16xf32>, tensor<32xf32>) -> tensor<1x32x4x4xf32>
+  %1 = graph.panel_conv2d %x, %w dilations = [2, 2] : (tensor<1x3x8x8xf32>, tensor<2x3x3x3x16xf32>) -> tensor<1x32x4x4xf32>
+  return
+}
+
 // Convolution: strides, padding, dilation, groups (a depthwise case), bias.
 // CHECK-LABEL: func.func @conv2d
 // CHECK: graph.conv2d %{{.*}}, %{{.*}}, %{{.*}} strides = [2, 2] padding = [3, 3, 3, 3] : (tensor<1x3x224x224xf32>, tensor<64x3x7x7xf32>, tensor<64xf32>) -> tensor<1x64x112x112xf32>

@@ -233,6 +233,54 @@ func.func @matmul(%a: tensor<2x1x4x8xf32>, %b: tensor<3x8x16xf32>) -> tensor<2x3
 
 // -----
 
+// A matmul reading its rhs in column panels: B[k, n] is rhs[n floordiv 16,
+// k, n mod 16]; lhs batch dims as for matmul.
+// CHECK-DAG: #[[LHS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-DAG: #[[PANEL:.*]] = affine_map<(d0, d1, d2, d3) -> (d2 floordiv 16, d3, d2 mod 16)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @panel_matmul
+// CHECK: %[[ACC:.*]] = linalg.fill
+// CHECK: linalg.generic {indexing_maps = [#[[LHS]], #[[PANEL]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+// CHECK-SAME: outs(%[[ACC]]
+// CHECK: arith.mulf
+// CHECK: arith.addf
+func.func @panel_matmul(%a: tensor<2x4x8xf32>, %b: tensor<3x8x16xf32>) -> tensor<2x4x48xf32> {
+  %0 = graph.panel_matmul %a, %b : (tensor<2x4x8xf32>, tensor<3x8x16xf32>) -> tensor<2x4x48xf32>
+  return %0 : tensor<2x4x48xf32>
+}
+
+// -----
+
+// One panel, no batch: the panels' leading dim is not a batch dim.
+// CHECK-DAG: #[[PANEL:.*]] = affine_map<(d0, d1, d2) -> (d1 floordiv 16, d2, d1 mod 16)>
+// CHECK-LABEL: func.func @one_panel
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[PANEL]], #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]}
+func.func @one_panel(%a: tensor<4x8xf32>, %b: tensor<1x8x16xf32>) -> tensor<4x16xf32> {
+  %0 = graph.panel_matmul %a, %b : (tensor<4x8xf32>, tensor<1x8x16xf32>) -> tensor<4x16xf32>
+  return %0 : tensor<4x16xf32>
+}
+
+// -----
+
+// panel_conv2d: the padded input and the bias as the accumulator's start,
+// as conv2d; a generic over (n, o, oh, ow, kh, kw, c) reading the filter
+// panels at (o floordiv 16, kh, kw, c, o mod 16).
+// CHECK-DAG: #[[IMAGE:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d6, d2 * 2 + d4, d3 * 2 + d5)>
+// CHECK-DAG: #[[PANEL:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1 floordiv 16, d4, d5, d6, d1 mod 16)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func.func @panel_conv2d
+// CHECK: %[[P:.*]] = tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<32xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[IMAGE]], #[[PANEL]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[P]], %{{.*}} : tensor<1x3x10x10xf32>, tensor<2x3x3x3x16xf32>) outs(%[[INIT]] : tensor<1x32x4x4xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+func.func @panel_conv2d(%x: tensor<1x3x8x8xf32>, %w: tensor<2x3x3x3x16xf32>, %b: tensor<32xf32>) -> tensor<1x32x4x4xf32> {
+  %0 = graph.panel_conv2d %x, %w, %b strides = [2, 2] padding = [1, 1, 1, 1] : (tensor<1x3x8x8xf32>, tensor<2x3x3x3x16xf32>, tensor<32xf32>) -> tensor<1x32x4x4xf32>
+  return %0 : tensor<1x32x4x4xf32>
+}
+
+// -----
+
 // conv2d: zero padding, the bias broadcast as the accumulator's start.
 // CHECK-LABEL: func.func @conv2d
 // CHECK-SAME: (%[[X:.*]]: tensor<1x3x8x8xf32>, %[[W:.*]]: tensor<4x3x3x3xf32>, %[[B:.*]]: tensor<4xf32>)
