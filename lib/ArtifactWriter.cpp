@@ -333,6 +333,9 @@ FailureOr<std::string> writeArtifact(ModuleOp module) {
       rt::StepSpec step;
       step.kind = rt::StepKind::dispatch;
       step.kernel = it->second;
+      dispatch->setAttr(exec::kKernelSymbolAttr,
+                        StringAttr::get(dispatch.getContext(),
+                                        manifest.kernels[step.kernel].symbol));
       for (Value buffer :
            llvm::concat<Value>(dispatch.getInputs(), dispatch.getOutputs()))
         step.bindings.push_back(bufferIds.lookup(buffer));

@@ -198,6 +198,7 @@ std::string kiln::buildReport(ModuleOp module) {
     if (auto attr = dispatch->getAttrOfType<IntegerAttr>(exec::kFlopsAttr))
       dispatchFlops = attr.getInt();
     std::string target = exec::dispatchTarget(dispatch);
+    auto symbol = dispatch->getAttrOfType<StringAttr>(exec::kKernelSymbolAttr);
     int64_t read = bytesOf(dispatch.getInputs());
     int64_t written = bytesOf(dispatch.getOutputs());
     flops += dispatchFlops;
@@ -206,6 +207,7 @@ std::string kiln::buildReport(ModuleOp module) {
     llvm::json::Object entry{
         {"name", dispatch.getKernel().getLeafReference().getValue().str()},
         {"target", target},
+        {"kernel", symbol ? symbol.getValue().str() : std::string()},
         {"ops", std::move(ops)},
         {"flops", dispatchFlops},
         {"bytes_read", read},

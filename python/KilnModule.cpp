@@ -276,10 +276,9 @@ PYBIND11_MODULE(_kiln, m) {
                                  specs.append(describeSpec(spec));
                                return specs;
                              })
-      .def_property_readonly("memories",
-                             [](const rt::Model &model) {
-                               return model.manifest().memories;
-                             })
+      .def_property_readonly(
+          "memories",
+          [](const rt::Model &model) { return model.manifest().memories; })
       .def_property_readonly("outputs", [](const rt::Model &model) {
         py::list specs;
         for (const rt::TensorSpec &spec : model.outputs())
@@ -310,16 +309,29 @@ PYBIND11_MODULE(_kiln, m) {
 
   py::class_<rt::Executor>(m, "Executor")
       .def(py::init([](std::shared_ptr<rt::Model> model, unsigned threads,
-                       const std::vector<std::string> &devices) {
+                       const std::vector<std::string> &devices, bool profile) {
              rt::ExecutorOptions options;
              options.threads = threads;
              for (const std::string &device : devices)
                options.devices.push_back(rt::parseDeviceName(device));
+             options.profileKernels = profile;
              return std::make_unique<rt::Executor>(model, options);
            }),
            py::arg("model"), py::arg("threads") = 0,
-           py::arg("devices") = std::vector<std::string>{})
+           py::arg("devices") = std::vector<std::string>{},
+           py::arg("profile") = false)
       .def("run", &runOnArrays<rt::Executor>)
+      // Per dispatch step: (step, dispatch name, target, launches, seconds).
+      .def("kernel_profile",
+           [](const rt::Executor &executor) {
+             py::list result;
+             for (const rt::KernelTime &kernel : executor.kernelProfile())
+               result.append(py::make_tuple(kernel.step, kernel.symbol,
+                                            kernel.target, kernel.launches,
+                                            kernel.seconds));
+             return result;
+           })
+      .def("reset_kernel_profile", &rt::Executor::resetKernelProfile)
       // Tensors the caller keeps, each (address, dtype name, shape, memory):
       // a device's memory ("cuda") or "host"; checked by the runtime.
       .def("run_views", [](rt::Executor &executor, const py::list &inputs,
@@ -339,8 +351,7 @@ PYBIND11_MODULE(_kiln, m) {
               throw py::value_error("unknown element type '" + dtype + "'");
             shapes.push_back(std::move(shape));
             memories.push_back(std::move(memory));
-            result.push_back({*type, shapes.back().data(),
-                              shapes.back().size(),
+            result.push_back({*type, shapes.back().data(), shapes.back().size(),
                               reinterpret_cast<void *>(address),
                               memories.back().c_str()});
           }

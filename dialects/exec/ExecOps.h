@@ -40,6 +40,9 @@ inline constexpr llvm::StringLiteral kNameAttr = "exec.name";
 /// and their estimated arithmetic, for the compile report.
 inline constexpr llvm::StringLiteral kOpsAttr = "exec.ops";
 inline constexpr llvm::StringLiteral kFlopsAttr = "exec.flops";
+/// On an exec.dispatch, once the artifact is written: the symbol the
+/// runtime calls for its kernel (the report's and a profile's "kernel").
+inline constexpr llvm::StringLiteral kKernelSymbolAttr = "exec.kernel_symbol";
 /// On a lowered kernel module: how each kernel is launched. GPU backends
 /// record exec.launches, per kernel {grid = array<i64: x, y, z>, workgroup =
 /// array<i64: x, y, z>, shared_bytes}; the CPU records exec.workgroups, per

@@ -366,6 +366,48 @@ class CompiledModule:
                              "artifact does not keep it")
         return copy.deepcopy(self._report)
 
+    def profile(self, *inputs, runs=10):
+        """Where a call's time goes: runs the module `runs` times on `inputs`
+        (after one run not counted) timing each kernel launch, and returns
+        one dict per dispatch step, longest first: its kernel symbol,
+        target, ms per call and share of the kernels' time, and, for modules
+        compiled in this process, its graph ops, flops and GFLOP/s (matched
+        by the report's "kernel", the symbol the runtime calls). Each
+        launch is waited for before the next, so the sum is more than a
+        call's latency; for finding slow kernels, not for timing calls."""
+        if runs < 1:
+            raise ValueError(f"runs must be at least 1, got {runs}")
+        if self._model.mesh:
+            raise ValueError("profile() times one device's kernels; this "
+                             "model is sharded over a mesh")
+        executor = _kiln.Executor(self._model, self._threads, self._devices,
+                                  profile=True)
+        saved, self._executor = self._executor, executor
+        try:
+            self(*inputs)
+            executor.reset_kernel_profile()
+            for _ in range(runs):
+                self(*inputs)
+            kernels = executor.kernel_profile()
+        finally:
+            self._executor = saved
+        dispatches = {d["kernel"]: d for d in
+                      (self._report or {}).get("dispatches", [])}
+        total = sum(seconds for *_, seconds in kernels) or 1.0
+        rows = []
+        for step, kernel, target, launches, seconds in kernels:
+            row = dict(kernel=kernel, step=step, target=target,
+                       ms=seconds * 1e3 / runs, share=seconds / total)
+            if kernel in dispatches:
+                dispatch = dispatches[kernel]
+                flops = dispatch["flops"]
+                row.update(name=dispatch["name"], ops=dispatch["ops"],
+                           flops=flops,
+                           gflops=flops * runs / seconds / 1e9
+                           if seconds > 0 else 0.0)
+            rows.append(row)
+        return sorted(rows, key=lambda row: -row["ms"])
+
     def ir(self, stage="graph"):
         """The IR text at a compile stage (one of kiln.STAGES). Weights are
         elided. Only for modules compiled in this process, not loaded ones."""

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
@@ -245,6 +246,9 @@ struct Executor::Impl {
   /// Per step: the span it starts (its index + 1; 0: none).
   std::vector<size_t> spanAt;
   LaunchCounts launches;
+  /// Per step (profileKernels): launches and seconds.
+  std::vector<std::pair<size_t, double>> stepTimes;
+  bool profile = false;
   /// The HostTensor runs' views, kept to reuse their memory.
   std::vector<TensorView> inputViews, outputViews;
   std::vector<void *> bindings;
@@ -428,7 +432,11 @@ Executor::Executor(std::shared_ptr<const Model> model, ExecutorOptions options)
   // Spans of kernels to replay: at least two dispatches in a row on one
   // device with its own memory, binding no caller tensor.
   impl_->spanAt.assign(manifest.steps.size(), 0);
-  for (size_t i = 0; options.replayKernels && i < manifest.steps.size();) {
+  // A profile times launches one by one: nothing is replayed.
+  impl_->profile = options.profileKernels;
+  impl_->stepTimes.assign(manifest.steps.size(), {0, 0.0});
+  bool replay = options.replayKernels && !options.profileKernels;
+  for (size_t i = 0; replay && i < manifest.steps.size();) {
     auto replayable = [&](size_t step, Device *device) {
       const StepSpec &spec = manifest.steps[step];
       if (spec.kind != StepKind::dispatch ||
@@ -478,6 +486,28 @@ Executor::Executor(std::shared_ptr<const Model> model, ExecutorOptions options)
 Executor::~Executor() = default;
 
 LaunchCounts Executor::launchCounts() const { return impl_->launches; }
+
+std::vector<KernelTime> Executor::kernelProfile() const {
+  const Manifest &manifest = model_->manifest();
+  std::vector<KernelTime> profile;
+  if (!impl_->profile)
+    return profile;
+  for (size_t step = 0; step < manifest.steps.size(); ++step) {
+    const StepSpec &spec = manifest.steps[step];
+    if (spec.kind != StepKind::dispatch)
+      continue;
+    auto [launches, seconds] = impl_->stepTimes[step];
+    profile.push_back({step, manifest.kernels[spec.kernel].symbol,
+                       std::string(impl_->kernelDevices[spec.kernel]->target()),
+                       launches, seconds});
+  }
+  return profile;
+}
+
+void Executor::resetKernelProfile() {
+  for (auto &time : impl_->stepTimes)
+    time = {0, 0.0};
+}
 
 void Executor::uploadConstants() {
   const Manifest &manifest = model_->manifest();
@@ -774,12 +804,21 @@ void Executor::runChecked(const std::vector<TensorView> &inputs,
     const StepSpec &step = manifest.steps[index];
     bind(step);
     Device &device = *impl_->kernelDevices[step.kernel];
-    if (device.usesHostMemory())
+    if (device.usesHostMemory() || impl_->profile)
       impl_->synchronize(); // It reads host memory others may write.
+    auto start = std::chrono::steady_clock::now();
     impl_->kernels[step.kernel]->dispatch(bindings.data(), bindings.size(),
                                           manifest.kernels[step.kernel].launch);
     impl_->submitted(device);
     ++impl_->launches.kernels;
+    if (impl_->profile) {
+      impl_->synchronize();
+      auto &[launches, seconds] = impl_->stepTimes[index];
+      ++launches;
+      seconds += std::chrono::duration<double>(
+                     std::chrono::steady_clock::now() - start)
+                     .count();
+    }
   };
   impl_->launches = LaunchCounts();
   for (size_t i = 0; i < manifest.steps.size(); ++i) {

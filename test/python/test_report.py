@@ -149,3 +149,64 @@ def test_report_shows_each_launch():
     assert conv["grid"][1:] == conv["workgroup_size"][1:] == [1, 1]
     assert 144 <= items < 144 + conv["workgroup_size"][0]
     assert conv["shared_bytes"] == 0
+
+
+def test_profile_times_each_dispatch():
+    """CompiledModule.profile: one row per dispatch of the report, longest
+    first, with its share of the kernels' time and its GFLOP/s from the
+    report's flops; the module still computes the same afterwards."""
+    compiled = kiln.compile(conv_graph(RNG), fusion=False)
+    x = RNG.standard_normal((1, 2, 6, 6)).astype(np.float32)
+    expected = compiled(x)
+    rows = compiled.profile(x, runs=3)
+    report = {d["kernel"]: d for d in compiled.report()["dispatches"]}
+    assert sorted(row["kernel"] for row in rows) == sorted(report)
+    assert [row["ms"] for row in rows] == sorted(
+        (row["ms"] for row in rows), reverse=True)
+    assert sum(row["share"] for row in rows) == pytest.approx(1.0)
+    for row in rows:
+        assert row["target"] == "cpu" and row["ms"] > 0
+        dispatch = report[row["kernel"]]
+        assert row["name"] == dispatch["name"]
+        assert row["ops"] == dispatch["ops"]
+        assert row["flops"] == dispatch["flops"]
+        assert row["gflops"] == pytest.approx(
+            row["flops"] / (row["ms"] * 1e-3) / 1e9)
+    np.testing.assert_array_equal(compiled(x), expected)
+    with pytest.raises(ValueError, match="runs must be at least 1"):
+        compiled.profile(x, runs=0)
+
+
+def test_profile_of_a_loaded_module_has_times_only(tmp_path):
+    compiled = kiln.compile(conv_graph(RNG))
+    compiled.save(tmp_path / "m.kiln")
+    x = RNG.standard_normal((1, 2, 6, 6)).astype(np.float32)
+    rows = kiln.load(tmp_path / "m.kiln").profile(x, runs=2)
+    assert sorted(row["kernel"] for row in rows) == sorted(
+        d["kernel"] for d in compiled.report()["dispatches"])
+    assert all("flops" not in row and row["ms"] > 0 for row in rows)
+
+
+def test_cli_profile(tmp_path):
+    """kiln-run --profile lists every dispatch of the report by time, by its
+    kernel symbol."""
+    model = tmp_path / "conv.mlir"
+    model.write_text(kiln.run_pipeline(conv_graph(RNG), "builtin.module()"))
+    run_cli(BIN / "kiln-compile", model, "-o", tmp_path / "m.kiln",
+            "--no-fusion", "--report", tmp_path / "report.json")
+    x = tmp_path / "x.npy"
+    np.save(x, RNG.standard_normal((1, 2, 6, 6)).astype(np.float32))
+    result = run_cli(BIN / "kiln-run", tmp_path / "m.kiln", "--input", x,
+                     "--benchmark", "3", "--profile")
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines)
+                 if line.startswith("profile: 3 dispatches"))
+    rows = [line.split() for line in lines[start + 2:start + 5]]
+    names = json.loads((tmp_path / "report.json").read_text())["dispatches"]
+    assert sorted(row[-1] for row in rows) == sorted(d["kernel"] for d in names)
+    times = [float(row[0]) for row in rows]
+    assert times == sorted(times, reverse=True) and sum(times) > 0
+    result = run_cli(BIN / "kiln-run", tmp_path / "m.kiln", "--input", x,
+                     "--profile", check=False)
+    assert result.returncode == 2
+    assert "--profile times the runs of --benchmark N" in result.stderr

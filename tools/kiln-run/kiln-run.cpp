@@ -42,7 +42,7 @@ constexpr const char *kUsage =
     "                [--device TARGET[:INDEX]]... [--devices N]\n"
     "                [--collective-timeout MS] [--communicator "
     "in-process|nccl]\n"
-    "                [--no-replay]\n"
+    "                [--no-replay] [--profile]\n"
     "       kiln-run --list-devices\n"
     "\n"
     "Runs a model compiled by kiln-compile on the inputs, in order.\n"
@@ -70,7 +70,12 @@ constexpr const char *kUsage =
     "                    (default 60000)\n"
     "  --no-replay       launch every kernel every run, instead of recording\n"
     "                    runs of kernels once and replaying them (CUDA\n"
-    "                    graphs)\n";
+    "                    graphs)\n"
+    "  --profile         with --benchmark: time each kernel of those runs,\n"
+    "                    waiting for each before the next, and print them\n"
+    "                    by time, named by their kernel symbol (each\n"
+    "                    dispatch's \"kernel\" in kiln-compile --report,\n"
+    "                    with its flops and bytes)\n";
 
 struct Options {
   std::string model;
@@ -83,6 +88,7 @@ struct Options {
   std::vector<DeviceName> device;
   long collectiveTimeout = 60000;
   bool replay = true;
+  bool profile = false;
   std::string communicator = "in-process";
 };
 
@@ -124,6 +130,8 @@ Options parse(int argc, char **argv) {
       options.print = true;
     } else if (arg == "--no-replay") {
       options.replay = false;
+    } else if (arg == "--profile") {
+      options.profile = true;
     } else if (arg == "--benchmark") {
       options.benchmark = parseCount(arg, value(), 1);
     } else if (arg == "--threads") {
@@ -165,6 +173,8 @@ Options parse(int argc, char **argv) {
   }
   if (options.model.empty())
     usage("no model given");
+  if (options.profile && options.benchmark == 0)
+    usage("--profile times the runs of --benchmark N; give both");
   return options;
 }
 
@@ -239,6 +249,26 @@ void printTensor(const std::string &name, const HostTensor &tensor) {
   std::cout << os.str() << "]\n";
 }
 
+/// The kernels by time per run, longest first.
+void printProfile(std::vector<KernelTime> profile, long runs) {
+  double total = 0;
+  for (const KernelTime &kernel : profile)
+    total += kernel.seconds;
+  std::stable_sort(profile.begin(), profile.end(),
+                   [](const KernelTime &a, const KernelTime &b) {
+                     return a.seconds > b.seconds;
+                   });
+  std::printf("profile: %zu dispatches, %.6f ms per run in kernels\n",
+              profile.size(), total * 1e3 / runs);
+  std::printf("  %10s %7s  %-6s %-8s %s\n", "ms/run", "share", "step", "target",
+              "kernel");
+  for (const KernelTime &kernel : profile)
+    std::printf("  %10.4f %6.1f%%  %-6zu %-8s %s\n",
+                kernel.seconds * 1e3 / runs,
+                total > 0 ? 100 * kernel.seconds / total : 0.0, kernel.step,
+                kernel.target.c_str(), kernel.symbol.c_str());
+}
+
 int run(const Options &options, Communicator *communicator) {
   std::shared_ptr<const Model> model = Model::load(options.model);
   if (options.inputs.size() != model->inputs().size())
@@ -283,6 +313,10 @@ int run(const Options &options, Communicator *communicator) {
                   "on its target's first device, or rank r on cuda:r with "
                   "--communicator nccl; --device " +
                   options.device.front().str() + " does not apply");
+    if (options.profile)
+      throw Error("'" + options.model +
+                  "' is sharded: --profile times the kernels of one "
+                  "device's executor, not a mesh's");
     MeshExecutorOptions meshOptions;
     meshOptions.threads = static_cast<unsigned>(options.threads);
     meshOptions.devices = options.devices;
@@ -295,6 +329,7 @@ int run(const Options &options, Communicator *communicator) {
     executorOptions.communicator = communicator;
     executorOptions.devices = options.device;
     executorOptions.replayKernels = options.replay;
+    executorOptions.profileKernels = options.profile;
     executor = std::make_unique<Executor>(model, executorOptions);
   }
   auto runOnce = [&] {
@@ -303,6 +338,8 @@ int run(const Options &options, Communicator *communicator) {
     return mesh ? mesh->run(inputPointers) : executor->run(inputPointers);
   };
   std::vector<HostTensor> outputs = runOnce();
+  if (executor)
+    executor->resetKernelProfile(); // The warm-up is not profiled.
 
   if (options.benchmark > 0) {
     std::vector<double> times;
@@ -323,6 +360,8 @@ int run(const Options &options, Communicator *communicator) {
                   "replay(s) (CUDA graphs)\n",
                   launches.kernels, launches.replayed, launches.replays);
     }
+    if (writes && executor && options.profile)
+      printProfile(executor->kernelProfile(), options.benchmark);
   }
   // Under MPI only rank 0 holds the whole outputs.
   for (size_t i = 0; writes && i < outputs.size(); ++i) {

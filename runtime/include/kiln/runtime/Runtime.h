@@ -72,6 +72,20 @@ struct ExecutorOptions {
   /// the executor's own buffers (arenas, constants) on the first run, and
   /// replay it on later ones (CUDA graphs), where the device can.
   bool replayKernels = true;
+  /// Time every kernel launch (kernelProfile): each is waited for before
+  /// the next starts, and none is replayed, so runs are slower than
+  /// without; for finding where a model's time goes, not for latency.
+  bool profileKernels = false;
+};
+
+/// Where runs' time went, one dispatch step of the schedule
+/// (ExecutorOptions::profileKernels).
+struct KernelTime {
+  size_t step = 0;    ///< Its index in the schedule.
+  std::string symbol; ///< Its kernel: the compile report's dispatch name.
+  std::string target; ///< The target whose device ran it.
+  size_t launches = 0;
+  double seconds = 0; ///< Over all launches, each from launch to done.
 };
 
 /// How a run launches its kernels.
@@ -137,6 +151,11 @@ public:
   const Model &model() const { return *model_; }
   /// How the last run launched its kernels.
   LaunchCounts launchCounts() const;
+  /// Each dispatch step's launches and time over the runs since the
+  /// executor was made or the profile reset (empty without
+  /// ExecutorOptions::profileKernels).
+  std::vector<KernelTime> kernelProfile() const;
+  void resetKernelProfile();
   /// This executor's device in the model's mesh (0 without one).
   int64_t rank() const { return rank_; }
 
