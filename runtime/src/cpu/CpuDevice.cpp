@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
@@ -31,7 +32,17 @@ namespace {
 
 using EntryPoint = void (*)(void **bindings, int64_t workgroup);
 
-/// Workers wait for a job; a job is "run workgroups 0..count-1 of entry".
+/// Runs a job, "workgroups 0..count-1 of entry", on the caller and the
+/// workers. A workgroup is claimed through one atomic ticket holding the
+/// job's generation (high 32 bits) and the next workgroup (low 32), so a
+/// worker that arrives late can never claim a later job's workgroups with
+/// an earlier job's entry. The caller claims workgroups too and waits only
+/// for those claimed by workers, never for a worker to wake up: a model's
+/// dispatches follow each other closely, and a sleeping worker's wake-up
+/// (a futex and a reschedule, tens of microseconds here) is longer than
+/// many kernels. Workers spin for a short while after a job (kSpin) so
+/// that the next one finds them awake, then sleep; while they sleep they
+/// take no CPU from other thread pools in the process (PyTorch's OpenMP).
 class ThreadPool {
 public:
   explicit ThreadPool(unsigned threads) {
@@ -41,7 +52,7 @@ public:
   ~ThreadPool() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
+      stopping_.store(true);
     }
     wake_.notify_all();
     for (std::thread &worker : workers_)
@@ -56,56 +67,121 @@ public:
         entry(bindings, static_cast<int64_t>(id));
       return;
     }
+    if (count >= (uint64_t(1) << 32))
+      throw Error("a CPU kernel launch of " + std::to_string(count) +
+                  " workgroups: more than the thread pool numbers (2^32)");
+    entry_.store(entry, std::memory_order_relaxed);
+    bindings_.store(bindings, std::memory_order_relaxed);
+    count_.store(count, std::memory_order_relaxed);
+    finished_.store(0, std::memory_order_relaxed);
+    uint64_t generation = ++generation_ & 0xffffffffu;
+    // Publishes the job: its fields above are visible to whoever reads
+    // this ticket.
+    ticket_.store(generation << 32, std::memory_order_release);
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      entry_ = entry;
-      bindings_ = bindings;
-      count_ = count;
-      next_.store(0);
-      busy_ = workers_.size();
-      ++generation_;
-    }
-    wake_.notify_all();
-    drain();
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return busy_ == 0; });
+    } // A worker past its check of the ticket is now waiting: notify it.
+    if (sleepers_.load() > 0)
+      wake_.notify_all();
+    uint64_t done = drain(generation);
+    // The rest are running on workers: short waits.
+    uint64_t total = finished_.fetch_add(done, std::memory_order_acq_rel) +
+                     done;
+    for (unsigned spins = 0; total < count;
+         total = finished_.load(std::memory_order_acquire))
+      pause(spins);
+    // Closed: nothing more of this job can be claimed, and the fence
+    // orders the close before the next job's fields (a seqlock: see drain).
+    ticket_.store((generation << 32) | kClosed, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
   }
 
 private:
-  void drain() {
-    for (uint64_t id = next_.fetch_add(1); id < count_; id = next_.fetch_add(1))
-      entry_(bindings_, static_cast<int64_t>(id));
+  static constexpr auto kSpin = std::chrono::microseconds(200);
+  static constexpr uint64_t kClosed = 0xffffffffu;
+
+  static void pause(unsigned &spins) {
+    if (++spins < 64) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    } else {
+      std::this_thread::yield();
+    }
+  }
+
+  /// Claims and runs the job `generation`'s workgroups until none is left;
+  /// returns how many it ran.
+  uint64_t drain(uint64_t generation) {
+    uint64_t ticket = ticket_.load(std::memory_order_acquire);
+    if ((ticket >> 32) != generation)
+      return 0;
+    // Fields read after the ticket that published them. If the job is
+    // closed and a later one's fields are being written meanwhile, a field
+    // read from them makes the fence see the close, and no claim succeeds.
+    EntryPoint entry = entry_.load(std::memory_order_relaxed);
+    void **bindings = bindings_.load(std::memory_order_relaxed);
+    uint64_t count = count_.load(std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    uint64_t ran = 0;
+    while ((ticket >> 32) == generation && (ticket & 0xffffffffu) < count) {
+      if (!ticket_.compare_exchange_weak(ticket, ticket + 1,
+                                         std::memory_order_acq_rel))
+        continue;
+      entry(bindings, static_cast<int64_t>(ticket & 0xffffffffu));
+      ++ran;
+      ticket = ticket_.load(std::memory_order_acquire);
+    }
+    return ran;
   }
 
   void work() {
-    uint64_t seen = 0;
+    uint64_t seen = 0; // The generation last joined.
     while (true) {
-      {
-        std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-        if (stopping_)
-          return;
-        seen = generation_;
+      // A new job, or stopping: spin for kSpin, then sleep.
+      auto published = [&] {
+        return (ticket_.load(std::memory_order_acquire) >> 32) != seen ||
+               stopping_.load();
+      };
+      auto until = std::chrono::steady_clock::now() + kSpin;
+      for (unsigned spins = 0; !published();) {
+        if (std::chrono::steady_clock::now() > until) {
+          std::unique_lock<std::mutex> lock(mutex_);
+          sleepers_.fetch_add(1);
+          wake_.wait(lock, published);
+          sleepers_.fetch_sub(1);
+          break;
+        }
+        if (++spins < 64) {
+#if defined(__x86_64__) || defined(__i386__)
+          __builtin_ia32_pause();
+#endif
+        } else {
+          spins = 0;
+          std::this_thread::yield();
+        }
       }
-      drain();
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (--busy_ == 0)
-          done_.notify_one();
-      }
+      if (stopping_.load())
+        return;
+      seen = ticket_.load(std::memory_order_acquire) >> 32;
+      // Job fields are read after the ticket that published them; a job
+      // already replaced leaves nothing to claim under `seen`.
+      if (uint64_t ran = drain(seen))
+        finished_.fetch_add(ran, std::memory_order_acq_rel);
     }
   }
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;
-  std::condition_variable wake_, done_;
-  bool stopping_ = false;
-  uint64_t generation_ = 0;
-  size_t busy_ = 0;
-  EntryPoint entry_ = nullptr;
-  void **bindings_ = nullptr;
-  uint64_t count_ = 0;
-  std::atomic<uint64_t> next_{0};
+  std::condition_variable wake_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<unsigned> sleepers_{0};
+  uint64_t generation_ = 0; // The caller's count of jobs.
+  std::atomic<uint64_t> ticket_{0};
+  std::atomic<EntryPoint> entry_{nullptr};
+  std::atomic<void **> bindings_{nullptr};
+  std::atomic<uint64_t> count_{0};
+  std::atomic<uint64_t> finished_{0};
 };
 
 class CpuKernel final : public Kernel {
