@@ -32,7 +32,8 @@ std::string kernelPipeline() {
   return tiling::workgroupTilingPipeline(
              /*maxWorkgroups=*/64,
              /*minIterations=*/4096, /*workItems=*/false,
-             "func.func(cpu-vectorize-contractions,cpu-vectorize-convolutions),"
+             "func.func(cpu-vectorize-contractions,cpu-vectorize-convolutions,"
+             "cpu-reassociate-reductions),"
              "canonicalize,"
              "loop-invariant-subset-hoisting") +
          ","

@@ -17,6 +17,22 @@ def CpuApproximateMath : Pass<"cpu-approximate-math"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def CpuReassociateReductions : Pass<"cpu-reassociate-reductions"> {
+  let summary = "Let LLVM vectorize floating-point reductions by reassociating them";
+  let description = [{
+    A linalg op's floating-point reduction (softmax's row maximum and sum,
+    layer_norm's mean and variance, graph.reduce) is a chain through its
+    output: in source order, LLVM may not vectorize it, and it runs one
+    element per add's latency. The combiner that updates each output (addf,
+    mulf, maximumf, minimumf, maxnumf, minnumf of the output's block
+    argument) is marked `reassoc`, so LLVM sums vector lanes and combines
+    them at the end: the same result up to rounding, in a fixed order (the
+    same every run). Contractions are not touched: the micro-kernels order
+    their own sums.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def CpuVectorizeContractions : Pass<"cpu-vectorize-contractions"> {
   let summary = "Register-blocked micro-kernels for f32 contractions";
   let description = [{

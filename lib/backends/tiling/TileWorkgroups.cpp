@@ -551,6 +551,51 @@ void hoistReductions(func::FuncOp kernel) {
       });
 }
 
+/// A generic that reads a value through an expand_shape adding only unit
+/// dims (a row reduction kept as [..., 1]) reads the value itself, with its
+/// map's unit results dropped. The value's producer then fuses into the
+/// generic's workgroup tiles; through the reshape it could not, and every
+/// workgroup computed all of it (softmax's masked-row check in attention:
+/// 32 times over).
+struct ReadThroughUnitExpand : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    for (OpOperand *operand : op.getDpsInputOperands()) {
+      auto expand = operand->get().getDefiningOp<tensor::ExpandShapeOp>();
+      if (!expand)
+        continue;
+      ArrayRef<int64_t> shape = expand.getResultType().getShape();
+      AffineMap map = op.getMatchingIndexingMap(operand);
+      SmallVector<AffineExpr> results;
+      bool onlyUnitDims = true;
+      for (const ReassociationIndices &group :
+           expand.getReassociationIndices()) {
+        std::optional<int64_t> kept;
+        for (int64_t dim : group)
+          if (shape[dim] != 1) {
+            onlyUnitDims &= !kept.has_value();
+            kept = dim;
+          }
+        // A group of unit dims is a unit dim of the source: index 0 of it
+        // is what any of the group's results reads.
+        results.push_back(map.getResult(kept.value_or(group.front())));
+      }
+      if (!onlyUnitDims)
+        continue;
+      SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+      maps[operand->getOperandNumber()] = AffineMap::get(
+          map.getNumDims(), map.getNumSymbols(), results, op.getContext());
+      rewriter.modifyOpInPlace(op, [&] {
+        operand->set(expand.getSrc());
+        op.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
+      });
+      return success();
+    }
+    return failure();
+  }
+};
+
 /// An elementwise generic that writes a fresh tensor from, among others, a
 /// same-shaped value another op of the kernel computed only for it (a
 /// contraction's result) instead updates that value in place: it becomes
@@ -605,7 +650,7 @@ LogicalResult fuseLoopNests(func::FuncOp kernel) {
         return collapse && collapse.getSrc().getDefiningOp<linalg::LinalgOp>();
       });
   tensor::populateFoldTensorEmptyPatterns(patterns);
-  patterns.add<UpdateInPlace>(context);
+  patterns.add<UpdateInPlace, ReadThroughUnitExpand>(context);
   linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
   return applyPatternsGreedily(kernel, std::move(patterns));
 }

@@ -38,10 +38,10 @@ void registerPasses();
 /// runs it with its workgroup budget; GPU backends with single-iteration
 /// tiles and `workItems`, a tile per work item. `afterTiling`: the
 /// backend's passes on the tiled tensors, before bufferization.
-inline std::string workgroupTilingPipeline(int64_t maxWorkgroups,
-                                           int64_t minIterations,
-                                           bool workItems = false,
-                                           const std::string &afterTiling = "") {
+inline std::string
+workgroupTilingPipeline(int64_t maxWorkgroups, int64_t minIterations,
+                        bool workItems = false,
+                        const std::string &afterTiling = "") {
   // Work items each pad their element; a CPU fills and copies.
   return std::string(workItems ? "convert-graph-to-linalg{gather-pads=1}"
                                : "convert-graph-to-linalg") +
@@ -49,8 +49,9 @@ inline std::string workgroupTilingPipeline(int64_t maxWorkgroups,
          "kernel-tile-workgroups{max-workgroups=" +
          std::to_string(maxWorkgroups) +
          " min-workgroup-iterations=" + std::to_string(minIterations) +
-         (workItems ? " work-items=1" : "") + "}," +
-         (afterTiling.empty() ? "" : afterTiling + ",") +
+         (workItems ? " work-items=1" : "") +
+         // Producers fused into several consumers are computed once.
+         "},cse," + (afterTiling.empty() ? "" : afterTiling + ",") +
          "canonicalize,"
          "eliminate-empty-tensors,"
          "one-shot-bufferize{bufferize-function-boundaries=0},"

@@ -176,3 +176,38 @@ module {
   }
 }
 
+
+// -----
+
+// A row reduction kept as [rows, 1] (an expand_shape adding a unit dim)
+// and read by the elementwise root: the root reads the reduction directly,
+// so the reduction is computed per workgroup tile, inside the forall, not
+// whole by every workgroup before it (the untiled ops left before the
+// forall are dead: canonicalize erases them).
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @unit_expand
+// CHECK-NOT: tensor.expand_shape
+// CHECK: scf.forall
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[ROW]], #{{.*}}], iterator_types = ["parallel", "parallel"]} ins(%{{.*}}, %[[SUM]] :
+// CHECK: scf.forall.in_parallel
+module {
+  func.func @unit_expand(%a: tensor<64x16xf32>) -> tensor<64x16xf32> {
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<64xf32>
+    %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<64xf32>) -> tensor<64xf32>
+    %sum = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%a : tensor<64x16xf32>) outs(%acc : tensor<64xf32>) {
+    ^bb0(%x: f32, %o: f32):
+      %s = arith.addf %o, %x : f32
+      linalg.yield %s : f32
+    } -> tensor<64xf32>
+    %rows = tensor.expand_shape %sum [[0, 1]] output_shape [64, 1] : tensor<64xf32> into tensor<64x1xf32>
+    %out = tensor.empty() : tensor<64x16xf32>
+    %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%a, %rows : tensor<64x16xf32>, tensor<64x1xf32>) outs(%out : tensor<64x16xf32>) {
+    ^bb0(%x: f32, %s: f32, %o: f32):
+      %d = arith.divf %x, %s : f32
+      linalg.yield %d : f32
+    } -> tensor<64x16xf32>
+    return %0 : tensor<64x16xf32>
+  }
+}
