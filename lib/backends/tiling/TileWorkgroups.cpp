@@ -234,9 +234,15 @@ void addRecomputeCosts(linalg::LinalgOp op, ArrayRef<int64_t> rootLoop,
     for (unsigned loop = 0; loop < map.getNumDims(); ++loop)
       if (!map.isFunctionOfDim(loop) && rootLoop[loop] >= 0)
         costs[rootLoop[loop]] = std::max(costs[rootLoop[loop]], cost);
-    // A producer read one element per element: its reads count too.
+    // A producer's loops map to the root's where the root reads its result
+    // along a loop (a dim of the map that is one loop; a window's rows are
+    // not), through a padding too (which keeps dims in place): its reads
+    // count too, and its blocks (a panel convolution under a pooling
+    // window) are along root loops.
+    if (auto pad = value.getDefiningOp<tensor::PadOp>())
+      value = pad.getSource();
     auto producer = value.getDefiningOp<linalg::LinalgOp>();
-    if (!producer || depth == 8 || !map.isProjectedPermutation())
+    if (!producer || depth == 8)
       continue;
     AffineMap written =
         producer.getIndexingMapMatchingResult(cast<OpResult>(value));
@@ -245,8 +251,9 @@ void addRecomputeCosts(linalg::LinalgOp op, ArrayRef<int64_t> rootLoop,
       continue;
     SmallVector<int64_t> producerRootLoop(producer.getNumLoops(), -1);
     for (unsigned result = 0; result < map.getNumResults(); ++result)
-      producerRootLoop[written.getDimPosition(result)] =
-          rootLoop[map.getDimPosition(result)];
+      if (auto dim = dyn_cast<AffineDimExpr>(map.getResult(result)))
+        producerRootLoop[written.getDimPosition(result)] =
+            rootLoop[dim.getPosition()];
     addRecomputeCosts(producer, producerRootLoop, costs, replicated, granules,
                       depth + 1);
   }

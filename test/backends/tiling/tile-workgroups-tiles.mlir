@@ -117,6 +117,43 @@ module {
 
 // -----
 
+// A convolution whose filter is in 16-channel panels, under a padded
+// pooling window (ResNet's stem, fusion rule 4): the panels are traced to
+// the pool's channel loop through the padding, so the kernel splits into
+// workgroups, with channel tiles of whole panels, instead of running as one.
+// CHECK-LABEL: func.func @panel_conv_under_pool
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) = (0, 0) to (32, 8) step (16, {{[0-9]+}})
+module {
+  func.func @panel_conv_under_pool(%x: tensor<1x4x18x18xf32>, %w: tensor<2x3x3x4x16xf32>) -> tensor<1x32x8x8xf32> {
+    %zero = arith.constant 0.0 : f32
+    %low = arith.constant -3.40282347E+38 : f32
+    %e = tensor.empty() : tensor<1x32x16x16xf32>
+    %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<1x32x16x16xf32>) -> tensor<1x32x16x16xf32>
+    %conv = linalg.generic {indexing_maps = [affine_map<(n, o, h, w, kh, kw, c) -> (n, c, h + kh, w + kw)>, affine_map<(n, o, h, w, kh, kw, c) -> (o floordiv 16, kh, kw, c, o mod 16)>, affine_map<(n, o, h, w, kh, kw, c) -> (n, o, h, w)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w : tensor<1x4x18x18xf32>, tensor<2x3x3x4x16xf32>) outs(%acc : tensor<1x32x16x16xf32>) {
+    ^bb0(%a: f32, %b: f32, %c: f32):
+      %p = arith.mulf %a, %b : f32
+      %s = arith.addf %c, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<1x32x16x16xf32>
+    %relu = linalg.generic {indexing_maps = [affine_map<(n, c, h, w) -> (n, c, h, w)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} outs(%conv : tensor<1x32x16x16xf32>) {
+    ^bb0(%o: f32):
+      %r = arith.maximumf %o, %zero : f32
+      linalg.yield %r : f32
+    } -> tensor<1x32x16x16xf32>
+    %padded = tensor.pad %relu low[0, 0, 1, 1] high[0, 0, 1, 1] {
+    ^bb0(%i: index, %j: index, %k: index, %l: index):
+      tensor.yield %low : f32
+    } : tensor<1x32x16x16xf32> to tensor<1x32x18x18xf32>
+    %window = tensor.empty() : tensor<3x3xf32>
+    %pe = tensor.empty() : tensor<1x32x8x8xf32>
+    %pacc = linalg.fill ins(%low : f32) outs(%pe : tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32>
+    %pool = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%padded, %window : tensor<1x32x18x18xf32>, tensor<3x3xf32>) outs(%pacc : tensor<1x32x8x8xf32>) -> tensor<1x32x8x8xf32>
+    return %pool : tensor<1x32x8x8xf32>
+  }
+}
+
+// -----
+
 // A grouped convolution's result is stored in its grouped shape into a view
 // of the output binding: written in place, no copy after the workgroups.
 // CHECK-LABEL: func.func @grouped_store
