@@ -367,6 +367,19 @@ LogicalResult SelectOp::inferResultType(MLIRContext *context,
 // Contractions and windows
 //===----------------------------------------------------------------------===//
 
+/// The lhs's K (its last dim) equals the rhs's (its dim `rhsDim`).
+static LogicalResult requireSameK(StringRef name, std::optional<Location> loc,
+                                  RankedTensorType lhs, RankedTensorType rhs,
+                                  int64_t rhsDim, StringRef rhsName) {
+  int64_t lhsK = lhs.getShape().back();
+  int64_t rhsK = rhs.getDimSize(rhsDim);
+  if (dimsCompatible(lhsK, rhsK))
+    return success();
+  return opError(name, loc, "contraction sizes differ: lhs ", formatDims(lhs),
+                 " has K = ", lhsK, ", ", rhsName, " ", formatDims(rhs),
+                 " has K = ", rhsK);
+}
+
 LogicalResult MatmulOp::inferResultType(MLIRContext *,
                                         std::optional<Location> loc,
                                         Adaptor adaptor,
@@ -381,12 +394,8 @@ LogicalResult MatmulOp::inferResultType(MLIRContext *,
     return opError(name, loc,
                    "lhs and rhs element types differ: ", lhs.getElementType(),
                    " vs ", rhs.getElementType());
-  int64_t lhsK = lhs.getShape().back();
-  int64_t rhsK = rhs.getShape()[rhs.getRank() - 2];
-  if (!dimsCompatible(lhsK, rhsK))
-    return opError(name, loc, "contraction sizes differ: lhs ", formatDims(lhs),
-                   " has K = ", lhsK, ", rhs ", formatDims(rhs),
-                   " has K = ", rhsK);
+  if (failed(requireSameK(name, loc, lhs, rhs, rhs.getRank() - 2, "rhs")))
+    return failure();
   FailureOr<SmallVector<int64_t>> shape =
       broadcastShapes(lhs.getShape().drop_back(2), rhs.getShape().drop_back(2));
   if (failed(shape))
@@ -436,12 +445,8 @@ LogicalResult PanelMatmulOp::inferResultType(MLIRContext *,
   if (failed(requireRank(name, loc, "rhs", rhs, 3, "[N/P, K, P] panels")) ||
       failed(requireSameElement(name, loc, "rhs", rhs, lhs)))
     return failure();
-  int64_t lhsK = lhs.getShape().back();
-  int64_t rhsK = rhs.getDimSize(1);
-  if (!dimsCompatible(lhsK, rhsK))
-    return opError(name, loc, "contraction sizes differ: lhs ", formatDims(lhs),
-                   " has K = ", lhsK, ", rhs panels ", formatDims(rhs),
-                   " have K = ", rhsK);
+  if (failed(requireSameK(name, loc, lhs, rhs, 1, "rhs panels")))
+    return failure();
   SmallVector<int64_t> shape(lhs.getShape().drop_back());
   int64_t panels = rhs.getDimSize(0), width = rhs.getDimSize(2);
   shape.push_back(ShapedType::isDynamic(panels) || ShapedType::isDynamic(width)

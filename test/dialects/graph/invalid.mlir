@@ -373,7 +373,7 @@ func.func @panel_matmul_rank(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>) {
 // -----
 
 func.func @panel_matmul_contraction(%a: tensor<4x8xf32>, %b: tensor<2x4x16xf32>) {
-  // expected-error @+1 {{'graph.panel_matmul' op contraction sizes differ: lhs [4, 8] has K = 8, rhs panels [2, 4, 16] have K = 4}}
+  // expected-error @+1 {{'graph.panel_matmul' op contraction sizes differ: lhs [4, 8] has K = 8, rhs panels [2, 4, 16] has K = 4}}
   %0 = graph.panel_matmul %a, %b : (tensor<4x8xf32>, tensor<2x4x16xf32>) -> tensor<4x32xf32>
   return
 }
