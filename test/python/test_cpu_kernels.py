@@ -30,6 +30,10 @@ CONVOLUTIONS = [
     ("dilation-2", 4, 12, 12, 17, 3, 1, 2, 2, 1),
     ("grouped", 12, 18, 10, 19, 3, 1, 1, 1, 3),
     ("depthwise-s2", 16, 16, 14, 14, 3, 2, 1, 1, 16),
+    # Depthwise with whole vectors of columns: tiles of output rows, each
+    # row its own image vector (13 rows: tiles of 7 and 6).
+    ("depthwise-rows", 24, 24, 13, 16, 3, 1, 1, 1, 24),
+    ("depthwise-rows-s2", 16, 16, 17, 32, 3, 2, 1, 1, 16),
     ("stem-7x7", 3, 64, 32, 32, 7, 2, 3, 1, 1),
     # Filters packed into 16-channel panels (C x KH x KW >= 144, O a
     # multiple of 16): tiles of 6 pixels along the rows, the last one

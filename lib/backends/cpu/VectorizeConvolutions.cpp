@@ -40,9 +40,15 @@ namespace {
 struct ConvolutionLoops {
   /// The output's innermost dim: NR of them a vector.
   unsigned column;
-  /// The output channel (in the output and the filter, not the image): MR
-  /// of them a tile, each one broadcast weight.
+  /// The loop of a tile's MR accumulator rows: the output channel (in the
+  /// output and the filter, not the image), each row one broadcast weight
+  /// times one image vector shared by all rows. A depthwise convolution has
+  /// no such loop (its filter and image both follow the channel): its rows
+  /// are output rows (in the output and the image, not the filter), each
+  /// row its own image vector times one weight shared by all rows.
   unsigned channel;
+  /// Whether `channel` is an output row (depthwise), not a channel.
+  bool rowsOfImage = false;
   /// The other parallel loops (batch, output rows, groups): one at a time.
   SmallVector<unsigned> outer;
   /// Every reduction loop, in the op's order.
@@ -134,8 +140,20 @@ std::optional<ConvolutionLoops> analyze(linalg::LinalgOp op) {
     }
     loops.outer.push_back(dim);
   }
-  if (!channel || loops.reductions.empty())
+  if (loops.reductions.empty())
     return std::nullopt;
+  if (!channel) {
+    // Depthwise: the innermost outer loop the image reads and the filter
+    // does not (the output rows) holds the tile's rows.
+    auto rows = llvm::find_if(llvm::reverse(loops.outer), [&](unsigned dim) {
+      return image.isFunctionOfDim(dim) && !filter.isFunctionOfDim(dim);
+    });
+    if (rows == loops.outer.rend())
+      return std::nullopt;
+    channel = *rows;
+    loops.rowsOfImage = true;
+    loops.outer.erase(std::next(rows).base());
+  }
   loops.channel = *channel;
   return loops;
 }
@@ -160,13 +178,17 @@ struct CpuVectorizeConvolutions
   void runOnOperation() override {
     SmallVector<std::pair<linalg::LinalgOp, ConvolutionLoops>> candidates;
     getOperation()->walk([&](linalg::LinalgOp op) {
-      if (!linalg::isaConvolutionOpInterface(op) && !panelWidth(op))
-        return;
-      if (std::optional<ConvolutionLoops> loops = analyze(op))
+      std::optional<ConvolutionLoops> loops = analyze(op);
+      // A matmul has the shape of a convolution's loops too (its rows are
+      // channels): only convolutions by linalg's test, panel ones, and
+      // depthwise ones (rows of the image: a contraction has none).
+      if (loops && (linalg::isaConvolutionOpInterface(op) || panelWidth(op) ||
+                    loops->rowsOfImage))
         candidates.emplace_back(op, *loops);
     });
     for (auto &[op, loops] : candidates) {
-      if (std::optional<int64_t> width = panelWidth(op)) {
+      std::optional<int64_t> width = panelWidth(op);
+      if (width && !loops.rowsOfImage) {
         if (failed(rewritePanels(op, loops, *width)))
           return signalPassFailure();
         continue;
@@ -428,6 +450,14 @@ struct CpuVectorizeConvolutions
         columns > vectorWidth && wasted(2 * vectorWidth) <= wasted(vectorWidth)
             ? 2 * vectorWidth
             : vectorWidth;
+    // A depthwise tile reads an image vector per row, not one for all rows:
+    // masked, each would be element by element. Rows that do not divide
+    // into whole vectors stay loops.
+    if (loops.rowsOfImage && columns % nr != 0) {
+      if (columns % vectorWidth != 0)
+        return;
+      nr = vectorWidth;
+    }
     int64_t maxRows =
         std::max<int64_t>(1, registers / llvm::divideCeil(nr, vectorWidth));
     // Channels in tiles of one size where a divisor of the channels fills
@@ -497,24 +527,31 @@ struct CpuVectorizeConvolutions
               at[dim] = iv;
             // The tile's columns read `span` consecutive image elements;
             // with a stride, every stride-th is one column's.
-            Value row = vector::TransferReadOp::create(
-                nb, loc, vectorOf(span), image, indicesAt(nb, imageMap, at),
-                zero, ArrayRef<bool>{!masked});
-            if (loops.stride > 1) {
+            auto readImage = [&]() -> Value {
+              Value row = vector::TransferReadOp::create(
+                  nb, loc, vectorOf(span), image, indicesAt(nb, imageMap, at),
+                  zero, ArrayRef<bool>{!masked});
+              if (loops.stride == 1)
+                return row;
               SmallVector<int64_t> lanes;
               for (int64_t lane = 0; lane < nr; ++lane)
                 lanes.push_back(lane * loops.stride);
-              row = vector::ShuffleOp::create(nb, loc, row, row, lanes);
-            }
+              return vector::ShuffleOp::create(nb, loc, row, row, lanes);
+            };
+            auto readWeight = [&]() -> Value {
+              Value weight = tensor::ExtractOp::create(
+                  nb, loc, filter, indicesAt(nb, filterMap, at));
+              return vector::BroadcastOp::create(nb, loc, vectorOf(nr), weight);
+            };
+            // One operand is shared by the tile's rows, the other is each
+            // row's own.
+            Value shared = loops.rowsOfImage ? readWeight() : readImage();
             scf::ValueVector next;
             for (int64_t r = 0; r < mr; ++r) {
               at[loops.channel] = channelOf[r];
-              Value weight = tensor::ExtractOp::create(
-                  nb, loc, filter, indicesAt(nb, filterMap, at));
-              Value broadcast =
-                  vector::BroadcastOp::create(nb, loc, vectorOf(nr), weight);
+              Value own = loops.rowsOfImage ? readImage() : readWeight();
               next.push_back(
-                  vector::FMAOp::create(nb, loc, broadcast, row, sums[r]));
+                  vector::FMAOp::create(nb, loc, own, shared, sums[r]));
             }
             return next;
           });

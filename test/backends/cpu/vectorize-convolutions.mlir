@@ -71,6 +71,34 @@ func.func @depthwise(%x: tensor<1x16x1x30x30xf32>, %w: tensor<16x1x1x3x3xf32>, %
   return %0 : tensor<1x16x1x28x28xf32>
 }
 
+// Depthwise as graph.conv2d lowers it: the filter follows the group, not
+// the one output channel per group, so no loop is the filter's alone. The
+// tile's rows are output rows instead: per reduction step one broadcast
+// weight and an image vector per row (8 rows of 8 columns: 8 reads, 8 FMAs).
+// CHECK-LABEL: func.func @depthwise_rows
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1 iter_args
+// CHECK-COUNT-8: vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<1x4x1x8x8xf32>, vector<8xf32>
+// CHECK: scf.for
+// CHECK: tensor.extract %{{.*}} : tensor<4x1x3x3xf32>
+// CHECK-NEXT: %[[W:.*]] = vector.broadcast
+// CHECK-COUNT-8: vector.transfer_read {{.*}} : tensor<1x4x1x10x10xf32>, vector<8xf32>
+// CHECK-NEXT: vector.fma %{{.*}}, %[[W]], %{{.*}} : vector<8xf32>
+// CHECK-NOT: vector.fma
+// CHECK: scf.yield
+// CHECK-COUNT-8: vector.transfer_write {{.*}} {in_bounds = [true]} : vector<8xf32>, tensor<1x4x1x8x8xf32>
+#dw_image = affine_map<(n, g, f, h, c, kh, kw, w) -> (n, g, c, h + kh, w + kw)>
+#dw_filter = affine_map<(n, g, f, h, c, kh, kw, w) -> (g, c, kh, kw)>
+#dw_out = affine_map<(n, g, f, h, c, kh, kw, w) -> (n, g, f, h, w)>
+func.func @depthwise_rows(%x: tensor<1x4x1x10x10xf32>, %w: tensor<4x1x3x3xf32>, %acc: tensor<1x4x1x8x8xf32>) -> tensor<1x4x1x8x8xf32> {
+  %0 = linalg.generic {indexing_maps = [#dw_image, #dw_filter, #dw_out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]} ins(%x, %w : tensor<1x4x1x10x10xf32>, tensor<4x1x3x3xf32>) outs(%acc : tensor<1x4x1x8x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4x1x8x8xf32>
+  return %0 : tensor<1x4x1x8x8xf32>
+}
+
 // Left as they are: pooling (no multiply-add), other element types.
 // CHECK-LABEL: func.func @untouched
 // CHECK: linalg.pooling_nchw_max
