@@ -85,8 +85,8 @@ public:
       wake_.notify_all();
     uint64_t done = drain(generation);
     // The rest are running on workers: short waits.
-    uint64_t total = finished_.fetch_add(done, std::memory_order_acq_rel) +
-                     done;
+    uint64_t total =
+        finished_.fetch_add(done, std::memory_order_acq_rel) + done;
     for (unsigned spins = 0; total < count;
          total = finished_.load(std::memory_order_acquire))
       pause(spins);
@@ -100,12 +100,14 @@ private:
   static constexpr auto kSpin = std::chrono::microseconds(200);
   static constexpr uint64_t kClosed = 0xffffffffu;
 
+  /// One step of a busy wait: 64 pause instructions, then a yield.
   static void pause(unsigned &spins) {
     if (++spins < 64) {
 #if defined(__x86_64__) || defined(__i386__)
       __builtin_ia32_pause();
 #endif
     } else {
+      spins = 0;
       std::this_thread::yield();
     }
   }
@@ -152,14 +154,7 @@ private:
           sleepers_.fetch_sub(1);
           break;
         }
-        if (++spins < 64) {
-#if defined(__x86_64__) || defined(__i386__)
-          __builtin_ia32_pause();
-#endif
-        } else {
-          spins = 0;
-          std::this_thread::yield();
-        }
+        pause(spins);
       }
       if (stopping_.load())
         return;
