@@ -1,5 +1,6 @@
 """The CPU backend's micro-kernels on the shapes that exercise their edges:
-convolutions whose rows end in a masked tile (widths 1, 7, 29), channel
+convolutions whose rows end in a tile overlapping the one before it or
+are narrower than a vector (widths 1, 7, 9, 14, 29), channel
 counts with no good tile divisor (13, 46), strides and dilations that make
 the image vector a shuffle, grouped and depthwise filters, each with a fused
 epilogue, with filters packed into output-channel panels and not; linear
@@ -34,6 +35,12 @@ CONVOLUTIONS = [
     # row its own image vector (13 rows: tiles of 7 and 6).
     ("depthwise-rows", 24, 24, 13, 16, 3, 1, 1, 1, 24),
     ("depthwise-rows-s2", 16, 16, 17, 32, 3, 2, 1, 1, 16),
+    # Rows that are not whole vectors: the last tile overlaps the one
+    # before it (14: columns 6..13 after 0..7), stride 2 reading its image
+    # span as two vectors.
+    ("depthwise-overlap-w14", 24, 24, 14, 14, 3, 1, 1, 1, 24),
+    ("depthwise-overlap-s2", 16, 16, 28, 28, 3, 2, 1, 1, 16),
+    ("1x1-overlap-w9", 32, 40, 5, 9, 1, 1, 0, 1, 1),
     ("stem-7x7", 3, 64, 32, 32, 7, 2, 3, 1, 1),
     # Filters packed into 16-channel panels (C x KH x KW >= 144, O a
     # multiple of 16): tiles of 6 pixels along the rows, the last one

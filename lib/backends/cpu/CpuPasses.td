@@ -70,7 +70,7 @@ def CpuVectorizeConvolutions : Pass<"cpu-vectorize-convolutions"> {
     reduction. Each reduction step loads the tile's image columns as one
     vector (every stride-th lane of a longer one when strided) and adds it
     times each channel's weight, broadcast. NR is 2 vector widths, or 1
-    where that wastes fewer lanes of a row; a row's last tile is masked. MR
+    where that wastes fewer lanes of a row; a row's last tile is narrower (its vectors in bounds, not masked). MR
     is as many channels as `registers` holds rows of NR: a divisor of the
     channels if one fills half of them, else near-equal tiles. The loops
     around a tile carry `llvm.loop_annotation` unroll-disable (LLVM would

@@ -13,9 +13,9 @@
 //
 // Vectorizing along output columns needs neither a packed filter (its
 // weights are scalars) nor a layout change (the output rows are stored as
-// they are). A row whose width is not a multiple of NR ends in a masked
-// tile. The loop nest LLVM vectorized before reloaded and stored the
-// output row at every step of the reduction.
+// they are). A row whose width is not a multiple of NR ends in a tile that
+// overlaps the one before it. The loop nest LLVM vectorized before reloaded and
+// stored the output row at every step of the reduction.
 //
 //===----------------------------------------------------------------------===//
 
@@ -440,24 +440,15 @@ struct CpuVectorizeConvolutions
     for (unsigned dim : loops.reductions)
       if (ShapedType::isDynamic(extents[dim]))
         return;
-    // NR: two vectors a row where that wastes no more lanes than one (a row
-    // of 7 columns takes one masked vector, not half of two); MR: as many
-    // channels as the registers hold rows.
+    // NR: two vectors a row where that wastes no more lanes than one, else
+    // one; a row narrower than a vector is one tile of its width.
     auto wasted = [&](int64_t width) {
       return llvm::divideCeil(columns, width) * width - columns;
     };
-    int64_t nr =
-        columns > vectorWidth && wasted(2 * vectorWidth) <= wasted(vectorWidth)
-            ? 2 * vectorWidth
-            : vectorWidth;
-    // A depthwise tile reads an image vector per row, not one for all rows:
-    // masked, each would be element by element. Rows that do not divide
-    // into whole vectors stay loops.
-    if (loops.rowsOfImage && columns % nr != 0) {
-      if (columns % vectorWidth != 0)
-        return;
-      nr = vectorWidth;
-    }
+    int64_t nr = std::min<int64_t>(columns, vectorWidth);
+    if (columns >= 2 * vectorWidth &&
+        wasted(2 * vectorWidth) <= wasted(vectorWidth))
+      nr = 2 * vectorWidth;
     int64_t maxRows =
         std::max<int64_t>(1, registers / llvm::divideCeil(nr, vectorWidth));
     // Channels in tiles of one size where a divisor of the channels fills
@@ -497,9 +488,14 @@ struct CpuVectorizeConvolutions
     LoopBounds reductionLoops = boundsOf(builder, op, loops.reductions);
 
     // One MR x NR tile at (ivs): channel ivs[channel] + 0..mr-1, columns
-    // ivs[column] + 0..nr-1 (`masked`: the row ends inside the tile).
+    // ivs[column] + 0..nr-1, its vectors whole and in bounds. A row's last
+    // tile overlaps the one before it: its first `done` columns are
+    // computed again but stored as they were (a blend). Masked instead, a
+    // depthwise tile's image vector per row and step is read element by
+    // element, and vectors of the columns left (14 of a row, 16 lanes) are
+    // assembled lane by lane.
     auto emitTile = [&](OpBuilder &b, Value output, SmallVector<Value> ivs,
-                        int64_t mr, bool masked) -> Value {
+                        int64_t mr, int64_t done) -> Value {
       Value channel0 = ivs[loops.channel];
       SmallVector<Value> channelOf;
       for (int64_t row = 0; row < mr; ++row)
@@ -514,7 +510,7 @@ struct CpuVectorizeConvolutions
       for (int64_t row = 0; row < mr; ++row)
         accumulators.push_back(vector::TransferReadOp::create(
             b, loc, vectorOf(nr), output, outputIndices(b, row), zero,
-            ArrayRef<bool>{!masked}));
+            ArrayRef<bool>{true}));
       // The reductions, each step MR FMAs.
       int64_t span = (nr - 1) * loops.stride + 1;
       scf::LoopNest nest = scf::buildLoopNest(
@@ -527,16 +523,39 @@ struct CpuVectorizeConvolutions
               at[dim] = iv;
             // The tile's columns read `span` consecutive image elements;
             // with a stride, every stride-th is one column's.
+            // Stride 2 reads them as two NR-lane vectors, the second ending
+            // at the span's last element, not one of 2 NR - 1 lanes: LLVM
+            // assembles a vector of an odd lane count element by element.
             auto readImage = [&]() -> Value {
-              Value row = vector::TransferReadOp::create(
-                  nb, loc, vectorOf(span), image, indicesAt(nb, imageMap, at),
-                  zero, ArrayRef<bool>{!masked});
+              SmallVector<Value> first = indicesAt(nb, imageMap, at);
               if (loops.stride == 1)
-                return row;
+                return vector::TransferReadOp::create(nb, loc, vectorOf(nr),
+                                                      image, first, zero,
+                                                      ArrayRef<bool>{true});
+              bool halves = span <= 2 * nr;
+              int64_t width = halves ? nr : span;
+              Value low = vector::TransferReadOp::create(
+                  nb, loc, vectorOf(width), image, first, zero,
+                  ArrayRef<bool>{true});
+              Value high = low;
+              if (halves) {
+                SmallVector<Value> second = first;
+                second.back() = affine::makeComposedAffineApply(
+                    nb, loc, nb.getAffineDimExpr(0) + (span - nr),
+                    {second.back()});
+                high = vector::TransferReadOp::create(nb, loc, vectorOf(nr),
+                                                      image, second, zero,
+                                                      ArrayRef<bool>{true});
+              }
+              // Lane l of the concatenation (low, high) is element l of the
+              // span below `width`, element l - width + span - nr above.
               SmallVector<int64_t> lanes;
-              for (int64_t lane = 0; lane < nr; ++lane)
-                lanes.push_back(lane * loops.stride);
-              return vector::ShuffleOp::create(nb, loc, row, row, lanes);
+              for (int64_t lane = 0; lane < nr; ++lane) {
+                int64_t element = lane * loops.stride;
+                lanes.push_back(
+                    element < width ? element : element - (span - nr) + width);
+              }
+              return vector::ShuffleOp::create(nb, loc, low, high, lanes);
             };
             auto readWeight = [&]() -> Value {
               Value weight = tensor::ExtractOp::create(
@@ -557,33 +576,43 @@ struct CpuVectorizeConvolutions
           });
       if (!nest.loops.empty())
         keepLoop(nest.loops.front());
-      for (int64_t r = 0; r < mr; ++r)
-        output = vector::TransferWriteOp::create(b, loc, nest.results[r],
-                                                 output, outputIndices(b, r),
-                                                 ArrayRef<bool>{!masked})
+      Value fresh;
+      if (done > 0) {
+        SmallVector<bool> lanes(nr, true);
+        std::fill_n(lanes.begin(), done, false);
+        fresh = arith::ConstantOp::create(
+            b, loc,
+            DenseElementsAttr::get(VectorType::get({nr}, b.getI1Type()),
+                                   ArrayRef<bool>(lanes)));
+      }
+      for (int64_t r = 0; r < mr; ++r) {
+        Value sum = nest.results[r];
+        if (fresh)
+          sum = arith::SelectOp::create(b, loc, fresh, sum, accumulators[r]);
+        output = vector::TransferWriteOp::create(b, loc, sum, output,
+                                                 outputIndices(b, r),
+                                                 ArrayRef<bool>{true})
                      .getResult();
+      }
       return output;
     };
 
-    // Columns: full tiles in a loop, then the masked rest.
+    // Columns: full tiles in a loop, then one ending at the row's end.
     int64_t fullColumns = columns / nr * nr;
     auto emitColumns = [&](OpBuilder &b, Value output, SmallVector<Value> ivs,
                            int64_t mr) -> Value {
-      if (fullColumns > 0) {
-        auto loop = scf::ForOp::create(
-            b, loc, index(0), index(fullColumns), index(nr), ValueRange{output},
-            [&](OpBuilder &nb, Location, Value column, ValueRange args) {
-              SmallVector<Value> at = ivs;
-              at[loops.column] = column;
-              scf::YieldOp::create(nb, loc,
-                                   emitTile(nb, args[0], at, mr, false));
-            });
-        keepLoop(loop);
-        output = loop.getResult(0);
-      }
+      auto loop = scf::ForOp::create(
+          b, loc, index(0), index(fullColumns), index(nr), ValueRange{output},
+          [&](OpBuilder &nb, Location, Value column, ValueRange args) {
+            SmallVector<Value> at = ivs;
+            at[loops.column] = column;
+            scf::YieldOp::create(nb, loc, emitTile(nb, args[0], at, mr, 0));
+          });
+      keepLoop(loop);
+      output = loop.getResult(0);
       if (fullColumns < columns) {
-        ivs[loops.column] = index(fullColumns);
-        output = emitTile(b, output, ivs, mr, true);
+        ivs[loops.column] = index(columns - nr);
+        output = emitTile(b, output, ivs, mr, fullColumns - (columns - nr));
       }
       return output;
     };

@@ -4,8 +4,10 @@
 // window column) and stored once. Each step loads the tile's image columns
 // as one vector and adds it times each channel's broadcast weight (an FMA).
 // NR is 8 or 16 (whichever wastes fewer lanes of a row), MR the channels 12
-// vectors of accumulators hold, split into near-equal tiles; a row's last
-// partial tile is masked (in_bounds false). Channel tiles are the outermost
+// vectors of accumulators hold, split into near-equal tiles. A row that is
+// not whole tiles ends in a tile overlapping the one before it, whose
+// overlapped lanes are stored as they were (a select): every vector is
+// whole and in bounds, never masked. Channel tiles are the outermost
 // loop (a tile's weights stay in cache for every row), then rows, columns.
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(cpu-vectorize-convolutions),canonicalize,cse)" | FileCheck %s
 
@@ -37,16 +39,18 @@ func.func @conv3x3(%x: tensor<1x32x4x58xf32>, %w: tensor<46x32x3x3xf32>, %acc: t
   return %0 : tensor<1x46x2x56xf32>
 }
 
-// Stride 2, 7 columns: one masked 8-wide tile (no full ones; a masked
-// transfer has no in_bounds); its 8 columns read 15 image elements, every
-// other one kept. 16 channels: 2 tiles of 8.
+// Stride 2, 7 columns: a row narrower than a vector is one tile of its
+// width. Its 7 columns read 13 image elements, as two 7-lane vectors (the
+// second ending at the 13th), every other element kept. 16 channels: 2
+// tiles of 8.
 // CHECK-LABEL: func.func @strided
 // CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8 iter_args
-// CHECK-COUNT-8: vector.transfer_read %{{.*}}], %cst : tensor<1x16x1x7xf32>, vector<8xf32>
-// CHECK: %[[ROW:.*]] = vector.transfer_read %{{.*}}], %cst : tensor<1x8x3x15xf32>, vector<15xf32>
-// CHECK: %[[X:.*]] = vector.shuffle %[[ROW]], %[[ROW]] [0, 2, 4, 6, 8, 10, 12, 14] : vector<15xf32>, vector<15xf32>
-// CHECK-COUNT-8: vector.fma %{{.*}}, %[[X]], %{{.*}} : vector<8xf32>
-// CHECK-COUNT-8: vector.transfer_write %{{.*}}] : vector<8xf32>, tensor<1x16x1x7xf32>
+// CHECK-COUNT-8: vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<1x16x1x7xf32>, vector<7xf32>
+// CHECK: %[[LOW:.*]] = vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<1x8x3x15xf32>, vector<7xf32>
+// CHECK: %[[HIGH:.*]] = vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<1x8x3x15xf32>, vector<7xf32>
+// CHECK: %[[X:.*]] = vector.shuffle %[[LOW]], %[[HIGH]] [0, 2, 4, 6, 9, 11, 13] : vector<7xf32>, vector<7xf32>
+// CHECK-COUNT-8: vector.fma %{{.*}}, %[[X]], %{{.*}} : vector<7xf32>
+// CHECK-COUNT-8: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<7xf32>, tensor<1x16x1x7xf32>
 func.func @strided(%x: tensor<1x8x3x15xf32>, %w: tensor<16x8x3x3xf32>, %acc: tensor<1x16x1x7xf32>) -> tensor<1x16x1x7xf32> {
   %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : tensor<1x8x3x15xf32>, tensor<16x8x3x3xf32>) outs(%acc : tensor<1x16x1x7xf32>) -> tensor<1x16x1x7xf32>
   return %0 : tensor<1x16x1x7xf32>
@@ -54,18 +58,19 @@ func.func @strided(%x: tensor<1x8x3x15xf32>, %w: tensor<16x8x3x3xf32>, %acc: ten
 
 // Depthwise (groups of one channel): the group and the output row are
 // outer loops, one channel a tile (single-iteration loops fold away); 28
-// columns: a full 16-wide tile and a masked one (8-wide tiles would waste
-// as many lanes).
+// columns: a full 16-wide tile, then one at column 12 whose first 4 lanes
+// (columns 12..15, done) keep what the first tile stored.
 // CHECK-LABEL: func.func @depthwise
 // CHECK: scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args
 // CHECK: scf.for %{{.*}} = %c0 to %c28 step %c1 iter_args
 // CHECK: vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<1x16x1x28x28xf32>, vector<16xf32>
 // CHECK: vector.fma {{.*}} : vector<16xf32>
-// CHECK: vector.transfer_write {{.*}} {in_bounds = [true]} : vector<16xf32>, tensor<1x16x1x28x28xf32>
-// CHECK: vector.transfer_read {{.*}}, %c16], %cst : tensor<1x16x1x28x28xf32>, vector<16xf32>
-// CHECK: vector.transfer_read {{.*}}], %cst : tensor<1x16x1x30x30xf32>, vector<16xf32>
-// CHECK: vector.fma {{.*}} : vector<16xf32>
-// CHECK: vector.transfer_write {{.*}}, %c16] : vector<16xf32>, tensor<1x16x1x28x28xf32>
+// CHECK: %[[FIRST:.*]] = vector.transfer_write {{.*}}, %c0] {in_bounds = [true]} : vector<16xf32>, tensor<1x16x1x28x28xf32>
+// CHECK: %[[OLD:.*]] = vector.transfer_read %[[FIRST]][{{.*}}, %c12], %{{.*}} {in_bounds = [true]} : tensor<1x16x1x28x28xf32>, vector<16xf32>
+// CHECK: vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<1x16x1x30x30xf32>, vector<16xf32>
+// CHECK: %[[SUM:.*]] = vector.fma {{.*}} : vector<16xf32>
+// CHECK: %[[KEPT:.*]] = arith.select %[[LANES:.*]], %{{.*}}, %[[OLD]] : vector<16xi1>, vector<16xf32>
+// CHECK: vector.transfer_write %[[KEPT]], %[[FIRST]][{{.*}}, %c12] {in_bounds = [true]} : vector<16xf32>, tensor<1x16x1x28x28xf32>
 func.func @depthwise(%x: tensor<1x16x1x30x30xf32>, %w: tensor<16x1x1x3x3xf32>, %acc: tensor<1x16x1x28x28xf32>) -> tensor<1x16x1x28x28xf32> {
   %0 = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x16x1x30x30xf32>, tensor<16x1x1x3x3xf32>) outs(%acc : tensor<1x16x1x28x28xf32>) -> tensor<1x16x1x28x28xf32>
   return %0 : tensor<1x16x1x28x28xf32>
@@ -138,4 +143,28 @@ func.func @panels(%x: tensor<1x16x5x9xf32>, %w: tensor<2x3x3x16x16xf32>, %acc: t
     linalg.yield %2 : f32
   } -> tensor<1x32x3x7xf32>
   return %0 : tensor<1x32x3x7xf32>
+}
+
+// Depthwise rows of 14 columns (MobileNet's 14 x 14 layers): an 8-wide
+// tile and one at column 6 overlapping it by 2 lanes, all in bounds
+// (masked, each row's image vector would be read element by element).
+// 12 rows of 8 registers: 14 rows in 2 tiles of 7.
+// CHECK-LABEL: func.func @depthwise_rows_narrow
+// CHECK-DAG: %[[LANES:.*]] = arith.constant dense<[false, false, true, true, true, true, true, true]> : vector<8xi1>
+// CHECK: scf.for %{{.*}} = %c0 to %c14 step %c7 iter_args
+// CHECK-COUNT-7: vector.transfer_read {{.*}}, %c0], %{{.*}} {in_bounds = [true]} : tensor<1x4x1x14x14xf32>, vector<8xf32>
+// CHECK: tensor.extract %{{.*}} : tensor<4x1x3x3xf32>
+// CHECK-COUNT-7: vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<1x4x1x16x16xf32>, vector<8xf32>
+// CHECK-COUNT-7: vector.transfer_write {{.*}}, %c0] {in_bounds = [true]} : vector<8xf32>, tensor<1x4x1x14x14xf32>
+// CHECK-COUNT-7: vector.transfer_read {{.*}}, %c6], %{{.*}} {in_bounds = [true]} : tensor<1x4x1x14x14xf32>, vector<8xf32>
+// CHECK-COUNT-7: arith.select %[[LANES]]
+// CHECK-NOT: in_bounds = [false]
+func.func @depthwise_rows_narrow(%x: tensor<1x4x1x16x16xf32>, %w: tensor<4x1x3x3xf32>, %acc: tensor<1x4x1x14x14xf32>) -> tensor<1x4x1x14x14xf32> {
+  %0 = linalg.generic {indexing_maps = [#dw_image, #dw_filter, #dw_out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]} ins(%x, %w : tensor<1x4x1x16x16xf32>, tensor<4x1x3x3xf32>) outs(%acc : tensor<1x4x1x14x14xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4x1x14x14xf32>
+  return %0 : tensor<1x4x1x14x14xf32>
 }
