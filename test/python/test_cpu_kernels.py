@@ -72,6 +72,48 @@ def test_convolution_with_epilogue(c, f, h, w, k, stride, padding, dilation,
     assert np.abs(got - expected).max() / scale <= 1e-5
 
 
+# The elementwise ops around a convolution run on its register tiles (the
+# bias as the accumulators' first value, the residual add and activation
+# before the one store): (id, channels in, out, height, width, kernel,
+# stride, groups), one per micro-kernel, with rows ending in an overlapping
+# tile or a shorter pixel tile.
+RESIDUALS = [
+    ("columns-w14", 32, 40, 6, 14, 1, 1, 1),
+    ("columns-s2-w29", 8, 24, 9, 29, 3, 2, 1),
+    ("depthwise-w28", 24, 24, 5, 28, 3, 1, 24),
+    ("panels-w14", 32, 48, 6, 14, 3, 1, 1),
+    ("panels-1x1-7x7", 160, 32, 7, 7, 1, 1, 1),
+]
+
+
+class ConvResidual(torch.nn.Module):
+    def __init__(self, c, f, k, stride, groups):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(c, f, k, stride, k // 2, groups=groups)
+
+    def forward(self, x, residual):
+        return torch.nn.functional.relu6(self.conv(x) + residual)
+
+
+@pytest.mark.parametrize("c, f, h, w, k, stride, groups",
+                         [case[1:] for case in RESIDUALS],
+                         ids=[case[0] for case in RESIDUALS])
+def test_convolution_with_residual(c, f, h, w, k, stride, groups):
+    torch.manual_seed(c + f + w)
+    model = ConvResidual(c, f, k, stride, groups).eval()
+    x = torch.randn(2, c, h, w)
+    with torch.no_grad():
+        shape = model.conv(x).shape
+    residual = torch.randn(shape)
+    compiled = kiln.compile(model, (x, residual))
+    with torch.no_grad():
+        expected = model(x, residual).numpy()
+    got = np.asarray(compiled(x, residual))
+    assert got.shape == expected.shape
+    scale = max(np.abs(expected).max(), 1e-6)
+    assert np.abs(got - expected).max() / scale <= 1e-5
+
+
 # (id, leading dims of the input, in features, out features): out features
 # a multiple of 16 get packed weights; 1000 and 24 (not multiples) do not.
 LINEARS = [

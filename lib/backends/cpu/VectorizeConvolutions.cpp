@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/backends/cpu/CpuPasses.h"
+#include "lib/backends/cpu/ElementwiseAtTile.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -33,6 +34,7 @@ namespace kiln::cpu {
 } // namespace kiln::cpu
 
 using namespace mlir;
+using kiln::cpu::ElementwiseAtTile;
 
 namespace {
 
@@ -213,6 +215,34 @@ struct CpuVectorizeConvolutions
             {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}));
   }
 
+  /// The tensor a kernel's tiles are stored into: its init, or the init of
+  /// the prologue that computed it.
+  static Value firstOutput(linalg::LinalgOp op,
+                           const std::optional<ElementwiseAtTile> &prologue) {
+    return prologue
+               ? prologue->op->getOperand(prologue->op->getNumOperands() - 1)
+               : op.getDpsInits()[0];
+  }
+
+  /// Replaces the kernel `op` and the prologue and epilogue its tiles
+  /// evaluate with `result`, the tiles' output.
+  static void replace(linalg::LinalgOp op,
+                      const std::optional<ElementwiseAtTile> &prologue,
+                      const std::optional<ElementwiseAtTile> &epilogue,
+                      Value result) {
+    Value first = firstOutput(op, prologue);
+    (epilogue ? epilogue->op->getResult(0) : op->getResult(0))
+        .replaceAllUsesWith(result);
+    if (epilogue)
+      epilogue->op->erase();
+    op->erase();
+    if (prologue) {
+      // Its users left are the loop bounds' tensor.dim: the same shape.
+      prologue->op->getResult(0).replaceAllUsesWith(first);
+      prologue->op->erase();
+    }
+  }
+
   /// An operand's indices at the loop values `ivs`.
   static SmallVector<Value> indices(OpBuilder &b, Location loc, AffineMap map,
                                     ArrayRef<Value> ivs) {
@@ -275,8 +305,16 @@ struct CpuVectorizeConvolutions
     int64_t maxColumns =
         std::max<int64_t>(1, registers / llvm::divideCeil(width, vectorWidth));
 
+    AffineMap outputMap = op.getIndexingMapsArray()[2];
+    unsigned channelDim = *outputMap.getResultPosition(
+        getAffineDimExpr(loops.channel, op.getContext()));
+    std::optional<ElementwiseAtTile> prologue =
+        ElementwiseAtTile::prologueOf(op.getDpsInits()[0], channelDim);
+    std::optional<ElementwiseAtTile> epilogue =
+        ElementwiseAtTile::epilogueOf(op->getResult(0), channelDim);
     Location loc = op.getLoc();
-    OpBuilder builder(op);
+    OpBuilder builder(epilogue ? epilogue->op.getOperation()
+                               : op.getOperation());
     auto index = [&](int64_t value) -> Value {
       return arith::ConstantIndexOp::create(builder, loc, value);
     };
@@ -284,7 +322,6 @@ struct CpuVectorizeConvolutions
     Value image = op.getDpsInputs()[loops.image];
     Value filter = op.getDpsInputs()[loops.filter];
     AffineMap imageMap = maps[loops.image], filterMap = maps[loops.filter];
-    AffineMap outputMap = maps[2];
     auto f32 = builder.getF32Type();
     Value zero = arith::ConstantOp::create(builder, loc, f32,
                                            builder.getF32FloatAttr(0));
@@ -336,10 +373,12 @@ struct CpuVectorizeConvolutions
       SmallVector<Value> accumulators;
       for (int64_t pixel = 0; pixel < mp; ++pixel) {
         outputAt.push_back(indices(b, loc, outputMap, pixelAt[pixel]));
-        accumulators.push_back(vector::TransferReadOp::create(
-            b, loc, panelVector, output, outputAt.back(),
-            AffineMapAttr::get(channelMap), zero, /*mask=*/Value(),
-            b.getBoolArrayAttr({true})));
+        accumulators.push_back(
+            prologue ? prologue->emit(b, loc, outputAt.back(), width, Value())
+                     : vector::TransferReadOp::create(
+                           b, loc, panelVector, output, outputAt.back(),
+                           AffineMapAttr::get(channelMap), zero,
+                           /*mask=*/Value(), b.getBoolArrayAttr({true})));
       }
       scf::LoopNest nest = scf::buildLoopNest(
           b, loc, reductionLoops.lbs, reductionLoops.ubs, reductionLoops.steps,
@@ -373,9 +412,12 @@ struct CpuVectorizeConvolutions
         keepLoop(loop);
       for (int64_t pixel = 0; pixel < mp; ++pixel)
         output = vector::TransferWriteOp::create(
-                     b, loc, nest.results[pixel], output, outputAt[pixel],
-                     AffineMapAttr::get(channelMap), /*mask=*/Value(),
-                     b.getBoolArrayAttr({true}))
+                     b, loc,
+                     epilogue ? epilogue->emit(b, loc, outputAt[pixel], width,
+                                               nest.results[pixel])
+                              : nest.results[pixel],
+                     output, outputAt[pixel], AffineMapAttr::get(channelMap),
+                     /*mask=*/Value(), b.getBoolArrayAttr({true}))
                      .getResult();
       return output;
     };
@@ -406,7 +448,7 @@ struct CpuVectorizeConvolutions
     LoopBounds outerLoops = boundsOf(builder, op, outer);
     auto panels = scf::ForOp::create(
         builder, loc, index(0), index(channels), index(width),
-        ValueRange{op.getDpsInits()[0]},
+        ValueRange{firstOutput(op, prologue)},
         [&](OpBuilder &b, Location, Value channel, ValueRange args) {
           scf::LoopNest nest = scf::buildLoopNest(
               b, loc, outerLoops.lbs, outerLoops.ubs, outerLoops.steps,
@@ -424,8 +466,7 @@ struct CpuVectorizeConvolutions
           scf::YieldOp::create(b, loc, nest.results.front());
         });
     keepLoop(panels);
-    op->getResult(0).replaceAllUsesWith(panels.getResult(0));
-    op->erase();
+    replace(op, prologue, epilogue, panels.getResult(0));
     return success();
   }
 
@@ -465,8 +506,19 @@ struct CpuVectorizeConvolutions
     int64_t small = channels / tiles, large = small + 1;
     int64_t largeTiles = channels % tiles;
 
+    // The elementwise ops around the convolution (a bias broadcast before,
+    // an activation or residual after), evaluated on its tiles: the loops
+    // go where the epilogue is, its operands defined.
+    AffineMap outputMap = op.getIndexingMapsArray()[2];
+    unsigned columnDim = *outputMap.getResultPosition(
+        getAffineDimExpr(loops.column, op.getContext()));
+    std::optional<ElementwiseAtTile> prologue =
+        ElementwiseAtTile::prologueOf(op.getDpsInits()[0], columnDim);
+    std::optional<ElementwiseAtTile> epilogue =
+        ElementwiseAtTile::epilogueOf(op->getResult(0), columnDim);
     Location loc = op.getLoc();
-    OpBuilder builder(op);
+    OpBuilder builder(epilogue ? epilogue->op.getOperation()
+                               : op.getOperation());
     auto index = [&](int64_t value) -> Value {
       return arith::ConstantIndexOp::create(builder, loc, value);
     };
@@ -474,7 +526,6 @@ struct CpuVectorizeConvolutions
     Value filter = op.getDpsInputs()[loops.filter];
     AffineMap imageMap = op.getIndexingMapsArray()[loops.image];
     AffineMap filterMap = op.getIndexingMapsArray()[loops.filter];
-    AffineMap outputMap = op.getIndexingMapsArray()[2];
     auto f32 = builder.getF32Type();
     Value zero = arith::ConstantOp::create(builder, loc, f32,
                                            builder.getF32FloatAttr(0));
@@ -501,16 +552,25 @@ struct CpuVectorizeConvolutions
       for (int64_t row = 0; row < mr; ++row)
         channelOf.push_back(affine::makeComposedAffineApply(
             b, loc, b.getAffineDimExpr(0) + row, {channel0}));
-      auto outputIndices = [&](OpBuilder &nb, int64_t row) {
+      SmallVector<SmallVector<Value>> outputAt;
+      for (int64_t row = 0; row < mr; ++row) {
         SmallVector<Value> at = ivs;
         at[loops.channel] = channelOf[row];
-        return indicesAt(nb, outputMap, at);
+        outputAt.push_back(indicesAt(b, outputMap, at));
+      }
+      auto readOutput = [&](int64_t row) -> Value {
+        return vector::TransferReadOp::create(b, loc, vectorOf(nr), output,
+                                              outputAt[row], zero,
+                                              ArrayRef<bool>{true});
       };
-      SmallVector<Value> accumulators;
-      for (int64_t row = 0; row < mr; ++row)
-        accumulators.push_back(vector::TransferReadOp::create(
-            b, loc, vectorOf(nr), output, outputIndices(b, row), zero,
-            ArrayRef<bool>{true}));
+      SmallVector<Value> accumulators, stored;
+      for (int64_t row = 0; row < mr; ++row) {
+        accumulators.push_back(
+            prologue ? prologue->emit(b, loc, outputAt[row], nr, Value())
+                     : readOutput(row));
+        if (done > 0)
+          stored.push_back(prologue ? readOutput(row) : accumulators.back());
+      }
       // The reductions, each step MR FMAs.
       int64_t span = (nr - 1) * loops.stride + 1;
       scf::LoopNest nest = scf::buildLoopNest(
@@ -587,11 +647,12 @@ struct CpuVectorizeConvolutions
       }
       for (int64_t r = 0; r < mr; ++r) {
         Value sum = nest.results[r];
+        if (epilogue)
+          sum = epilogue->emit(b, loc, outputAt[r], nr, sum);
         if (fresh)
-          sum = arith::SelectOp::create(b, loc, fresh, sum, accumulators[r]);
-        output = vector::TransferWriteOp::create(b, loc, sum, output,
-                                                 outputIndices(b, r),
-                                                 ArrayRef<bool>{true})
+          sum = arith::SelectOp::create(b, loc, fresh, sum, stored[r]);
+        output = vector::TransferWriteOp::create(
+                     b, loc, sum, output, outputAt[r], ArrayRef<bool>{true})
                      .getResult();
       }
       return output;
@@ -638,7 +699,7 @@ struct CpuVectorizeConvolutions
         keepLoop(loop);
       return nest.results.front();
     };
-    Value output = op.getDpsInits()[0];
+    Value output = firstOutput(op, prologue);
     int64_t start = 0;
     for (auto [count, mr] :
          {std::pair{largeTiles, large}, {tiles - largeTiles, small}}) {
@@ -654,8 +715,7 @@ struct CpuVectorizeConvolutions
       output = loop.getResult(0);
       start += count * mr;
     }
-    op->getResult(0).replaceAllUsesWith(output);
-    op->erase();
+    replace(op, prologue, epilogue, output);
   }
 };
 

@@ -168,3 +168,63 @@ func.func @depthwise_rows_narrow(%x: tensor<1x4x1x16x16xf32>, %w: tensor<4x1x3x3
   } -> tensor<1x4x1x14x14xf32>
   return %0 : tensor<1x4x1x14x14xf32>
 }
+
+// The elementwise ops around a convolution run on its tiles: the bias
+// broadcast that produced its init gives the accumulators their first value
+// (one weight-like broadcast per channel row), and the residual add and
+// ReLU after it run on the accumulators before the one store, the residual
+// read as a vector at the tile. Neither is left a pass over the output.
+// CHECK-LABEL: func.func @prologue_epilogue
+// CHECK-NOT: linalg.generic
+// CHECK: %[[B:.*]] = tensor.extract %arg2[%{{.*}}] : tensor<8xf32>
+// CHECK: vector.broadcast %[[B]] : f32 to vector<8xf32>
+// CHECK-COUNT-8: vector.fma
+// CHECK: %[[R:.*]] = vector.transfer_read %arg3[{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<1x8x1x8xf32>, vector<8xf32>
+// CHECK: %[[S:.*]] = arith.addf %{{.*}}, %[[R]] : vector<8xf32>
+// CHECK: %[[M:.*]] = arith.maximumf %[[S]], %{{.*}} : vector<8xf32>
+// CHECK: vector.transfer_write %[[M]], %{{.*}} {in_bounds = [true]} : vector<8xf32>, tensor<1x8x1x8xf32>
+// CHECK-NOT: linalg.generic
+#per_channel = affine_map<(n, c, h, w) -> (c)>
+#same = affine_map<(n, c, h, w) -> (n, c, h, w)>
+func.func @prologue_epilogue(%x: tensor<1x4x3x10xf32>, %w: tensor<8x4x3x3xf32>, %b: tensor<8xf32>, %r: tensor<1x8x1x8xf32>) -> tensor<1x8x1x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty() : tensor<1x8x1x8xf32>
+  %init = linalg.generic {indexing_maps = [#per_channel, #same], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%b : tensor<8xf32>) outs(%empty : tensor<1x8x1x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x8x1x8xf32>
+  %conv = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x4x3x10xf32>, tensor<8x4x3x3xf32>) outs(%init : tensor<1x8x1x8xf32>) -> tensor<1x8x1x8xf32>
+  %y = linalg.generic {indexing_maps = [#same, #same, #same], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%conv, %r : tensor<1x8x1x8xf32>, tensor<1x8x1x8xf32>) outs(%empty : tensor<1x8x1x8xf32>) {
+  ^bb0(%a: f32, %c: f32, %out: f32):
+    %s = arith.addf %a, %c : f32
+    %m = arith.maximumf %s, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x1x8xf32>
+  return %y : tensor<1x8x1x8xf32>
+}
+
+// An epilogue the tiles cannot evaluate lane by lane (it reads its own
+// indices) stays a generic after the kernel, as does a prologue whose init
+// has another user.
+// CHECK-LABEL: func.func @not_lanewise
+// CHECK: linalg.generic
+// CHECK: vector.fma
+// CHECK: linalg.generic
+// CHECK: linalg.index
+func.func @not_lanewise(%x: tensor<1x4x3x10xf32>, %w: tensor<8x4x3x3xf32>, %b: tensor<8xf32>) -> (tensor<1x8x1x8xf32>, tensor<1x8x1x8xf32>) {
+  %empty = tensor.empty() : tensor<1x8x1x8xf32>
+  %init = linalg.generic {indexing_maps = [#per_channel, #same], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%b : tensor<8xf32>) outs(%empty : tensor<1x8x1x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x8x1x8xf32>
+  %conv = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x4x3x10xf32>, tensor<8x4x3x3xf32>) outs(%init : tensor<1x8x1x8xf32>) -> tensor<1x8x1x8xf32>
+  %y = linalg.generic {indexing_maps = [#same, #same], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%conv : tensor<1x8x1x8xf32>) outs(%empty : tensor<1x8x1x8xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %i = linalg.index 3 : index
+    %j = arith.index_cast %i : index to i32
+    %f = arith.sitofp %j : i32 to f32
+    %s = arith.addf %a, %f : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8x1x8xf32>
+  return %y, %init : tensor<1x8x1x8xf32>, tensor<1x8x1x8xf32>
+}
