@@ -215,6 +215,26 @@ struct CpuVectorizeConvolutions
             {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}));
   }
 
+  /// The elementwise ops around a convolution (a bias broadcast before, an
+  /// activation or residual after), evaluated on its tiles, whose vectors
+  /// run along `loop`.
+  struct Surroundings {
+    std::optional<ElementwiseAtTile> prologue, epilogue;
+    /// Where the tile loops go: at the epilogue, its operands defined.
+    Operation *insertionPoint;
+  };
+  static Surroundings surroundingsOf(linalg::LinalgOp op, unsigned loop) {
+    AffineMap outputMap = op.getIndexingMapsArray()[2];
+    unsigned dim =
+        *outputMap.getResultPosition(getAffineDimExpr(loop, op.getContext()));
+    Surroundings around{ElementwiseAtTile::prologueOf(op.getDpsInits()[0], dim),
+                        ElementwiseAtTile::epilogueOf(op->getResult(0), dim),
+                        op};
+    if (around.epilogue)
+      around.insertionPoint = around.epilogue->op;
+    return around;
+  }
+
   /// The tensor a kernel's tiles are stored into: its init, or the init of
   /// the prologue that computed it.
   static Value firstOutput(linalg::LinalgOp op,
@@ -306,15 +326,11 @@ struct CpuVectorizeConvolutions
         std::max<int64_t>(1, registers / llvm::divideCeil(width, vectorWidth));
 
     AffineMap outputMap = op.getIndexingMapsArray()[2];
-    unsigned channelDim = *outputMap.getResultPosition(
-        getAffineDimExpr(loops.channel, op.getContext()));
-    std::optional<ElementwiseAtTile> prologue =
-        ElementwiseAtTile::prologueOf(op.getDpsInits()[0], channelDim);
-    std::optional<ElementwiseAtTile> epilogue =
-        ElementwiseAtTile::epilogueOf(op->getResult(0), channelDim);
+    Surroundings around = surroundingsOf(op, loops.channel);
+    const std::optional<ElementwiseAtTile> &prologue = around.prologue;
+    const std::optional<ElementwiseAtTile> &epilogue = around.epilogue;
     Location loc = op.getLoc();
-    OpBuilder builder(epilogue ? epilogue->op.getOperation()
-                               : op.getOperation());
+    OpBuilder builder(around.insertionPoint);
     auto index = [&](int64_t value) -> Value {
       return arith::ConstantIndexOp::create(builder, loc, value);
     };
@@ -506,19 +522,12 @@ struct CpuVectorizeConvolutions
     int64_t small = channels / tiles, large = small + 1;
     int64_t largeTiles = channels % tiles;
 
-    // The elementwise ops around the convolution (a bias broadcast before,
-    // an activation or residual after), evaluated on its tiles: the loops
-    // go where the epilogue is, its operands defined.
     AffineMap outputMap = op.getIndexingMapsArray()[2];
-    unsigned columnDim = *outputMap.getResultPosition(
-        getAffineDimExpr(loops.column, op.getContext()));
-    std::optional<ElementwiseAtTile> prologue =
-        ElementwiseAtTile::prologueOf(op.getDpsInits()[0], columnDim);
-    std::optional<ElementwiseAtTile> epilogue =
-        ElementwiseAtTile::epilogueOf(op->getResult(0), columnDim);
+    Surroundings around = surroundingsOf(op, loops.column);
+    const std::optional<ElementwiseAtTile> &prologue = around.prologue;
+    const std::optional<ElementwiseAtTile> &epilogue = around.epilogue;
     Location loc = op.getLoc();
-    OpBuilder builder(epilogue ? epilogue->op.getOperation()
-                               : op.getOperation());
+    OpBuilder builder(around.insertionPoint);
     auto index = [&](int64_t value) -> Value {
       return arith::ConstantIndexOp::create(builder, loc, value);
     };
