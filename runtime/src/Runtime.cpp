@@ -804,8 +804,10 @@ void Executor::runChecked(const std::vector<TensorView> &inputs,
     const StepSpec &step = manifest.steps[index];
     bind(step);
     Device &device = *impl_->kernelDevices[step.kernel];
+    // A kernel on host memory reads what others may still write; a
+    // profiled one is timed alone, not with work queued before it.
     if (device.usesHostMemory() || impl_->profile)
-      impl_->synchronize(); // It reads host memory others may write.
+      impl_->synchronize();
     auto start = std::chrono::steady_clock::now();
     impl_->kernels[step.kernel]->dispatch(bindings.data(), bindings.size(),
                                           manifest.kernels[step.kernel].launch);

@@ -71,9 +71,13 @@ ElementwiseAtTile::epilogueOf(Value result, unsigned vectorDim) {
 std::optional<ElementwiseAtTile>
 ElementwiseAtTile::prologueOf(Value init, unsigned vectorDim) {
   auto op = init.getDefiningOp<linalg::GenericOp>();
-  if (!op || !init.hasOneUse() || !op.getRegionOutputArgs()[0].use_empty())
+  if (!init.hasOneUse())
     return std::nullopt;
-  return check(op, Value(), vectorDim);
+  // check() first: it makes sure there is one init to look at.
+  std::optional<ElementwiseAtTile> prologue = check(op, Value(), vectorDim);
+  if (!prologue || !op.getRegionOutputArgs()[0].use_empty())
+    return std::nullopt;
+  return prologue;
 }
 
 Value ElementwiseAtTile::emit(OpBuilder &b, Location loc, ArrayRef<Value> at,

@@ -239,9 +239,10 @@ struct CpuVectorizeConvolutions
   /// the prologue that computed it.
   static Value firstOutput(linalg::LinalgOp op,
                            const std::optional<ElementwiseAtTile> &prologue) {
-    return prologue
-               ? prologue->op->getOperand(prologue->op->getNumOperands() - 1)
-               : op.getDpsInits()[0];
+    if (!prologue)
+      return op.getDpsInits()[0];
+    linalg::GenericOp generic = prologue->op;
+    return generic.getDpsInits()[0];
   }
 
   /// Replaces the kernel `op` and the prologue and epilogue its tiles
