@@ -141,3 +141,52 @@ def test_linear_with_epilogue(lead, k, n):
     assert got.shape == expected.shape
     scale = max(np.abs(expected).max(), 1e-6)
     assert np.abs(got - expected).max() / scale <= 1e-5
+
+
+# The micro-kernels are blocked for the CPU `cpu=` names: on x86-64's
+# baseline (SSE, 16 registers of 4 floats) panels are 8 columns wide and
+# tiles 6 x 8 (AVX2: 16, 6 x 16). These run here, whatever this machine
+# has: one case per micro-kernel, and linears with a row tile left over.
+SSE_CASES = CONVOLUTIONS[:1] + [
+    case for case in CONVOLUTIONS
+    if case[0] in ("depthwise-overlap-s2", "1x1-overlap-w9", "panels-3x3",
+                   "panels-1x1-160ch")
+]
+
+
+@pytest.mark.skipif(__import__("platform").machine() != "x86_64",
+                    reason="x86-64 code runs on x86-64 only")
+@pytest.mark.parametrize("case", SSE_CASES, ids=[c[0] for c in SSE_CASES])
+def test_convolution_blocked_for_sse(case):
+    c, f, h, w, k, stride, padding, dilation, groups = case[1:]
+    torch.manual_seed(c * 100 + f)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(c, f, k, stride, padding, dilation, groups),
+        torch.nn.ReLU()).eval()
+    x = torch.randn(2, c, h, w)
+    compiled = kiln.compile(model, (x,), cpu="x86-64")
+    with torch.no_grad():
+        expected = model(x).numpy()
+    got = np.asarray(compiled(x))
+    scale = max(np.abs(expected).max(), 1e-6)
+    assert np.abs(got - expected).max() / scale <= 1e-5
+
+
+@pytest.mark.skipif(__import__("platform").machine() != "x86_64",
+                    reason="x86-64 code runs on x86-64 only")
+@pytest.mark.parametrize("lead, k, n", [((13,), 97, 64), ((2, 37), 256, 72)],
+                         ids=["rows-13", "panels-of-8"])
+def test_linear_blocked_for_sse(lead, k, n):
+    torch.manual_seed(k + n)
+    model = torch.nn.Sequential(torch.nn.Linear(k, n), torch.nn.ReLU()).eval()
+    x = torch.randn(*lead, k)
+    compiled = kiln.compile(model, (x,), cpu="x86-64")
+    # 72 columns are whole 8-column panels, not 16-column ones.
+    if n % 16:
+        assert f"x{n // 8}x{k}x8xf32" in compiled.ir("dispatch").replace(
+            "tensor<", "x")
+    with torch.no_grad():
+        expected = model(x).numpy()
+    got = np.asarray(compiled(x))
+    scale = max(np.abs(expected).max(), 1e-6)
+    assert np.abs(got - expected).max() / scale <= 1e-5

@@ -26,16 +26,21 @@ namespace {
 
 /// From tensors to the LLVM dialect. Written as one textual pipeline so
 /// `kiln-opt --pass-pipeline=...` can replay any prefix of it.
-std::string kernelPipeline() {
-  // Contractions become register-blocked vector micro-kernels on the
-  // workgroup's tiles; the rest is loops LLVM vectorizes.
+std::string kernelPipeline(SimdRegisters simd) {
+  // Contractions and convolutions become register-blocked vector
+  // micro-kernels on the workgroup's tiles, blocked for the target CPU's
+  // registers; the rest is loops LLVM vectorizes.
+  std::string blocking = "{vector-width=" + std::to_string(simd.vectorWidth) +
+                         " registers=" + std::to_string(simd.accumulators) +
+                         "}";
   return tiling::workgroupTilingPipeline(
              /*maxWorkgroups=*/64,
              /*minIterations=*/4096, /*workItems=*/false,
-             "func.func(cpu-vectorize-contractions,cpu-vectorize-convolutions,"
-             "cpu-reassociate-reductions),"
-             "canonicalize,"
-             "loop-invariant-subset-hoisting") +
+             "func.func(cpu-vectorize-contractions" + blocking +
+                 ",cpu-vectorize-convolutions" + blocking +
+                 ",cpu-reassociate-reductions),"
+                 "canonicalize,"
+                 "loop-invariant-subset-hoisting") +
          ","
          "func.func(convert-vector-to-scf{full-unroll=1}),"
          "lower-affine,expand-strided-metadata,lower-affine,"
@@ -50,6 +55,15 @@ std::string kernelPipeline() {
          "cpu-emit-entry-points";
 }
 
+/// The registers of the CPU `options` name, which checkOptions accepted.
+SimdRegisters simdRegisters(const BackendOptions &options) {
+  std::string error;
+  FailureOr<SimdRegisters> simd = simdRegistersOf(options, error);
+  if (failed(simd))
+    llvm::report_fatal_error(llvm::Twine("unchecked cpu options: ") + error);
+  return *simd;
+}
+
 class CpuBackend final : public Backend {
 public:
   llvm::StringRef name() const override { return "cpu"; }
@@ -61,20 +75,20 @@ public:
         error = "the cpu backend has no option '" + key + "' (it has: cpu)";
         return failure();
       }
-    return checkCpuOptions(options, error);
+    return simdRegistersOf(options, error);
   }
 
-  // Two AVX2 vectors (one AVX-512 vector): the micro-kernel's register tile
-  // width (cpu-vectorize-contractions), one 64-byte line a panel row.
-  int64_t weightPanelColumns(const BackendOptions &) const override {
-    return 16;
+  // Two vectors: the micro-kernels' register tile width (NR), so a panel
+  // row is what one K step loads (AVX2: 16 floats, one 64-byte line).
+  int64_t weightPanelColumns(const BackendOptions &options) const override {
+    return 2 * simdRegisters(options).vectorWidth;
   }
 
   void buildKernelPipeline(OpPassManager &pm,
-                           const BackendOptions &) const override {
+                           const BackendOptions &options) const override {
     // The pipeline text is a constant of this file: failing to parse it is a
     // bug, not a user error.
-    if (failed(parsePassPipeline(kernelPipeline(), pm)))
+    if (failed(parsePassPipeline(kernelPipeline(simdRegisters(options)), pm)))
       llvm::report_fatal_error("the CPU kernel pipeline does not parse");
   }
 

@@ -31,9 +31,18 @@ namespace kiln::cpu {
 inline constexpr llvm::StringLiteral kWorkgroupsAttr = exec::kWorkgroupsAttr;
 /// On a linked kernel module: the shared library's bytes (cpu-link-kernels).
 inline constexpr llvm::StringLiteral kLibraryAttr = "exec.library";
-/// Checks the cpu= option (the CPU cpu-link-kernels generates code for).
-llvm::LogicalResult checkCpuOptions(const BackendOptions &options,
-                                    std::string &error);
+
+/// The SIMD registers the micro-kernels are blocked for, on the CPU the cpu=
+/// option names (cpu-link-kernels generates code for it; an unknown one is
+/// the error): f32 lanes a register holds (AVX-512 16, AVX 8, SSE and
+/// NEON 4) and how many the accumulators may take (AVX-512 and NEON 28 of
+/// 32, AVX and SSE 12 of 16).
+struct SimdRegisters {
+  int64_t vectorWidth;
+  int64_t accumulators;
+};
+llvm::FailureOr<SimdRegisters> simdRegistersOf(const BackendOptions &options,
+                                               std::string &error);
 
 /// Prefix of the entry point the runtime calls for a kernel.
 inline constexpr llvm::StringLiteral kEntryPrefix = "kiln_";

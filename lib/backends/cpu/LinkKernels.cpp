@@ -292,9 +292,39 @@ struct CpuLinkKernels final : impl::CpuLinkKernelsBase<CpuLinkKernels> {
 
 } // namespace
 
-LogicalResult checkCpuOptions(const BackendOptions &options,
-                              std::string &error) {
-  return chooseTarget(options, error);
+FailureOr<SimdRegisters> simdRegistersOf(const BackendOptions &options,
+                                         std::string &error) {
+  FailureOr<TargetChoice> choice = chooseTarget(options, error);
+  if (failed(choice))
+    return failure();
+  llvm::Triple triple(choice->triple);
+  // A few registers stay free for B's row and A's broadcasts.
+  auto leaving = [](int64_t lanes, int64_t total) {
+    return SimdRegisters{lanes, total - 4};
+  };
+  // AArch64 always has NEON's 32 128-bit registers (SVE's scalable ones
+  // are not used).
+  if (triple.isAArch64())
+    return leaving(4, 32);
+  if (!triple.isX86())
+    return leaving(4, 16);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return failure();
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      target->createMCSubtargetInfo(triple, choice->cpu, choice->features));
+  if (!subtarget) {
+    error = "no subtarget for CPU '" + choice->cpu + "'";
+    return failure();
+  }
+  // LLVM keeps explicit 512-bit vectors in zmm registers (MLIR's functions
+  // carry no min-legal-vector-width), whatever the CPU's preferred width.
+  if (subtarget->checkFeatures("+avx512f"))
+    return leaving(16, 32);
+  if (subtarget->checkFeatures("+avx"))
+    return leaving(8, 16);
+  return leaving(4, 16);
 }
 
 } // namespace kiln::cpu

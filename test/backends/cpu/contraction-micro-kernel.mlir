@@ -1,8 +1,9 @@
-// The whole cpu kernel pipeline on a linear layer with bias and relu: the
-// contraction's steps are multiply-adds on 8-wide vectors (llvm.fmuladd:
-// one FMA instruction where the CPU has FMA) (four rows a step: the
-// workgroup's four rows), no separate multiply; the epilogue stays a loop.
-// RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{target=cpu stop-after=kernels})" | FileCheck %s
+// The whole cpu kernel pipeline, for AVX2, on a linear layer with bias and
+// relu: the contraction's steps are multiply-adds on 8-wide vectors
+// (llvm.fmuladd: one FMA instruction where the CPU has FMA) (four rows a
+// step: the workgroup's four rows), no separate multiply; the epilogue
+// stays a loop.
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{target=cpu target-options=cpu=x86-64-v3 stop-after=kernels})" | FileCheck %s
 
 // CHECK: llvm.func internal @dispatch_0
 // CHECK-NOT: llvm.fmul

@@ -4,7 +4,7 @@
 // each reduction step of a tile is 8 multiply-adds of one 8-wide image
 // vector by 8 channels' broadcast weights (llvm.fmuladd: one FMA
 // instruction where the CPU has FMA), the accumulators in registers.
-// RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{target=cpu stop-after=kernels})" | FileCheck %s
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{target=cpu target-options=cpu=x86-64-v3 stop-after=kernels})" | FileCheck %s
 
 // CHECK: llvm.func internal @dispatch_0
 // CHECK: llvm.intr.fmuladd(%{{.*}}, %[[X:[0-9]+]], %{{.*}}) : (vector<8xf32>, vector<8xf32>, vector<8xf32>) -> vector<8xf32>
