@@ -8,10 +8,13 @@ systems, and each reported figure is the median over rounds of each round's
 median latency. Before timing, every system's output is checked against
 eager's (relative error <= 1e-4, sgemm 1e-3); a system that cannot run a
 model says why in the table instead of a time. Ratios are Kiln / peer from
-the same run.
+the same run. `--dtype f16|bf16` runs every system on the model and inputs
+in that type, checked against f32 eager (relative error <= 1e-2, bf16
+3e-2: the inputs' and outputs' own rounding).
 
 usage: PYTHONPATH=build/python .venv/bin/python benchmarks/peers.py \\
            [--models ...] [--systems ...] [--rounds 3] [--runs 20]
+           [--dtype f32|f16|bf16]
 
 onnxruntime is in the project's requirements; torch.compile needs a C++
 compiler for inductor (g++). Nothing here is installed by the README's
@@ -31,6 +34,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from matmul_vs_numpy import numpy_median_ms as median_ms  # noqa: E402
 
 SYSTEMS = ["kiln", "eager", "torch.compile", "onnxruntime"]
+DTYPES = {"f32": "float32", "f16": "float16", "bf16": "bfloat16"}
+TOLERANCE = {"f16": 1e-2, "bf16": 3e-2}
 MODELS = ["mlp", "resnet18", "mobilenet_v2", "encoder_layer",
           "sgemm256", "sgemm512", "sgemm1024", "sgemm2048"]
 
@@ -76,19 +81,19 @@ def runner(system, model, inputs, work):
     if system == "eager":
         def run():
             with torch.no_grad():
-                return model(*inputs).numpy()
+                return model(*inputs).float().numpy()
         return run
     if system == "torch.compile":
         compiled = torch.compile(model)
 
         def run():
             with torch.no_grad():
-                return compiled(*inputs).numpy()
+                return compiled(*inputs).float().numpy()
         return run
     if system == "kiln":
         import kiln
         compiled = kiln.compile(model, inputs)
-        return lambda: np.asarray(compiled(*inputs))
+        return lambda: compiled(*inputs).float().numpy()
     if system == "onnxruntime":
         import onnxruntime as ort
         path = str(pathlib.Path(work, "model.onnx"))
@@ -101,7 +106,7 @@ def runner(system, model, inputs, work):
     raise SystemExit(f"unknown system '{system}' (systems: {SYSTEMS})")
 
 
-def worker(system, name, runs):
+def worker(system, name, runs, dtype="f32"):
     """In a subprocess: check one system's output, then time it. Prints one
     JSON line: the median in ms, or the reason it could not run."""
     warnings.filterwarnings("ignore")
@@ -110,6 +115,10 @@ def worker(system, name, runs):
     model, inputs = build(name)
     with torch.no_grad():
         expected = model(*inputs).numpy()
+    if dtype != "f32":  # the f32 model's output is the reference
+        torch_dtype = getattr(torch, DTYPES[dtype])
+        model = model.to(torch_dtype)
+        inputs = tuple(x.to(torch_dtype) for x in inputs)
     with tempfile.TemporaryDirectory() as work:
         try:
             run = runner(system, model, inputs, work)
@@ -118,7 +127,8 @@ def worker(system, name, runs):
             print(json.dumps({"error": f"{type(error).__name__}: "
                                        f"{str(error).splitlines()[0][:80]}"}))
             return
-        tolerance = 1e-3 if name.startswith("sgemm") else 1e-4
+        tolerance = TOLERANCE.get(dtype,
+                                  1e-3 if name.startswith("sgemm") else 1e-4)
         error = (np.abs(np.asarray(got) - expected).max() /
                  max(np.abs(expected).max(), 1e-30))
         if error > tolerance:
@@ -137,18 +147,20 @@ def main():
     parser.add_argument("--systems", nargs="*", default=SYSTEMS)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--dtype", choices=DTYPES, default="f32")
     parser.add_argument("--worker", nargs=2, metavar=("SYSTEM", "MODEL"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(*args.worker, args.runs)
+        worker(*args.worker, args.runs, args.dtype)
         return
     if "kiln" not in args.systems:
         sys.exit("the systems must include kiln (ratios are Kiln / peer)")
     import torch
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; "
           f"{args.rounds} rounds of {args.runs} runs, each system in its own "
-          "process; ms = median over rounds of each round's median")
+          "process; ms = median over rounds of each round's median; "
+          f"{args.dtype}")
     peers = [system for system in args.systems if system != "kiln"]
     header = f"{'model':>14} {'kiln ms':>9}"
     for peer in peers:
@@ -163,7 +175,7 @@ def main():
                     continue
                 out = subprocess.run(
                     [sys.executable, __file__, "--worker", system, name,
-                     "--runs", str(args.runs)],
+                     "--runs", str(args.runs), "--dtype", args.dtype],
                     capture_output=True, text=True, env=os.environ)
                 lines = [line for line in out.stdout.splitlines()
                          if line.startswith("{")]

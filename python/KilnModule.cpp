@@ -90,9 +90,12 @@ py::dtype numpyDType(rt::DType dtype) {
   return py::dtype(name);
 }
 
-/// A numpy array that owns `tensor` (no copy of its bytes).
+/// A numpy array that owns `tensor` (no copy of its bytes); bf16, which numpy
+/// lacks, as its bits (uint16), for the Python layer to reinterpret.
 py::array toNumpy(rt::HostTensor tensor) {
-  py::dtype dtype = numpyDType(tensor.dtype());
+  py::dtype dtype = tensor.dtype() == rt::DType::bf16
+                        ? py::dtype("uint16")
+                        : numpyDType(tensor.dtype());
   std::vector<py::ssize_t> shape(tensor.shape().begin(), tensor.shape().end());
   auto *owned = new rt::HostTensor(std::move(tensor));
   py::capsule owner(owned, [](void *pointer) {

@@ -1,6 +1,6 @@
 //===- PackWeights.cpp - graph-pack-weights -------------------------------===//
 //
-// An f32 matmul weight [K, N] is stored as [N/P, K, P] column panels and
+// A matmul weight [K, N] is stored as [N/P, K, P] column panels and
 // its matmuls become graph.panel_matmul; a convolution filter [O, C, KH,
 // KW] as [O/P, KH, KW, C, P] output-channel panels, its convolutions
 // graph.panel_conv2d. A CPU register tile of P output columns (channels)
@@ -30,11 +30,14 @@ namespace {
 /// Whether `user` reads `weight` as a packable weight: the rhs [K, N] of a
 /// matmul, N a multiple of `columns`, or the filter [O, C, KH, KW] of an
 /// ungrouped convolution, O a multiple of `columns` and C x KH x KW at least
-/// `minConvReduction`; f32, read nowhere else by the op.
+/// `minConvReduction`; of f32, f16 or bf16 (the micro-kernels widen a
+/// 16-bit panel row to f32 as they load it); read nowhere else by the op.
 bool isPackableUse(Operation *user, Value weight, int64_t columns,
                    int64_t minConvReduction) {
   auto type = cast<RankedTensorType>(weight.getType());
-  if (!type.hasStaticShape() || !type.getElementType().isF32())
+  Type element = type.getElementType();
+  if (!type.hasStaticShape() ||
+      !(element.isF32() || element.isF16() || element.isBF16()))
     return false;
   if (auto matmul = dyn_cast<MatmulOp>(user))
     return matmul.getRhs() == weight && matmul.getLhs() != weight &&
@@ -172,9 +175,8 @@ struct GraphPackWeights : kiln::impl::GraphPackWeightsBase<GraphPackWeights> {
       auto type = cast<RankedTensorType>(matmul.getRhs().getType());
       auto lhs = cast<RankedTensorType>(matmul.getLhs().getType());
       if (minActivationRows > 0 &&
-          !matmul.getRhs().getDefiningOp<ConstantOp>() &&
-          type.getRank() == 2 && type.hasStaticShape() &&
-          type.getElementType().isF32() &&
+          !matmul.getRhs().getDefiningOp<ConstantOp>() && type.getRank() == 2 &&
+          type.hasStaticShape() && type.getElementType().isF32() &&
           type.getDimSize(1) % panelColumns == 0 && lhs.hasStaticShape() &&
           lhs.getNumElements() / lhs.getShape().back() >= minActivationRows)
         matmuls.push_back(matmul);
@@ -189,8 +191,8 @@ struct GraphPackWeights : kiln::impl::GraphPackWeightsBase<GraphPackWeights> {
           RankedTensorType::get({rows, cols / panelColumns, panelColumns},
                                 type.getElementType()),
           matmul.getRhs());
-      Value panels = TransposeOp::create(builder, loc, split,
-                                         ArrayRef<int64_t>{1, 0, 2});
+      Value panels =
+          TransposeOp::create(builder, loc, split, ArrayRef<int64_t>{1, 0, 2});
       Value product =
           PanelMatmulOp::create(builder, loc, matmul.getLhs(), panels);
       matmul.replaceAllUsesWith(product);

@@ -270,8 +270,11 @@ class CompiledModule:
         torch_in = any(_is_torch_tensor(x) for x in inputs)
         arrays = []
         for i, (value, spec) in enumerate(zip(inputs, specs)):
-            array = _to_numpy(value)
             where = f"input {i} ({self._input_names[i]})"
+            if spec["dtype"] == "bf16":
+                arrays.append(_bfloat16_bits(where, value, spec))
+                continue
+            array = _to_numpy(value)
             if spec["numpy_dtype"] is None:
                 raise ValueError(f"{where} has element type {spec['dtype']}, "
                                  "which numpy cannot hold")
@@ -285,10 +288,14 @@ class CompiledModule:
             else:
                 self._executor = _kiln.Executor(self._model, self._threads,
                                                 self._devices)
-        outputs = self._executor.run(arrays)
+        outputs = [_from_bfloat16_bits(o, torch_in)
+                   if spec["dtype"] == "bf16" else o
+                   for o, spec in zip(self._executor.run(arrays),
+                                      self._model.outputs)]
         if torch_in:
             import torch
-            outputs = [torch.from_numpy(o) for o in outputs]
+            outputs = [o if _is_torch_tensor(o) else torch.from_numpy(o)
+                       for o in outputs]
         if self._out_spec is not None:
             from torch.utils import _pytree
             return _pytree.tree_unflatten(outputs, self._out_spec)
@@ -530,6 +537,28 @@ def _torch_dtype(spec):
             "f32": torch.float32, "f64": torch.float64, "i1": torch.bool,
             "i8": torch.int8, "i16": torch.int16, "i32": torch.int32,
             "i64": torch.int64, "ui8": torch.uint8}[spec["dtype"]]
+
+
+def _bfloat16_bits(where, value, spec):
+    """A bf16 input's bits (uint16), from a torch.bfloat16 tensor: numpy has
+    no bfloat16."""
+    import torch
+    if not _is_torch_tensor(value) or value.dtype != torch.bfloat16:
+        got = value.dtype if hasattr(value, "dtype") else type(value).__name__
+        raise ValueError(f"{where}: expected a torch.bfloat16 tensor (numpy "
+                         f"has no bfloat16), got {got}")
+    _check_input(where, value.dtype, value.shape, torch.bfloat16, spec)
+    return value.detach().cpu().contiguous().view(torch.int16).numpy().view(
+        np.uint16)
+
+
+def _from_bfloat16_bits(bits, as_torch):
+    """A bf16 output from its bits: a torch.bfloat16 tensor when the inputs
+    were torch tensors, else float32 numpy (exact: bf16 is f32's top half)."""
+    if as_torch:
+        import torch
+        return torch.from_numpy(bits.view(np.int16)).view(torch.bfloat16)
+    return (bits.astype(np.uint32) << 16).view(np.float32)
 
 
 def _to_numpy(value):

@@ -178,9 +178,16 @@ class Graph:
     def constant(self, array, name=None, dtype=None, loc=None):
         """A constant tensor. Splats are written inline; anything else becomes
         a weight (dense_resource named after ``name``) whose bytes are not
-        copied into text."""
-        array = np.asarray(array, dtype=dtype)
-        mlir_type = element_type(array.dtype)
+        copied into text. numpy has no bfloat16: ``dtype="bf16"`` takes the
+        values' bits (uint16), or floats, rounded to nearest even."""
+        if dtype == "bf16":
+            array = np.asarray(array)
+            if array.dtype != np.uint16:
+                array = bfloat16_bits(array)
+            mlir_type = "bf16"
+        else:
+            array = np.asarray(array, dtype=dtype)
+            mlir_type = element_type(array.dtype)
         ttype = tensor_type(array.shape, mlir_type)
         # exec.name: the weight's own name, which shardings refer to.
         named = f' {{exec.name = "{_escape(name)}"}}' if name else ""
@@ -198,7 +205,16 @@ class Graph:
 
     def scalar(self, value, dtype, loc=None):
         """A rank-0 constant of element type ``dtype``."""
-        return self.constant(np.array(value, dtype=numpy_dtype(dtype)),
+        return self.filled((), value, dtype, loc=loc)
+
+    def filled(self, shape, value, dtype, loc=None):
+        """A constant of ``shape`` whose elements are all ``value``, of
+        element type ``dtype`` (an MLIR name, bf16 included)."""
+        dtype = element_type(dtype)
+        if dtype == "bf16":
+            return self.constant(np.full(shape, value, np.float32),
+                                 dtype="bf16", loc=loc)
+        return self.constant(np.full(shape, value, numpy_dtype(dtype)),
                              loc=loc)
 
     def _resource_name(self, name):
@@ -502,7 +518,21 @@ def numpy_dtype(dtype):
     raise TypeError(f"no numpy type for {dtype!r}")
 
 
+def bfloat16_bits(values):
+    """The bits (uint16) of ``values`` rounded to bfloat16, to nearest even
+    (NaN stays a quiet NaN)."""
+    floats = np.asarray(values, np.float32)
+    wide = floats.view(np.uint32).astype(np.uint64)
+    rounded = (wide + 0x7FFF + ((wide >> 16) & 1)) >> 16
+    return np.where(np.isnan(floats), 0x7FC0, rounded).astype(np.uint16)
+
+
 def _scalar_literal(value, mlir_type):
+    if mlir_type == "bf16":  # given as bits: bf16 is f32's top half
+        value = np.array(int(value) << 16, np.uint32).view(np.float32)
+        if not math.isfinite(value):
+            return hex(int(value.view(np.uint32)) >> 16).upper().replace(
+                "0X", "0x")
     if mlir_type == "i1":
         return "true" if value else "false"
     if mlir_type in _INTEGERS:

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from .errors import UnsupportedOperatorError
-from .graph import Graph, numpy_dtype
+from .graph import Graph
 
 __all__ = ["import_module", "supported_ops"]
 
@@ -136,10 +136,10 @@ class _Importer:
     def _weight(self, tensor, name):
         tensor = tensor.detach()
         mlir_dtype(tensor.dtype, f"weight '{name}'")
-        if tensor.dtype == torch.bfloat16:
-            raise UnsupportedOperatorError(
-                f"weight '{name}' is bfloat16, which numpy cannot hold; "
-                "convert the model with .float() first")
+        if tensor.dtype == torch.bfloat16:  # numpy has no bfloat16: bits
+            bits = tensor.contiguous().cpu().view(torch.int16).numpy()
+            return self.graph.constant(bits.view(np.uint16), name=name,
+                                       dtype="bf16")
         array = tensor.contiguous().cpu().numpy()
         return self.graph.constant(array, name=name)
 
@@ -421,16 +421,14 @@ def _dropout(self, x, p, train):
 
 @handles("full.default")
 def _full(self, size, value, **_):
-    array = np.full(size, value, numpy_dtype(self.out_dtype))
-    return self.graph.constant(array, loc=self.loc)
+    return self.graph.filled(size, value, self.out_dtype, loc=self.loc)
 
 
 @handles("full_like.default", "zeros_like.default", "ones_like.default")
 def _full_like(self, x, value=None, **_):
     fill = {"zeros_like.default": 0, "ones_like.default": 1}.get(
         _op_name(self.node.target), value)
-    array = np.full(x.shape, fill, numpy_dtype(self.out_dtype))
-    return self.graph.constant(array, loc=self.loc)
+    return self.graph.filled(x.shape, fill, self.out_dtype, loc=self.loc)
 
 
 @handles("scalar_tensor.default")
@@ -568,11 +566,10 @@ def _log_softmax(self, x, dim, half_to_float=False):
 
 def _default_affine(self, x, shape, weight, bias):
     """A normalization's scale and shift, splats of 1 and 0 when absent."""
-    dtype = numpy_dtype(x.dtype)
     if weight is None:
-        weight = self.graph.constant(np.ones(shape, dtype), loc=self.loc)
+        weight = self.graph.filled(shape, 1, x.dtype, loc=self.loc)
     if bias is None:
-        bias = self.graph.constant(np.zeros(shape, dtype), loc=self.loc)
+        bias = self.graph.filled(shape, 0, x.dtype, loc=self.loc)
     return weight, bias
 
 

@@ -190,3 +190,56 @@ def test_linear_blocked_for_sse(lead, k, n):
     got = np.asarray(compiled(x))
     scale = max(np.abs(expected).max(), 1e-6)
     assert np.abs(got - expected).max() / scale <= 1e-5
+
+
+# 16-bit floats: products accumulated in f32 and rounded once, as PyTorch's
+# and ONNX's references do; so compared with the f32 computation on the
+# same (rounded) weights and inputs, to within the result's own rounding.
+# Matmul weights are packed into panels of the 16-bit type.
+HALF_TOLERANCE = {torch.float16: 2e-3, torch.bfloat16: 1.6e-2}
+HALF_CONVOLUTIONS = [
+    case for case in CONVOLUTIONS
+    if case[0] in ("3x3-46ch-w29", "stride-2-odd", "grouped", "depthwise-s2",
+                   "1x1-overlap-w9", "panels-3x3")
+]
+
+
+def _assert_close_to_f32(model, inputs, dtype):
+    reference = model.float()
+    with torch.no_grad():
+        expected = reference(*(x.float() for x in inputs)).numpy()
+    compiled = kiln.compile(model.to(dtype),
+                            tuple(x.to(dtype) for x in inputs))
+    got = compiled(*(x.to(dtype) for x in inputs))
+    assert got.dtype == dtype
+    got = got.float().numpy()
+    scale = max(np.abs(expected).max(), 1e-6)
+    assert np.abs(got - expected).max() / scale <= HALF_TOLERANCE[dtype]
+
+
+@pytest.mark.parametrize("dtype", HALF_TOLERANCE, ids=["f16", "bf16"])
+@pytest.mark.parametrize("case", HALF_CONVOLUTIONS,
+                         ids=[c[0] for c in HALF_CONVOLUTIONS])
+def test_half_convolution(case, dtype):
+    c, f, h, w, k, stride, padding, dilation, groups = case[1:]
+    torch.manual_seed(c * 100 + f)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(c, f, k, stride, padding, dilation, groups),
+        torch.nn.ReLU()).eval().to(dtype)
+    x = torch.randn(2, c, h, w).to(dtype)
+    _assert_close_to_f32(model, (x,), dtype)
+
+
+@pytest.mark.parametrize("dtype", HALF_TOLERANCE, ids=["f16", "bf16"])
+@pytest.mark.parametrize("lead, k, n", [((13,), 97, 64), ((2, 37), 256, 48),
+                                        ((1,), 512, 1000)],
+                         ids=["rows-13", "tokens", "gemv-1000"])
+def test_half_linear(lead, k, n, dtype):
+    torch.manual_seed(k + n)
+    model = torch.nn.Sequential(torch.nn.Linear(k, n), torch.nn.GELU(),
+                                torch.nn.Linear(n, 32)).eval().to(dtype)
+    x = torch.randn(*lead, k).to(dtype)
+    if n % 32 == 0:  # whole panels for any vector width up to AVX-512's
+        ir = kiln.compile(model.to(dtype), (x,)).ir("dispatch")
+        assert "graph.panel_matmul" in ir
+    _assert_close_to_f32(model, (x,), dtype)

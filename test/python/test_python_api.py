@@ -193,6 +193,28 @@ def test_shape_dependent_python_is_traced():
     assert torch.equal(compiled(x), Shuffle()(x))
 
 
+def test_bfloat16_in_and_out():
+    # numpy has no bfloat16: torch.bfloat16 tensors in, torch.bfloat16 out;
+    # anything else for a bf16 input is refused by name.
+    model = torch.nn.Linear(8, 4).eval().to(torch.bfloat16)
+    x = torch.randn(3, 8).to(torch.bfloat16)
+    compiled = kiln.compile(model, (x,))
+    assert compiled.inputs[0]["dtype"] == "bf16"
+    got = compiled(x)
+    assert got.dtype == torch.bfloat16
+    with torch.no_grad():
+        want = torch.nn.functional.linear(x.float(), model.weight.float(),
+                                          model.bias.float())
+    torch.testing.assert_close(got.float(), want, rtol=1e-2, atol=1e-2)
+    with pytest.raises(ValueError, match=r"input 0 \(input\): expected a "
+                       r"torch.bfloat16 tensor \(numpy has no bfloat16\), "
+                       r"got float32"):
+        compiled(x.float().numpy())
+    with pytest.raises(ValueError, match=r"expected shape \[3, 8\], got "
+                       r"\[2, 8\]"):
+        compiled(x[:2])
+
+
 def test_unsupported_dtype_is_named():
     with pytest.raises(kiln.CompileError, match="uint8"):
         kiln.compile(torch.nn.Identity(), torch.zeros(2, dtype=torch.uint8))

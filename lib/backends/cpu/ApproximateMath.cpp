@@ -2,6 +2,7 @@
 
 #include "lib/backends/cpu/CpuPasses.h"
 
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Math/Transforms/Approximation.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -20,6 +21,9 @@ struct CpuApproximateMath
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateMathPolynomialApproximationPatterns(patterns);
+    // Rounding f32 to bf16 as integer ops: LLVM would call compiler-rt's
+    // __truncsfbf2, which the kernels' library does not link.
+    arith::populateExpandBFloat16Patterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

@@ -45,6 +45,12 @@ std::string kernelPipeline(SimdRegisters simd) {
          "func.func(convert-vector-to-scf{full-unroll=1}),"
          "lower-affine,expand-strided-metadata,lower-affine,"
          "convert-scf-to-cf,"
+         // f16/bf16 math and bf16 arithmetic in f32 (a widening and a
+         // rounding each, as LLVM promotes f16 arithmetic), so math gets
+         // the f32 approximations and no libcall is left for bf16.
+         "math-extend-to-supported-types{target-type=f32},"
+         "arith-emulate-unsupported-floats{source-types=bf16 "
+         "target-type=f32},"
          "convert-math-to-funcs,cpu-approximate-math,convert-math-to-llvm,"
          "convert-math-to-libm,"
          "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"

@@ -10,7 +10,9 @@ def CpuApproximateMath : Pass<"cpu-approximate-math"> {
   let description = [{
     exp, log, tanh, erf, sigmoid-style math on f32 becomes arithmetic (MLIR's
     polynomial approximations, accurate to a few ulp), which vectorizes and
-    needs no libm; f16/bf16 math is computed in f32 first.
+    needs no libm; f16/bf16 math is computed in f32 first. Conversions to
+    and from bf16 become integer ops (round to nearest even), which need no
+    compiler-rt either.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
@@ -34,9 +36,10 @@ def CpuReassociateReductions : Pass<"cpu-reassociate-reductions"> {
 }
 
 def CpuVectorizeContractions : Pass<"cpu-vectorize-contractions"> {
-  let summary = "Register-blocked micro-kernels for f32 contractions";
+  let summary = "Register-blocked micro-kernels for f32-accumulated contractions";
   let description = [{
-    On tiled tensors (a workgroup's kernel): every f32 contraction with one
+    On tiled tensors (a workgroup's kernel): every contraction accumulated
+    in f32 (of f32, or of f16/bf16 widened as each step loads it) with one
     M, N and K dim (matmul, batched matmul, a 1x1 convolution) of static
     shape is tiled into MR x NR output tiles with K innermost, each K step
     the outer product of an MR x 1 column of A and a 1 x NR row of B as
@@ -59,9 +62,10 @@ def CpuVectorizeContractions : Pass<"cpu-vectorize-contractions"> {
 }
 
 def CpuVectorizeConvolutions : Pass<"cpu-vectorize-convolutions"> {
-  let summary = "Register-blocked micro-kernels for f32 convolutions";
+  let summary = "Register-blocked micro-kernels for f32-accumulated convolutions";
   let description = [{
-    On tiled tensors (a workgroup's kernel): every f32 convolution (a
+    On tiled tensors (a workgroup's kernel): every convolution accumulated
+    in f32 (f32 inputs, or f16/bf16 ones widened as they are loaded; a
     multiply-add generic whose output's innermost loop the image reads at a
     constant stride in its innermost dim, with one output-channel loop) of
     static channel, column and window extents becomes a loop nest over MR x

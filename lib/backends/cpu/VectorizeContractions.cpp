@@ -85,7 +85,12 @@ struct CpuVectorizeContractions
     // row), a multiply and a reduction. As plain reads and broadcasts they
     // fold into one vector.contract whose maps are an outer product, which
     // lowers to FMAs: one rounding a step, as BLAS computes.
+    // An f16/bf16 contraction's step widens its operands after broadcasting
+    // them (extf of the broadcasts): moved before the broadcasts, the
+    // widening is of A's MR and B's NR elements, and the broadcasts meet the
+    // contraction as f32's do.
     RewritePatternSet patterns(&getContext());
+    vector::populateSinkVectorOpsPatterns(patterns);
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
     vector::populateVectorReductionToContractPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

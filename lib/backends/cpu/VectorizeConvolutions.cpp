@@ -1,6 +1,7 @@
 //===- VectorizeConvolutions.cpp - cpu-vectorize-convolutions -------------===//
 //
-// A register-blocked micro-kernel for every f32 convolution (any stride,
+// A register-blocked micro-kernel for every convolution accumulated in f32
+// (f32 inputs, or f16/bf16 ones widened as they are loaded; any stride,
 // dilation, window, grouped or not), generated as vector code on the
 // workgroup's tensors. The accumulators are an MR x NR tile of the output:
 // MR output channels by NR consecutive output columns (NCHW's contiguous
@@ -64,25 +65,40 @@ struct ConvolutionLoops {
 /// Whether `expr` uses loop `dim`.
 bool uses(AffineExpr expr, unsigned dim) { return expr.isFunctionOfDim(dim); }
 
-/// The body is out + image * filter in f32 (in either order).
+/// The body is out + image * filter (in either order), accumulated in f32:
+/// image and filter of f32, or of f16/bf16 each widened (arith.extf) first.
 bool isMultiplyAdd(linalg::LinalgOp op) {
   Block *body = op.getBlock();
   auto yield = cast<linalg::YieldOp>(body->getTerminator());
   if (body->getNumArguments() != 3 || yield.getNumOperands() != 1 ||
-      !llvm::all_of(body->getArgumentTypes(),
-                    [](Type type) { return type.isF32(); }))
+      !body->getArgument(2).getType().isF32())
     return false;
   auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (!add || body->getOperations().size() != 3)
+  if (!add)
     return false;
   Value acc = body->getArgument(2);
   Value product = add.getLhs() == acc ? add.getRhs() : add.getLhs();
   auto mul = product.getDefiningOp<arith::MulFOp>();
   if (!mul || (add.getLhs() != acc && add.getRhs() != acc))
     return false;
+  // A factor is an f32 argument, or a 16-bit float argument widened.
+  int64_t widenings = 0;
+  auto argumentOf = [&](Value factor) -> Value {
+    if (auto widen = factor.getDefiningOp<arith::ExtFOp>()) {
+      Type narrow = widen.getIn().getType();
+      if (!narrow.isF16() && !narrow.isBF16())
+        return Value();
+      ++widenings;
+      factor = widen.getIn();
+    } else if (!factor.getType().isF32()) {
+      return Value();
+    }
+    return isa<BlockArgument>(factor) ? factor : Value();
+  };
+  Value x = argumentOf(mul.getLhs()), y = argumentOf(mul.getRhs());
   Value a = body->getArgument(0), b = body->getArgument(1);
-  return (mul.getLhs() == a && mul.getRhs() == b) ||
-         (mul.getLhs() == b && mul.getRhs() == a);
+  return ((x == a && y == b) || (x == b && y == a)) &&
+         body->getOperations().size() == 3 + size_t(widenings);
 }
 
 /// The convolution's loops as the micro-kernel takes them, or nothing when
@@ -264,6 +280,25 @@ struct CpuVectorizeConvolutions
     }
   }
 
+  /// `value` (a scalar or vector of a 16-bit float or f32) in f32: the
+  /// inputs are read as they are stored and widened once read, so a
+  /// 16-bit convolution runs the f32 micro-kernel.
+  static Value widened(OpBuilder &b, Location loc, Value value) {
+    Type type = value.getType();
+    if (getElementTypeOrSelf(type).isF32())
+      return value;
+    Type f32 = b.getF32Type();
+    if (auto vector = dyn_cast<VectorType>(type))
+      f32 = vector.clone(f32);
+    return arith::ExtFOp::create(b, loc, f32, value);
+  }
+
+  /// The padding of reads from `tensor`: a zero of its element type.
+  static Value zeroOf(OpBuilder &b, Location loc, Value tensor) {
+    Type element = getElementTypeOrSelf(tensor.getType());
+    return arith::ConstantOp::create(b, loc, element, b.getZeroAttr(element));
+  }
+
   /// An operand's indices at the loop values `ivs`.
   static SmallVector<Value> indices(OpBuilder &b, Location loc, AffineMap map,
                                     ArrayRef<Value> ivs) {
@@ -349,6 +384,8 @@ struct CpuVectorizeConvolutions
             builder.getAffineDimExpr(loops.channel)))},
         builder.getContext());
     auto panelVector = VectorType::get({width}, f32);
+    Type filterElement = getElementTypeOrSelf(filter.getType());
+    Value filterZero = zeroOf(builder, loc, filter);
     LoopBounds reductionLoops = boundsOf(builder, op, loops.reductions);
     // A tile's pixels run along the output rows, not within one: the loop of
     // the output dim before the columns (the rows), when it has a static
@@ -405,16 +442,21 @@ struct CpuVectorizeConvolutions
             SmallVector<Value> at = ivs;
             for (auto [dim, iv] : llvm::zip(loops.reductions, reductionIvs))
               at[dim] = iv;
-            Value weights = vector::TransferReadOp::create(
-                nb, loc, panelVector, filter, indices(nb, loc, filterMap, at),
-                zero, ArrayRef<bool>{true});
+            Value weights =
+                widened(nb, loc,
+                        vector::TransferReadOp::create(
+                            nb, loc, panelVector.clone(filterElement), filter,
+                            indices(nb, loc, filterMap, at), filterZero,
+                            ArrayRef<bool>{true}));
             scf::ValueVector next;
             for (int64_t pixel = 0; pixel < mp; ++pixel) {
               SmallVector<Value> imageAt = pixelAt[pixel];
               for (auto [dim, iv] : llvm::zip(loops.reductions, reductionIvs))
                 imageAt[dim] = iv;
-              Value value = tensor::ExtractOp::create(
-                  nb, loc, image, indices(nb, loc, imageMap, imageAt));
+              Value value = widened(
+                  nb, loc,
+                  tensor::ExtractOp::create(
+                      nb, loc, image, indices(nb, loc, imageMap, imageAt)));
               Value broadcast =
                   vector::BroadcastOp::create(nb, loc, panelVector, value);
               next.push_back(vector::FMAOp::create(nb, loc, broadcast, weights,
@@ -545,6 +587,11 @@ struct CpuVectorizeConvolutions
     auto vectorOf = [&](int64_t lanes) {
       return VectorType::get({lanes}, f32);
     };
+    // The image is read in its own type (f16, bf16 or f32) and widened.
+    Value imageZero = zeroOf(builder, loc, image);
+    auto imageVectorOf = [&](int64_t lanes) {
+      return VectorType::get({lanes}, imageZero.getType());
+    };
 
     LoopBounds reductionLoops = boundsOf(builder, op, loops.reductions);
 
@@ -599,13 +646,14 @@ struct CpuVectorizeConvolutions
             auto readImage = [&]() -> Value {
               SmallVector<Value> first = indicesAt(nb, imageMap, at);
               if (loops.stride == 1)
-                return vector::TransferReadOp::create(nb, loc, vectorOf(nr),
-                                                      image, first, zero,
-                                                      ArrayRef<bool>{true});
+                return widened(nb, loc,
+                               vector::TransferReadOp::create(
+                                   nb, loc, imageVectorOf(nr), image, first,
+                                   imageZero, ArrayRef<bool>{true}));
               bool halves = span <= 2 * nr;
               int64_t width = halves ? nr : span;
               Value low = vector::TransferReadOp::create(
-                  nb, loc, vectorOf(width), image, first, zero,
+                  nb, loc, imageVectorOf(width), image, first, imageZero,
                   ArrayRef<bool>{true});
               Value high = low;
               if (halves) {
@@ -613,9 +661,9 @@ struct CpuVectorizeConvolutions
                 second.back() = affine::makeComposedAffineApply(
                     nb, loc, nb.getAffineDimExpr(0) + (span - nr),
                     {second.back()});
-                high = vector::TransferReadOp::create(nb, loc, vectorOf(nr),
-                                                      image, second, zero,
-                                                      ArrayRef<bool>{true});
+                high = vector::TransferReadOp::create(
+                    nb, loc, imageVectorOf(nr), image, second, imageZero,
+                    ArrayRef<bool>{true});
               }
               // Lane l of the concatenation (low, high) is element l of the
               // span below `width`, element l - width + span - nr above.
@@ -625,11 +673,15 @@ struct CpuVectorizeConvolutions
                 lanes.push_back(
                     element < width ? element : element - (span - nr) + width);
               }
-              return vector::ShuffleOp::create(nb, loc, low, high, lanes);
+              return widened(
+                  nb, loc,
+                  vector::ShuffleOp::create(nb, loc, low, high, lanes));
             };
             auto readWeight = [&]() -> Value {
-              Value weight = tensor::ExtractOp::create(
-                  nb, loc, filter, indicesAt(nb, filterMap, at));
+              Value weight =
+                  widened(nb, loc,
+                          tensor::ExtractOp::create(
+                              nb, loc, filter, indicesAt(nb, filterMap, at)));
               return vector::BroadcastOp::create(nb, loc, vectorOf(nr), weight);
             };
             // One operand is shared by the tile's rows, the other is each

@@ -5,8 +5,9 @@
 // to 256 first (the largest whose rows of B fit 256 KiB). NR: two or one
 // 8-wide vectors dividing N; MR: as many rows as 12 accumulator vectors
 // hold, the rows left over (M not a multiple) one more tile. Contractions of
-// fewer than 4 rows, a transposed B and other types are left to the loops;
-// B stored in column panels (graph.panel_matmul) is read a panel at a time.
+// fewer than 4 rows, a transposed B and accumulators other than f32 are
+// left to the loops; B stored in column panels (graph.panel_matmul) is read
+// a panel at a time.
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(cpu-vectorize-contractions),canonicalize,loop-invariant-subset-hoisting,canonicalize,cse)" | FileCheck %s
 
 // N = 1000: one 8-wide vector a row (16 does not divide it), so 6 rows; K
@@ -82,6 +83,28 @@ func.func @transposed_b(%x: tensor<8x64xf32>, %w: tensor<64x64xf32>, %acc: tenso
 func.func @half(%x: tensor<8x8xf16>, %w: tensor<8x8xf16>, %acc: tensor<8x8xf16>) -> tensor<8x8xf16> {
   %0 = linalg.matmul ins(%x, %w : tensor<8x8xf16>, tensor<8x8xf16>) outs(%acc : tensor<8x8xf16>) -> tensor<8x8xf16>
   return %0 : tensor<8x8xf16>
+}
+
+// f16 (or bf16) operands accumulated in f32, as graph-to-linalg lowers a
+// 16-bit matmul: a step widens A's 6 and B's 16 elements, then the same f32
+// outer product (the widening is not left on the broadcast 6 x 16 vectors).
+// CHECK-LABEL: func.func @widening
+// CHECK: scf.for %{{.*}} = %c0 to %c32 step %c1 iter_args(%[[A:.*]] = %{{.*}}) -> (vector<6x16xf32>)
+// CHECK: %[[COLUMN:.*]] = vector.transfer_read {{.*}} : tensor<6x1xf16>, vector<6x1xf16>
+// CHECK: %[[ROW:.*]] = vector.transfer_read {{.*}} : tensor<1x16xf16>, vector<1x16xf16>
+// CHECK-DAG: %[[WIDE_COLUMN:.*]] = arith.extf %[[COLUMN]] : vector<6x1xf16> to vector<6x1xf32>
+// CHECK-DAG: %[[WIDE_ROW:.*]] = arith.extf %[[ROW]] : vector<1x16xf16> to vector<1x16xf32>
+// CHECK: vector.contract {{.*}} %[[WIDE_COLUMN]], %[[WIDE_ROW]], %[[A]] : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
+func.func @widening(%x: tensor<12x32xf16>, %w: tensor<32x16xf16>, %acc: tensor<12x16xf32>) -> tensor<12x16xf32> {
+  %0 = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]} ins(%x, %w : tensor<12x32xf16>, tensor<32x16xf16>) outs(%acc : tensor<12x16xf32>) {
+  ^bb0(%in: f16, %in_1: f16, %out: f32):
+    %1 = arith.extf %in : f16 to f32
+    %2 = arith.extf %in_1 : f16 to f32
+    %3 = arith.mulf %1, %2 : f32
+    %4 = arith.addf %out, %3 : f32
+    linalg.yield %4 : f32
+  } -> tensor<12x16xf32>
+  return %0 : tensor<12x16xf32>
 }
 
 // B in column panels (graph.panel_matmul: rhs[n floordiv 16, k, n mod 16]):

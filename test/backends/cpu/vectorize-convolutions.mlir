@@ -1,5 +1,6 @@
-// cpu-vectorize-convolutions: an f32 convolution becomes MR x NR output
-// tiles (MR output channels, NR output columns), one accumulator vector per
+// cpu-vectorize-convolutions: a convolution accumulated in f32 (f32 inputs,
+// or f16/bf16 ones widened) becomes MR x NR output tiles (MR output
+// channels, NR output columns), one accumulator vector per
 // channel carried through the reduction loops (input channel, window row,
 // window column) and stored once. Each step loads the tile's image columns
 // as one vector and adds it times each channel's broadcast weight (an FMA).
@@ -104,7 +105,7 @@ func.func @depthwise_rows(%x: tensor<1x4x1x10x10xf32>, %w: tensor<4x1x3x3xf32>, 
   return %0 : tensor<1x4x1x8x8xf32>
 }
 
-// Left as they are: pooling (no multiply-add), other element types.
+// Left as they are: pooling (no multiply-add), accumulators other than f32.
 // CHECK-LABEL: func.func @untouched
 // CHECK: linalg.pooling_nchw_max
 // CHECK: linalg.conv_2d_nchw_fchw
@@ -141,6 +142,43 @@ func.func @panels(%x: tensor<1x16x5x9xf32>, %w: tensor<2x3x3x16x16xf32>, %acc: t
     %1 = arith.mulf %in, %f : f32
     %2 = arith.addf %out, %1 : f32
     linalg.yield %2 : f32
+  } -> tensor<1x32x3x7xf32>
+  return %0 : tensor<1x32x3x7xf32>
+}
+
+// 16-bit inputs accumulated in f32 (as graph-to-linalg lowers f16 and bf16
+// convolutions): the same f32 micro-kernels, each input read in its own
+// type and widened once read: the image's 8 columns as one vector, a
+// weight as a scalar before its broadcast; a panel's 16 weights as one
+// vector.
+// CHECK-LABEL: func.func @half_columns
+// CHECK: %[[X:.*]] = vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<1x8x4x10xf16>, vector<8xf16>
+// CHECK: %[[WIDE_X:.*]] = arith.extf %[[X]] : vector<8xf16> to vector<8xf32>
+// CHECK: %[[W:.*]] = tensor.extract %{{.*}} : tensor<8x8x3x3xf16>
+// CHECK: %[[WIDE_W:.*]] = arith.extf %[[W]] : f16 to f32
+// CHECK: %[[B:.*]] = vector.broadcast %[[WIDE_W]] : f32 to vector<8xf32>
+// CHECK: vector.fma %[[B]], %[[WIDE_X]], %{{.*}} : vector<8xf32>
+// CHECK-NOT: linalg.conv
+// CHECK-LABEL: func.func @half_panels
+// CHECK: %[[WS:.*]] = vector.transfer_read %arg1{{.*}} {in_bounds = [true]} : tensor<2x3x3x16x16xbf16>, vector<16xbf16>
+// CHECK: %[[WIDE_WS:.*]] = arith.extf %[[WS]] : vector<16xbf16> to vector<16xf32>
+// CHECK: %[[PIXEL:.*]] = tensor.extract %arg0{{.*}} : tensor<1x16x5x9xbf16>
+// CHECK: %[[WIDE_PIXEL:.*]] = arith.extf %[[PIXEL]] : bf16 to f32
+// CHECK: %[[P:.*]] = vector.broadcast %[[WIDE_PIXEL]] : f32 to vector<16xf32>
+// CHECK: vector.fma %[[P]], %[[WIDE_WS]], %{{.*}} : vector<16xf32>
+// CHECK-NOT: linalg.generic
+func.func @half_columns(%x: tensor<1x8x4x10xf16>, %w: tensor<8x8x3x3xf16>, %acc: tensor<1x8x2x8xf32>) -> tensor<1x8x2x8xf32> {
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x8x4x10xf16>, tensor<8x8x3x3xf16>) outs(%acc : tensor<1x8x2x8xf32>) -> tensor<1x8x2x8xf32>
+  return %0 : tensor<1x8x2x8xf32>
+}
+func.func @half_panels(%x: tensor<1x16x5x9xbf16>, %w: tensor<2x3x3x16x16xbf16>, %acc: tensor<1x32x3x7xf32>) -> tensor<1x32x3x7xf32> {
+  %0 = linalg.generic {indexing_maps = [#image, #panel, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w : tensor<1x16x5x9xbf16>, tensor<2x3x3x16x16xbf16>) outs(%acc : tensor<1x32x3x7xf32>) {
+  ^bb0(%in: bf16, %f: bf16, %out: f32):
+    %1 = arith.extf %in : bf16 to f32
+    %2 = arith.extf %f : bf16 to f32
+    %3 = arith.mulf %1, %2 : f32
+    %4 = arith.addf %out, %3 : f32
+    linalg.yield %4 : f32
   } -> tensor<1x32x3x7xf32>
   return %0 : tensor<1x32x3x7xf32>
 }

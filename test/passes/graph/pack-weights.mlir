@@ -1,4 +1,4 @@
-// graph-pack-weights: an f32 matmul weight [K, N] is stored once as
+// graph-pack-weights: a matmul weight [K, N] is stored once as
 // [N/P, K, P] column panels and its matmuls read it as graph.panel_matmul.
 // RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(func.func(graph-pack-weights{panel-columns=2}))" | FileCheck %s
 // RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(func.func(graph-pack-weights{panel-columns=0}))" | FileCheck %s --check-prefix=OFF
@@ -47,12 +47,11 @@ func.func @splat(%x: tensor<1x3xf32>) -> tensor<1x4xf32> {
 
 // Left as they are: a weight something else also reads (packing it would
 // store it twice), N not a multiple of the panel width, a weight read as the
-// lhs, a batched weight, a weight of another element type, and an
-// activation as the rhs.
+// lhs, a batched weight, an integer weight, and an activation as the rhs.
 // CHECK-LABEL: func.func @kept
 // CHECK-NOT: panel_matmul
 // CHECK-NOT: _panels
-func.func @kept(%x: tensor<4x4xf32>, %h: tensor<4x4xf16>, %r: tensor<4x4xf32>) -> (tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x3xf32>, tensor<4x4xf32>, tensor<2x4x4xf32>, tensor<4x4xf16>, tensor<4x4xf32>) {
+func.func @kept(%x: tensor<4x4xf32>, %h: tensor<4x4xi32>, %r: tensor<4x4xf32>) -> (tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x3xf32>, tensor<4x4xf32>, tensor<2x4x4xf32>, tensor<4x4xi32>, tensor<4x4xf32>) {
   %shared = graph.constant dense<[[1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 5.0]]> : tensor<4x4xf32>
   %a = graph.matmul %x, %shared : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
   %b = graph.add %x, %shared : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
@@ -62,11 +61,37 @@ func.func @kept(%x: tensor<4x4xf32>, %h: tensor<4x4xf16>, %r: tensor<4x4xf32>) -
   %d = graph.matmul %left, %x : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
   %batched = graph.constant dense<1.5> : tensor<2x4x4xf32>
   %e = graph.matmul %x, %batched : (tensor<4x4xf32>, tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
-  %half = graph.constant dense<1.0> : tensor<4x4xf16>
-  %f = graph.matmul %h, %half : (tensor<4x4xf16>, tensor<4x4xf16>) -> tensor<4x4xf16>
+  %int = graph.constant dense<1> : tensor<4x4xi32>
+  %f = graph.matmul %h, %int : (tensor<4x4xi32>, tensor<4x4xi32>) -> tensor<4x4xi32>
   %g = graph.matmul %x, %r : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<4x4xf32>
-  return %a, %b, %c, %d, %e, %f, %g : tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x3xf32>, tensor<4x4xf32>, tensor<2x4x4xf32>, tensor<4x4xf16>, tensor<4x4xf32>
+  return %a, %b, %c, %d, %e, %f, %g : tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x3xf32>, tensor<4x4xf32>, tensor<2x4x4xf32>, tensor<4x4xi32>, tensor<4x4xf32>
 }
+
+// -----
+
+// 16-bit float weights are packed too (the micro-kernel widens each panel
+// row as it loads it), two bytes an element: bf16 [[1, 2, 3, 4], [5, 6, 7,
+// 8]] (0x3F80, 0x4000, 0x4040, 0x4080, 0x40A0, 0x40C0, 0x40E0, 0x4100) as
+// panels [[1, 2], [5, 6]] then [[3, 4], [7, 8]].
+// CHECK-LABEL: func.func @half
+// CHECK: %[[W:.*]] = graph.constant dense_resource<b_panels> : tensor<2x2x2xbf16>
+// CHECK: graph.panel_matmul %arg0, %[[W]] : (tensor<3x2xbf16>, tensor<2x2x2xbf16>) -> tensor<3x4xbf16>
+// CHECK: graph.panel_matmul %arg1, %{{.*}} : (tensor<3x1xf16>, tensor<2x1x2xf16>) -> tensor<3x4xf16>
+// CHECK: b_panels: "0x{{[0-9A-F]+}}803F0040A040C04040408040E0400041"
+func.func @half(%x: tensor<3x2xbf16>, %h: tensor<3x1xf16>) -> (tensor<3x4xbf16>, tensor<3x4xf16>) {
+  %b = graph.constant dense_resource<b> : tensor<2x4xbf16>
+  %y = graph.matmul %x, %b : (tensor<3x2xbf16>, tensor<2x4xbf16>) -> tensor<3x4xbf16>
+  %f = graph.constant dense<[[1.0, 2.0, 3.0, 4.0]]> : tensor<1x4xf16>
+  %z = graph.matmul %h, %f : (tensor<3x1xf16>, tensor<1x4xf16>) -> tensor<3x4xf16>
+  return %y, %z : tensor<3x4xbf16>, tensor<3x4xf16>
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      b: "0x02000000803F004040408040A040C040E0400041"
+    }
+  }
+#-}
 
 // -----
 
