@@ -243,3 +243,22 @@ def test_half_linear(lead, k, n, dtype):
         ir = kiln.compile(model.to(dtype), (x,)).ir("dispatch")
         assert "graph.panel_matmul" in ir
     _assert_close_to_f32(model, (x,), dtype)
+
+
+@pytest.mark.parametrize("dtype", HALF_TOLERANCE, ids=["f16", "bf16"])
+def test_half_encoder_layer(dtype):
+    # Softmax, layer norm and their reductions in the 16-bit type: bf16
+    # values held in registers across loops are rounded by the kernels'
+    # own __truncsfbf2 (LLVM calls it; the runtime links no compiler-rt).
+    torch.manual_seed(0)
+    model = torch.nn.TransformerEncoderLayer(64, 4, 128,
+                                             batch_first=True).eval()
+    x = torch.randn(1, 16, 64)
+    reference = model.to(dtype).float()  # weights rounded like the model's
+    with torch.no_grad():
+        expected = reference(x.to(dtype).float()).numpy()
+    compiled = kiln.compile(model.to(dtype), (x.to(dtype),))
+    got = compiled(x.to(dtype))
+    assert got.dtype == dtype
+    error = np.abs(got.float().numpy() - expected).max()
+    assert error / np.abs(expected).max() <= 2 * HALF_TOLERANCE[dtype]

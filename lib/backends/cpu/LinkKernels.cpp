@@ -20,6 +20,7 @@
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -146,6 +147,36 @@ FailureOr<TargetChoice> chooseTarget(const BackendOptions &options,
   return TargetChoice{host.str(), cpu, ""};
 }
 
+/// A bf16 value that lives in a register (a phi, a select) is kept as f32
+/// by LLVM on targets without bf16 arithmetic, and rounded back by a call
+/// to compiler-rt's __truncsfbf2, which the kernels' library, loaded alone
+/// by the runtime, does not link. The library defines it (hidden): round to
+/// nearest even, NaN quiet, as arith's bf16 expansion rounds.
+void defineBFloat16Rounding(llvm::Module &module) {
+  constexpr llvm::StringLiteral name = "__truncsfbf2";
+  llvm::LLVMContext &context = module.getContext();
+  llvm::Type *bf16 = llvm::Type::getBFloatTy(context);
+  llvm::Function *function = module.getFunction(name);
+  if (function && !function->isDeclaration())
+    return;
+  if (!function)
+    function = llvm::Function::Create(
+        llvm::FunctionType::get(bf16, {llvm::Type::getFloatTy(context)},
+                                /*isVarArg=*/false),
+        llvm::GlobalValue::ExternalLinkage, name, module);
+  function->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", function));
+  llvm::Value *x = function->getArg(0);
+  llvm::Value *bits = b.CreateBitCast(x, b.getInt32Ty());
+  llvm::Value *odd = b.CreateAnd(b.CreateLShr(bits, 16), 1);
+  llvm::Value *rounded =
+      b.CreateLShr(b.CreateAdd(bits, b.CreateAdd(odd, b.getInt32(0x7FFF))), 16);
+  llvm::Value *result =
+      b.CreateSelect(b.CreateFCmpUNO(x, x), b.getInt16(0x7FC0),
+                     b.CreateTrunc(rounded, b.getInt16Ty()));
+  b.CreateRet(b.CreateBitCast(result, bf16));
+}
+
 LogicalResult emitObjects(ModuleOp kernels, const TargetChoice &choice,
                           std::vector<std::string> &objects) {
   llvm::LLVMContext llvmContext;
@@ -166,6 +197,7 @@ LogicalResult emitObjects(ModuleOp kernels, const TargetChoice &choice,
   size_t functions = llvm::count_if(module->functions(), [](llvm::Function &f) {
     return !f.isDeclaration();
   });
+  defineBFloat16Rounding(*module);
   auto keep = [&](std::unique_ptr<llvm::Module> part) {
     llvm::raw_svector_ostream stream(parts.emplace_back());
     llvm::WriteBitcodeToFile(*part, stream);
