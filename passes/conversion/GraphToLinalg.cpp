@@ -390,6 +390,23 @@ Value fromAccumulator(OpBuilder &b, Location loc, Value accumulator,
       });
 }
 
+/// `tensor` widened to its accumulator type (f32 for 16-bit floats; else
+/// itself): normalizations and sums of 16-bit floats are computed in f32
+/// and rounded once, as PyTorch's CPU kernels do (a 512-element layer norm
+/// summed in bf16 is off by 5%).
+Value toAccumulator(OpBuilder &b, Location loc, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  RankedTensorType wide = accumulatorType(type);
+  if (wide == type)
+    return tensor;
+  return buildGeneric(
+      b, loc, wide, tensor,
+      AffineMap::getMultiDimIdentityMap(type.getRank(), b.getContext()),
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        return convertFloat(nested, nestedLoc, args[0], wide.getElementType());
+      });
+}
+
 /// An elementwise op over numpy-broadcast operands.
 Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
                        ValueRange inputs, BodyFn body) {
@@ -971,11 +988,16 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
   matchAndRewrite(ReduceOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
+    ReduceKind kind = op.getKind();
+    // Sums and products of 16-bit floats accumulate in f32; max and min are
+    // exact in any type.
+    Value input = kind == ReduceKind::max || kind == ReduceKind::min
+                      ? adaptor.getInput()
+                      : toAccumulator(rewriter, loc, adaptor.getInput());
+    auto inputType = cast<RankedTensorType>(input.getType());
     Type element = inputType.getElementType();
     SmallVector<int64_t> axes(op.getAxes());
     llvm::sort(axes);
-    ReduceKind kind = op.getKind();
     Value init;
     switch (kind) {
     case ReduceKind::sum:
@@ -993,7 +1015,7 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
       break;
     }
     Value reduced = buildReduction(
-        rewriter, loc, inputType, adaptor.getInput(),
+        rewriter, loc, inputType, input,
         rewriter.getMultiDimIdentityMap(inputType.getRank()), axes, init,
         [&](OpBuilder &b, Location nestedLoc, ValueRange args) -> Value {
           switch (kind) {
@@ -1022,8 +1044,12 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
                 scalarConstant(b, nestedLoc, element, count));
           });
     }
-    rewriter.replaceOp(
-        op, expandReduced(rewriter, loc, reduced, op.getType(), axes));
+    auto resultType = cast<RankedTensorType>(op.getType());
+    reduced = fromAccumulator(rewriter, loc, reduced,
+                              cast<RankedTensorType>(reduced.getType())
+                                  .clone(resultType.getElementType()));
+    rewriter.replaceOp(op,
+                       expandReduced(rewriter, loc, reduced, resultType, axes));
     return success();
   }
 };
@@ -1038,7 +1064,7 @@ struct SoftmaxLowering : OpConversionPattern<OpT> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *context = rewriter.getContext();
-    Value x = adaptor.getInput();
+    Value x = toAccumulator(rewriter, loc, adaptor.getInput());
     auto type = cast<RankedTensorType>(x.getType());
     Type element = type.getElementType();
     int64_t rank = type.getRank();
@@ -1073,7 +1099,9 @@ struct SoftmaxLowering : OpConversionPattern<OpT> {
               b, nestedLoc, math::ExpOp::create(b, nestedLoc, shifted),
               args[2]);
         });
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op,
+                       fromAccumulator(rewriter, loc, result,
+                                       cast<RankedTensorType>(op.getType())));
     return success();
   }
 };
@@ -1085,7 +1113,9 @@ struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *context = rewriter.getContext();
-    Value x = adaptor.getInput();
+    Value x = toAccumulator(rewriter, loc, adaptor.getInput());
+    Value scale = toAccumulator(rewriter, loc, adaptor.getScale());
+    Value bias = toAccumulator(rewriter, loc, adaptor.getBias());
     auto type = cast<RankedTensorType>(x.getType());
     Type element = type.getElementType();
     int64_t rank = type.getRank();
@@ -1123,13 +1153,10 @@ struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
         buildElementwise(rewriter, loc, statsType, squares, divideByCount);
     double epsilon = op.getEpsilon().convertToDouble();
     Value result = buildGeneric(
-        rewriter, loc, type,
-        ValueRange{x, mean, variance, adaptor.getScale(), adaptor.getBias()},
+        rewriter, loc, type, ValueRange{x, mean, variance, scale, bias},
         {identity, reducedMap, reducedMap,
-         broadcastMap(cast<RankedTensorType>(adaptor.getScale().getType()),
-                      type),
-         broadcastMap(cast<RankedTensorType>(adaptor.getBias().getType()),
-                      type)},
+         broadcastMap(cast<RankedTensorType>(scale.getType()), type),
+         broadcastMap(cast<RankedTensorType>(bias.getType()), type)},
         [&](OpBuilder &b, Location nestedLoc, ValueRange args) {
           Value centered =
               arith::SubFOp::create(b, nestedLoc, args[0], args[1]);
@@ -1145,7 +1172,9 @@ struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
               arith::MulFOp::create(b, nestedLoc, normalized, args[3]),
               args[4]);
         });
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op,
+                       fromAccumulator(rewriter, loc, result,
+                                       cast<RankedTensorType>(op.getType())));
     return success();
   }
 };

@@ -247,7 +247,8 @@ def test_half_linear(lead, k, n, dtype):
 
 @pytest.mark.parametrize("dtype", HALF_TOLERANCE, ids=["f16", "bf16"])
 def test_half_encoder_layer(dtype):
-    # Softmax, layer norm and their reductions in the 16-bit type: bf16
+    # Softmax and layer norm computed in f32 and rounded once, as eager
+    # does (in bf16, a 64-wide layer norm was off by several percent); bf16
     # values held in registers across loops are rounded by the kernels'
     # own __truncsfbf2 (LLVM calls it; the runtime links no compiler-rt).
     torch.manual_seed(0)
@@ -261,4 +262,4 @@ def test_half_encoder_layer(dtype):
     got = compiled(x.to(dtype))
     assert got.dtype == dtype
     error = np.abs(got.float().numpy() - expected).max()
-    assert error / np.abs(expected).max() <= 2 * HALF_TOLERANCE[dtype]
+    assert error / np.abs(expected).max() <= HALF_TOLERANCE[dtype]

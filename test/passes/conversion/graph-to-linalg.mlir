@@ -609,3 +609,30 @@ func.func @f16_accumulates_in_f32(%a: tensor<2x3xf16>, %b: tensor<3x4xf16>, %x: 
   %1 = graph.conv2d %x, %w : (tensor<1x2x5x5xf16>, tensor<3x2x3x3xf16>) -> tensor<1x3x3x3xf16>
   return %0, %1 : tensor<2x4xf16>, tensor<1x3x3x3xf16>
 }
+
+// -----
+
+// Normalizations and sums of 16-bit floats are computed in f32 (the input,
+// scale and bias widened, the statistics and results f32) and rounded once,
+// as PyTorch's CPU kernels do; max is exact in bf16 and stays so.
+// CHECK-LABEL: func.func @half_reductions_in_f32
+// CHECK: arith.extf %{{.*}} : bf16 to f32
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<2x8xf32>) outs(%{{.*}} : tensor<2xf32>)
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<2x8xf32>)
+// CHECK: math.rsqrt %{{.*}} : f32
+// CHECK: arith.truncf %{{.*}} : f32 to bf16
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<2x8xf32>) outs(%{{.*}} : tensor<2xf32>)
+// CHECK: math.exp %{{.*}} : f32
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<2x8xf32>) outs(%{{.*}} : tensor<2xf32>)
+// CHECK: arith.divf %{{.*}} : f32
+// CHECK: arith.truncf %{{.*}} : f32 to bf16
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<2x8xbf16>) outs(%{{.*}} : tensor<2xbf16>)
+// CHECK: arith.maximumf %{{.*}} : bf16
+func.func @half_reductions_in_f32(%x: tensor<2x8xbf16>, %s: tensor<8xbf16>, %h: tensor<2x8xf16>) -> (tensor<2x8xbf16>, tensor<2x8xf16>, tensor<2xbf16>, tensor<2xbf16>) {
+  %0 = graph.layer_norm %x, %s, %s axis = 1 : tensor<2x8xbf16>, tensor<8xbf16>
+  %1 = graph.softmax %h axis = 1 : tensor<2x8xf16>
+  %2 = graph.reduce mean %x axes = [1] : tensor<2x8xbf16> -> tensor<2xbf16>
+  %3 = graph.reduce max %x axes = [1] : tensor<2x8xbf16> -> tensor<2xbf16>
+  return %0, %1, %2, %3 : tensor<2x8xbf16>, tensor<2x8xf16>, tensor<2xbf16>, tensor<2xbf16>
+}
