@@ -215,6 +215,22 @@ def test_bfloat16_in_and_out():
         compiled(x[:2])
 
 
+def test_bfloat16_output_to_numpy():
+    # A bf16 output of numpy inputs comes back as float32 holding the bf16
+    # values exactly (numpy has no bfloat16).
+    class Round(torch.nn.Module):
+        def forward(self, x):
+            return (x * 3).to(torch.bfloat16)
+
+    x = torch.randn(4, 5)
+    compiled = kiln.compile(Round(), (x,))
+    assert compiled.outputs[0]["dtype"] == "bf16"
+    got = compiled(x.numpy())
+    assert isinstance(got, np.ndarray) and got.dtype == np.float32
+    np.testing.assert_array_equal(got, Round()(x).float().numpy())
+    assert compiled(x).dtype == torch.bfloat16
+
+
 def test_unsupported_dtype_is_named():
     with pytest.raises(kiln.CompileError, match="uint8"):
         kiln.compile(torch.nn.Identity(), torch.zeros(2, dtype=torch.uint8))
