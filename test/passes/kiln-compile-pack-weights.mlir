@@ -1,9 +1,9 @@
 // The compile pipeline packs matmul weights and convolution filters for
-// targets whose micro-kernels read panels (the CPU: 16 columns or output
-// channels) and leaves them alone for the others (OpenCL), from the
-// dispatch stage on, fused or not.
-// RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{stop-after=dispatch})" | FileCheck %s
-// RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{stop-after=dispatch fusion=false})" | FileCheck %s
+// targets whose micro-kernels read panels (the CPU: two vectors of columns
+// or output channels, 16 on the AVX2 CPU pinned here) and leaves them alone
+// for the others (OpenCL), from the dispatch stage on, fused or not.
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{stop-after=dispatch target-options=cpu=x86-64-v3})" | FileCheck %s
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{stop-after=dispatch fusion=false target-options=cpu=x86-64-v3})" | FileCheck %s
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{stop-after=graph})" | FileCheck %s --check-prefix=GRAPH
 // RUN: kiln-opt %s --pass-pipeline="builtin.module(kiln-compile{stop-after=dispatch target=opencl})" | FileCheck %s --check-prefix=OPENCL
 
