@@ -338,8 +338,9 @@ struct CpuVectorizeConvolutions
   /// and FMAs it with each column's image element, broadcast: MP x P /
   /// vectorWidth FMAs for P / vectorWidth vector loads and MP scalar
   /// broadcasts, whatever the stride, with no masked lanes (a row's last
-  /// columns are a narrower tile). The tile is read and written transposed
-  /// (vector.transpose), once.
+  /// columns are a narrower tile). The tile is read and written once, each
+  /// pixel's P channels by a transfer along the channel dim, which NCHW
+  /// strides: P scalar accesses a pixel once unrolled.
   LogicalResult rewritePanels(linalg::LinalgOp op,
                               const ConvolutionLoops &loops, int64_t width) {
     SmallVector<int64_t> extents = op.getStaticLoopRanges();
