@@ -21,8 +21,10 @@ struct CpuApproximateMath
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateMathPolynomialApproximationPatterns(patterns);
-    // Rounding f32 to bf16 as integer ops: LLVM would call compiler-rt's
-    // __truncsfbf2, which the kernels' library does not link.
+    // Rounding f32 to bf16 as integer ops, inline: LLVM would call
+    // compiler-rt's __truncsfbf2 per element (the kernels' library links no
+    // compiler-rt; cpu-link-kernels defines that function only for the
+    // roundings LLVM introduces itself).
     arith::populateExpandBFloat16Patterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
