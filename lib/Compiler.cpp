@@ -238,6 +238,9 @@ kiln::CompileResult kiln::compile(std::string_view source,
 
   CompilePipelineOptions pipeline;
   pipeline.target = options.target;
+  pipeline.targets = options.targets;
+  pipeline.placements = options.placements;
+  pipeline.placementCosts = options.placementCosts;
   pipeline.targetOptions = printBackendOptions(options.backendOptions);
   pipeline.entry = options.entry;
   pipeline.fusion = options.fusion;

@@ -50,6 +50,38 @@ def GraphFormDispatches : Pass<"graph-form-dispatches", "::mlir::func::FuncOp"> 
   }];
 }
 
+def GraphPlace : Pass<"graph-place", "::mlir::func::FuncOp"> {
+  let summary = "Choose the target each compute op runs on, across several";
+  let description = [{
+    With several `targets`, sets `graph.device` on every compute op to the
+    target that minimizes the estimated time of a run: each op's time on
+    each target from its backend's cost figures (launch, arithmetic and
+    bytes over the target's rates), plus the transfers between memories the
+    choice implies (a value crosses once per memory reading it; inputs
+    start and outputs end on the host; weights are uploaded once). The
+    search is a minimum cut per pair of targets (exact for a host-memory
+    target and one device), starting from the best single target. An op a
+    target cannot run never goes there; `placements` (NAME=TARGET, NAME a
+    prefix of op location names such as `layer4` or `/layer4/`) force ops
+    onto a target; `costs` (TARGET.FIGURE=VALUE) correct the figures. With
+    one target it only checks that the target can run every op (an error
+    names each it cannot); with none it does nothing. docs/placement.md.
+  }];
+  let options = [
+    ListOption<"targetNames", "targets", "std::string",
+               "The targets to place ops on (backend names)">,
+    Option<"targetOptions", "target-options", "std::string", /*default=*/"",
+           "The compile's backend options (TARGET.name=value, or name=value "
+           "for the first target): the figures of some depend on them">,
+    ListOption<"placements", "placements", "std::string",
+               "NAME=TARGET: ops whose location name is NAME or inside it "
+               "run on TARGET">,
+    ListOption<"costs", "costs", "std::string",
+               "TARGET.FIGURE=VALUE: a cost figure of a target (gflops, "
+               "memory-gbps, launch-us, transfer-gbps, transfer-us)">,
+  ];
+}
+
 def GraphFuse : Pass<"graph-fuse", "::mlir::func::FuncOp"> {
   let summary = "Group the model graph's compute ops into fused dispatch regions";
   let description = [{
@@ -128,6 +160,9 @@ def GraphPackWeights : Pass<"graph-pack-weights", "::mlir::func::FuncOp"> {
     Option<"panelColumns", "panel-columns", "int64_t", /*default=*/"16",
            "Columns of a weight panel: the micro-kernel's register tile "
            "width (0: leave weights as they are)">,
+    Option<"device", "device", "std::string", /*default=*/"",
+           "Pack only for the ops graph-place put on this target (empty: "
+           "every op)">,
     // The panel micro-kernel reads and writes each pixel's channels as
     // strided vectors once per tile; below this the reduction is too short
     // to pay for it and the column micro-kernel (weights broadcast, rows
@@ -246,6 +281,23 @@ def ExecBuildSchedule : Pass<"exec-build-schedule", "::mlir::ModuleOp"> {
            "weights live there, inputs are transferred in and results out">,
   ];
   let dependentDialects = ["::kiln::exec::ExecDialect"];
+}
+
+def ExecLowerKernels : Pass<"exec-lower-kernels", "::mlir::ModuleOp"> {
+  let summary = "Lower each kernel module with its target's backend";
+  let description = [{
+    Runs, on every nested module carrying an `exec.target`, the pipelines
+    of that target's backend with the options the attribute records: the
+    kernel pipeline (`kernels`) and the binary pipeline (`binary`). A
+    schedule spread over several targets has one kernel module per target,
+    each lowered by its own backend.
+  }];
+  let options = [
+    Option<"kernels", "kernels", "bool", /*default=*/"true",
+           "Run the backends' kernel pipelines (the compile's kernels stage)">,
+    Option<"binary", "binary", "bool", /*default=*/"true",
+           "Run the backends' binary pipelines (the compile's binary stage)">,
+  ];
 }
 
 def ExecPlanMemory : Pass<"exec-plan-memory", "::mlir::ModuleOp"> {

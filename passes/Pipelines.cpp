@@ -27,38 +27,88 @@ ArrayRef<StringLiteral> kiln::compileStages() {
 }
 
 namespace kiln {
-/// The target's backend and its checked options; `error` says why not.
-static const Backend *checkTarget(const CompilePipelineOptions &options,
-                                  BackendOptions &backendOptions,
-                                  std::string &error) {
-  const Backend *backend = lookupBackend(options.target);
-  if (!backend) {
-    std::string known;
-    for (const std::string &name : registeredBackends())
-      known += (known.empty() ? "" : ", ") + name;
-    error = "unknown target '" + options.target.getValue() +
-            "' (available: " + known + ")";
-    return nullptr;
+namespace {
+/// A compile's targets: its backends, with the options of each checked.
+struct Targets {
+  /// The compile's first target: unprefixed options are its own, and the
+  /// schedule's default.
+  std::string main;
+  std::vector<std::pair<const Backend *, BackendOptions>> backends;
+  /// Every option, those of targets other than `main` as TARGET.name (the
+  /// cpu's `cpu` key, from --cpu, as cpu.cpu when the cpu is not main).
+  BackendOptions options;
+};
+
+/// The targets of `options`, or failure with `error` saying why.
+FailureOr<Targets> checkTargets(const CompilePipelineOptions &options,
+                                std::string &error) {
+  std::vector<std::string> names(options.targets.begin(),
+                                 options.targets.end());
+  if (names.empty())
+    names.push_back(options.target);
+  Targets targets;
+  targets.main = names.front();
+  BackendOptions given;
+  if (failed(parseBackendOptions(options.targetOptions, given, error)))
+    return failure();
+  for (const auto &[key, value] : given) {
+    bool prefixed = StringRef(key).contains('.');
+    if (!prefixed && key == "cpu" && targets.main != "cpu" &&
+        llvm::is_contained(names, "cpu"))
+      targets.options["cpu.cpu"] = value;
+    else
+      targets.options[key] = value;
+    if (prefixed) {
+      StringRef target = StringRef(key).split('.').first;
+      if (!llvm::is_contained(names, target)) {
+        error = "target option '" + key + "' is for target '" + target.str() +
+                "', which this compile does not target";
+        return failure();
+      }
+    }
   }
-  if (failed(
-          parseBackendOptions(options.targetOptions, backendOptions, error)) ||
-      failed(backend->checkOptions(backendOptions, error)))
-    return nullptr;
-  return backend;
+  for (const std::string &name : names) {
+    const Backend *backend = lookupBackend(name);
+    if (!backend) {
+      std::string known;
+      for (const std::string &registered : registeredBackends())
+        known += (known.empty() ? "" : ", ") + registered;
+      error = "unknown target '" + name + "' (available: " + known + ")";
+      return failure();
+    }
+    if (llvm::any_of(targets.backends,
+                     [&](auto &entry) { return entry.first == backend; })) {
+      error = "target '" + name + "' is named twice";
+      return failure();
+    }
+    BackendOptions own = optionsOfTarget(targets.options, name, targets.main);
+    if (failed(backend->checkOptions(own, error)))
+      return failure();
+    targets.backends.emplace_back(backend, std::move(own));
+  }
+  if (targets.backends.size() < 2 &&
+      (!options.placements.empty() || !options.placementCosts.empty())) {
+    error = "placements and placement costs need several targets "
+            "(--targets a,b)";
+    return failure();
+  }
+  return targets;
 }
+} // namespace
 } // namespace kiln
 
 LogicalResult
 kiln::buildCompilePipeline(OpPassManager &pm,
                            const CompilePipelineOptions &options) {
-  BackendOptions backendOptions;
   std::string error;
-  const Backend *backend = checkTarget(options, backendOptions, error);
+  FailureOr<Targets> targets = checkTargets(options, error);
   ArrayRef<StringLiteral> stages = compileStages();
   const StringLiteral *last = llvm::find(stages, options.stopAfter.getValue());
-  if (!backend || last == stages.end())
+  if (failed(targets) || last == stages.end())
     return failure();
   size_t stageCount = last - stages.begin() + 1;
+  const Backend *main = targets->backends.front().first;
+  bool several = targets->backends.size() > 1;
 
   // The user's mesh and shardings, while weights still have their names.
   GraphAnnotateShardingsOptions annotations;
@@ -76,12 +126,28 @@ kiln::buildCompilePipeline(OpPassManager &pm,
   pm.addPass(createGraphPartition());
   if (stageCount == 1)
     return success();
-  // Weights in the layout the target's micro-kernels stream.
-  if (int64_t columns = backend->weightPanelColumns(backendOptions)) {
-    GraphPackWeightsOptions packing;
-    packing.panelColumns = columns;
-    pm.addNestedPass<func::FuncOp>(createGraphPackWeights(packing));
+  // Each op's target, when there are several; with one, whether it can
+  // run every op.
+  {
+    GraphPlaceOptions place;
+    for (auto &[backend, unused] : targets->backends)
+      place.targetNames.push_back(backend->name().str());
+    place.targetOptions = printBackendOptions(targets->options);
+    place.placements.assign(options.placements.begin(),
+                            options.placements.end());
+    place.costs.assign(options.placementCosts.begin(),
+                       options.placementCosts.end());
+    pm.addNestedPass<func::FuncOp>(createGraphPlace(place));
   }
+  // Weights in the layout each target's micro-kernels stream.
+  for (auto &[backend, own] : targets->backends)
+    if (int64_t columns = backend->weightPanelColumns(own)) {
+      GraphPackWeightsOptions packing;
+      packing.panelColumns = columns;
+      if (several)
+        packing.device = backend->name().str();
+      pm.addNestedPass<func::FuncOp>(createGraphPackWeights(packing));
+    }
   if (options.fusion)
     pm.addNestedPass<func::FuncOp>(createGraphFuse());
   else
@@ -90,31 +156,33 @@ kiln::buildCompilePipeline(OpPassManager &pm,
     return success();
   ExecBuildScheduleOptions schedule;
   schedule.entry = options.entry;
-  schedule.target = options.target;
-  schedule.targetOptions = printBackendOptions(backendOptions);
-  schedule.alignment = backend->bufferAlignment();
+  schedule.target = targets->main;
+  schedule.targetOptions = printBackendOptions(targets->options);
+  schedule.alignment = main->bufferAlignment();
   schedule.memory =
-      backend->usesHostMemory() ? std::string("host") : backend->name().str();
+      main->usesHostMemory() ? std::string("host") : main->name().str();
   pm.addPass(createExecBuildSchedule(schedule));
   ExecPlanMemoryOptions memory;
   memory.deviceMemoryLimit = options.deviceMemoryLimit;
   pm.addPass(createExecPlanMemory(memory));
   if (stageCount == 3)
     return success();
-  // The kernel module is the one nested module the schedule created.
-  OpPassManager &kernels = pm.nest<ModuleOp>();
-  backend->buildKernelPipeline(kernels, backendOptions);
+  // Each kernel module lowered by its target's backend.
+  ExecLowerKernelsOptions lower;
+  lower.binary = false;
+  pm.addPass(createExecLowerKernels(lower));
   if (stageCount == 4)
     return success();
-  backend->buildBinaryPipeline(kernels, backendOptions);
+  lower.kernels = false;
+  lower.binary = true;
+  pm.addPass(createExecLowerKernels(lower));
   return success();
 }
 
 std::string
 kiln::describeCompilePipelineError(const CompilePipelineOptions &options) {
-  BackendOptions backendOptions;
   std::string error;
-  if (!checkTarget(options, backendOptions, error))
+  if (failed(checkTargets(options, error)))
     return error;
   std::string known;
   for (StringLiteral stage : compileStages())

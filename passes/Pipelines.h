@@ -37,10 +37,23 @@ struct CompilePipelineOptions
   Option<std::string> target{*this, "target",
                              llvm::cl::desc("Backend to compile kernels for"),
                              llvm::cl::init("cpu")};
+  ListOption<std::string> targets{
+      *this, "targets",
+      llvm::cl::desc("Several targets: graph-place chooses each op's "
+                     "(kiln-compile --targets cuda,cpu); replaces `target`")};
+  ListOption<std::string> placements{
+      *this, "placements",
+      llvm::cl::desc("With several targets, NAME=TARGET: the ops named NAME "
+                     "or inside it run on TARGET (kiln-compile --place)")};
+  ListOption<std::string> placementCosts{
+      *this, "placement-costs",
+      llvm::cl::desc("With several targets, TARGET.FIGURE=VALUE: a cost "
+                     "figure placement uses (kiln-compile --place-cost)")};
   Option<std::string> targetOptions{
       *this, "target-options",
       llvm::cl::desc("The backend's options, name=value separated by ',' "
-                     "(kiln-compile --cpu=host gives cpu=host)"),
+                     "(kiln-compile --cpu=host gives cpu=host); with "
+                     "several targets, TARGET.name=value"),
       llvm::cl::init("")};
   Option<std::string> entry{
       *this, "entry",

@@ -216,8 +216,14 @@ PYBIND11_MODULE(_kiln, m) {
          const py::dict &weights, const std::string &format,
          const InputShapes &inputShapes, bool fusion, int64_t deviceMemoryLimit,
          const std::string &memoryPlot, const std::string &mesh,
-         const std::vector<std::string> &shardings) {
+         const std::vector<std::string> &shardings,
+         const std::vector<std::string> &targets,
+         const std::vector<std::string> &placements,
+         const std::vector<std::string> &placementCosts) {
         kiln::CompileOptions options;
+        options.targets = targets;
+        options.placements = placements;
+        options.placementCosts = placementCosts;
         options.mesh = mesh;
         options.shardings = shardings;
         options.fusion = fusion;
@@ -239,7 +245,10 @@ PYBIND11_MODULE(_kiln, m) {
       py::arg("format") = "auto", py::arg("input_shapes") = InputShapes(),
       py::arg("fusion") = true, py::arg("device_memory_limit") = 0,
       py::arg("memory_plot") = "", py::arg("mesh") = "",
-      py::arg("shardings") = std::vector<std::string>());
+      py::arg("shardings") = std::vector<std::string>(),
+      py::arg("targets") = std::vector<std::string>(),
+      py::arg("placements") = std::vector<std::string>(),
+      py::arg("placement_costs") = std::vector<std::string>());
 
   py::class_<rt::Model, std::shared_ptr<rt::Model>>(m, "Model")
       .def_static(

@@ -897,12 +897,14 @@ DispatchOp kiln::graph::formDispatch(ArrayRef<Operation *> ops) {
   IRMapping mapping;
   for (Value input : inputs)
     mapping.map(input, body->addArgument(input.getType(), input.getLoc()));
+  if (Attribute device = ops.front()->getAttr(kDeviceAttr))
+    dispatch->setAttr(kDeviceAttr, device);
   for (Operation *op : ops) {
     for (Value operand : op->getOperands())
       if (!mapping.contains(operand) && isSplatConstant(operand))
         mapping.map(operand,
                     builder.clone(*operand.getDefiningOp())->getResult(0));
-    builder.clone(*op, mapping);
+    builder.clone(*op, mapping)->removeAttr(kDeviceAttr);
   }
   SmallVector<Value> yielded;
   for (Value result : results)

@@ -47,12 +47,19 @@ bool isSplatConstant(mlir::Value value);
 std::optional<std::pair<llvm::ArrayRef<char>, bool>>
 constantBytes(ConstantOp constant);
 
+/// The target a compute op, or the dispatch region holding it, runs on
+/// (a StringAttr naming its backend), as graph-place chose it. Without it,
+/// the compile's target.
+inline constexpr llvm::StringLiteral kDeviceAttr = "graph.device";
+
 /// Moves `ops` (all in one block, in block order) into a new graph.dispatch
 /// region placed where the last of them was. Values they read from outside
 /// become the region's inputs, except splat constants, which are copied in so
 /// the kernel sees scalars; their results used outside become its results.
 /// The caller keeps the group convex (no path leaves it and comes back), so
-/// every input is defined before the last op.
+/// every input is defined before the last op. The region runs where its ops
+/// were placed (kDeviceAttr, the same for all of them); the ops inside no
+/// longer carry it.
 DispatchOp formDispatch(llvm::ArrayRef<mlir::Operation *> ops);
 
 } // namespace kiln::graph

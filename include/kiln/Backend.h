@@ -44,6 +44,22 @@ struct CompiledKernels {
   std::vector<CompiledKernel> kernels;
 };
 
+/// What graph-place estimates a target's time with: figures of the device
+/// its kernels run on, as the backend guesses them from its options (a
+/// compile does not see the device; `--place-cost` overrides them).
+struct CostFigures {
+  /// Sustained f32 GFLOP/s of its contractions.
+  double gflops = 100;
+  /// GB/s its kernels read and write their buffers at.
+  double memoryGBps = 20;
+  /// Microseconds a dispatch costs beyond its work (launch, wake-up).
+  double launchMicros = 2;
+  /// For a target with its own memory: the link to the host, GB/s and
+  /// microseconds per transfer. Unused for host memory (no transfers).
+  double transferGBps = 10;
+  double transferMicros = 10;
+};
+
 class Backend {
 public:
   virtual ~Backend() = default;
@@ -65,6 +81,14 @@ public:
   virtual int64_t weightPanelColumns(const BackendOptions &options) const {
     return 0;
   }
+  /// The figures placement weighs this target's ops and transfers with.
+  virtual CostFigures costFigures(const BackendOptions &options) const {
+    return {};
+  }
+  /// Why this target's kernels cannot compute `op` (a graph op: an op or
+  /// element type the backend lacks), or empty when they can. Placement
+  /// puts such an op on a target that can.
+  virtual std::string cannotRun(mlir::Operation *op) const { return {}; }
   /// Passes taking a kernel module from tensors (graph or linalg ops) to the
   /// form `serialize` accepts. `pm` runs on the kernel module; `options`
   /// are the checked ones its #exec.target records.
@@ -87,6 +111,12 @@ llvm::LogicalResult parseBackendOptions(llvm::StringRef text,
                                         std::string &error);
 /// The options as parseBackendOptions reads them.
 std::string printBackendOptions(const BackendOptions &options);
+/// A compile's options for one of its targets: "T.key=value" is `key` of
+/// target T; an unprefixed key is `defaultTarget`'s (a one-target compile
+/// names none).
+BackendOptions optionsOfTarget(const BackendOptions &all,
+                               llvm::StringRef target,
+                               llvm::StringRef defaultTarget);
 /// The options as an #exec.target records them (null when there are none),
 /// and back.
 mlir::DictionaryAttr backendOptionsAttr(mlir::MLIRContext *context,

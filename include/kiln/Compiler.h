@@ -64,7 +64,18 @@ PipelineResult runPipeline(std::string_view source, std::string_view pipeline,
 struct CompileOptions {
   /// The backend the kernels are compiled for (--target).
   std::string target = "cpu";
-  /// Options of that backend, e.g. {"cpu", "host"} (--cpu=host).
+  /// Several backends instead of `target`: graph-place chooses each op's
+  /// (--targets cuda,cpu).
+  std::vector<std::string> targets;
+  /// With several targets, NAME=TARGET: the ops named NAME (a torch module
+  /// path, an ONNX node name) or inside it run on TARGET (--place).
+  std::vector<std::string> placements;
+  /// With several targets, TARGET.FIGURE=VALUE: a cost figure placement
+  /// weighs (gflops, memory-gbps, launch-us, transfer-gbps, transfer-us)
+  /// (--place-cost).
+  std::vector<std::string> placementCosts;
+  /// Options of that backend, e.g. {"cpu", "host"} (--cpu=host); with
+  /// several targets, {"opencl.workgroup-size", "64"} names its target.
   std::map<std::string, std::string> backendOptions;
   /// The function to compile; empty: the module's only function (--entry).
   std::string entry;

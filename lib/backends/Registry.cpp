@@ -71,6 +71,22 @@ std::string printBackendOptions(const BackendOptions &options) {
   return text;
 }
 
+BackendOptions optionsOfTarget(const BackendOptions &all,
+                               llvm::StringRef target,
+                               llvm::StringRef defaultTarget) {
+  BackendOptions options;
+  for (const auto &[key, value] : all) {
+    auto [prefix, name] = llvm::StringRef(key).split('.');
+    if (name.empty()) {
+      if (target == defaultTarget)
+        options[key] = value;
+    } else if (prefix == target) {
+      options[name.str()] = value;
+    }
+  }
+  return options;
+}
+
 namespace {
 struct CommandLine {
   int argc = 0;

@@ -22,6 +22,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_EXECBUILDSCHEDULE
@@ -74,23 +75,73 @@ struct ExecBuildSchedule
     : kiln::impl::ExecBuildScheduleBase<ExecBuildSchedule> {
   using ExecBuildScheduleBase::ExecBuildScheduleBase;
   exec::TargetAttr targetAttr;
+  BackendOptions allOptions;
+
+  /// Where a target's dispatches go: its kernel module and the memory of
+  /// the buffers they bind.
+  struct Placed {
+    ModuleOp kernels;
+    std::shared_ptr<SymbolTable> symbols;
+    std::string memory;
+  };
+  llvm::StringMap<Placed> placed;
+
+  /// The compile's target, with the memory and alignment it was given.
+  Placed &placeMain(ModuleOp top) {
+    Placed &main = placed[target];
+    if (!main.kernels) {
+      main.kernels = kernelModule(top, targetAttr, alignment);
+      main.symbols = std::make_shared<SymbolTable>(main.kernels);
+      main.memory = memory;
+    }
+    return main;
+  }
+
+  /// The target of a dispatch region: the one graph-place chose, or the
+  /// compile's.
+  FailureOr<Placed *> placedFor(ModuleOp top, Operation *dispatch) {
+    auto device = dispatch->getAttrOfType<StringAttr>(graph::kDeviceAttr);
+    StringRef name = device ? device.getValue() : StringRef(target);
+    auto it = placed.find(name);
+    if (it != placed.end())
+      return &it->second;
+    if (name == target)
+      return &placeMain(top);
+    const Backend *backend = lookupBackend(name);
+    if (!backend)
+      return dispatch->emitOpError("is placed on target '")
+             << name << "', which has no backend";
+    auto attr = exec::TargetAttr::get(
+        top.getContext(), name,
+        backendOptionsAttr(top.getContext(),
+                           optionsOfTarget(allOptions, name, target)));
+    Placed &entry = placed[name];
+    entry.kernels = kernelModule(top, attr, backend->bufferAlignment());
+    entry.symbols = std::make_shared<SymbolTable>(entry.kernels);
+    entry.memory =
+        backend->usesHostMemory() ? exec::kHostMemory.str() : name.str();
+    return &entry;
+  }
 
   void runOnOperation() override {
     ModuleOp top = getOperation();
+    placed.clear();
     int64_t bytes = alignment;
     if (bytes <= 0 || (bytes & (bytes - 1)) != 0) {
       top.emitError("buffer alignment must be a power of two, got ") << bytes;
       return signalPassFailure();
     }
-    BackendOptions options;
     std::string error;
-    if (failed(parseBackendOptions(targetOptions, options, error))) {
+    if (failed(parseBackendOptions(targetOptions, allOptions, error))) {
       top.emitError(error);
       return signalPassFailure();
     }
-    targetAttr =
-        exec::TargetAttr::get(top.getContext(), target,
-                              backendOptionsAttr(top.getContext(), options));
+    // Unprefixed options are the compile's target's; "T.name" ones another
+    // placed target's.
+    targetAttr = exec::TargetAttr::get(
+        top.getContext(), target,
+        backendOptionsAttr(top.getContext(),
+                           optionsOfTarget(allOptions, target, target)));
     func::FuncOp entry = findEntry(top);
     if (!entry)
       return signalPassFailure();
@@ -128,6 +179,9 @@ struct ExecBuildSchedule
     // A collective works in its source's memory: a device's buffers stay
     // on the device (its communicator reads them there, or the runtime
     // stages them through the host), the caller's stay on the host.
+    if (target &&
+        exec::memoryOf(target.getType()) != exec::memoryOf(source.getType()))
+      target = nullptr;
     if (!target)
       target = exec::AllocOp::create(
           builder, loc,
@@ -231,8 +285,6 @@ struct ExecBuildSchedule
   LogicalResult schedule(ModuleOp top, func::FuncOp graphFn) {
     MLIRContext *context = top.getContext();
     FunctionType graphType = graphFn.getFunctionType();
-    ModuleOp kernels = kernelModule(top, targetAttr, alignment);
-    SymbolTable kernelSymbols(kernels);
 
     // The host function: inputs, then outputs, all buffers.
     SmallVector<Type> argTypes;
@@ -268,42 +320,80 @@ struct ExecBuildSchedule
     }
     if (failed(setMesh(top, host, builder)))
       return failure();
-    // Buffers the kernels bind are in their memory; the caller's stay on
-    // the host.
-    bool onDevice = memory != exec::kHostMemory;
-    auto kernelBuffer = [&](Type tensor) {
-      return exec::inMemory(bufferType(tensor), memory);
-    };
+    // Each dispatch's buffers are in its target's memory; the caller's stay
+    // on the host.
     Block *body = host.addEntryBlock();
     builder.setInsertionPointToEnd(body);
+    // The memory each dispatch region runs in.
+    DenseMap<Operation *, Placed *> placeOf;
+    for (auto dispatch : graphFn.getBody().getOps<graph::DispatchOp>()) {
+      FailureOr<Placed *> where = placedFor(top, dispatch);
+      if (failed(where))
+        return failure();
+      placeOf[dispatch] = *where;
+    }
+    // A schedule without kernels still has its target's (empty) module.
+    if (placed.empty())
+      placeMain(top);
+    auto memoryOfDispatch = [&](Operation *dispatch) -> StringRef {
+      return placeOf.lookup(dispatch)->memory;
+    };
 
     // The output buffer a value may be written into directly: the first
-    // output it is returned as.
+    // output it is returned as, when host memory computes it (a device
+    // writes its own memory, never the caller's).
     auto returnOp =
         cast<func::ReturnOp>(graphFn.getBody().front().getTerminator());
     DenseMap<Value, Value> outputFor;
-    for (auto [index, value] : llvm::enumerate(returnOp.getOperands()))
-      if (!onDevice) // A device writes its own memory, never the caller's.
+    for (auto [index, value] : llvm::enumerate(returnOp.getOperands())) {
+      Operation *producer = value.getDefiningOp();
+      if (!isa_and_nonnull<graph::DispatchOp>(producer) ||
+          memoryOfDispatch(producer) == exec::kHostMemory)
         outputFor.try_emplace(value, body->getArgument(numInputs + index));
+    }
     // A dispatch result returned through a reshape is written into a view of
     // the output, so the reshape needs no copy either.
     DenseMap<Value, Value> viewedOutputFor;
     for (Value value : returnOp.getOperands())
-      if (auto reshape = onDevice ? graph::ReshapeOp()
-                                  : value.getDefiningOp<graph::ReshapeOp>()) {
+      if (auto reshape = value.getDefiningOp<graph::ReshapeOp>()) {
         Value source = reshape.getInput();
-        if (source.getDefiningOp<graph::DispatchOp>() &&
+        auto producer = source.getDefiningOp<graph::DispatchOp>();
+        if (producer && memoryOfDispatch(producer) == exec::kHostMemory &&
             !outputFor.contains(source))
           viewedOutputFor.try_emplace(source, outputFor.lookup(value));
       }
 
+    // The memories of the dispatches reading a value, through reshapes;
+    // `elsewhere` when something else reads it (a return, a collective).
+    auto readerMemories = [&](Value value, bool &elsewhere) {
+      llvm::SetVector<StringRef> memories;
+      SmallVector<Value> pending = {value};
+      while (!pending.empty())
+        for (Operation *user : pending.pop_back_val().getUsers()) {
+          if (isa<graph::DispatchOp>(user))
+            memories.insert(memoryOfDispatch(user));
+          else if (isa<graph::ReshapeOp>(user))
+            pending.push_back(user->getResult(0));
+          else
+            elsewhere = true;
+        }
+      return memories;
+    };
+
     IRMapping buffers;
-    // Host buffers kernels in device memory read: their copy there.
-    DenseMap<Value, Value> transferred;
-    auto inKernelMemory = [&](Value buffer, Location loc) -> Value {
+    // A weight, or a view of one, in each memory whose kernels read it.
+    DenseMap<Value, SmallVector<std::pair<StringRef, Value>>> weightIn;
+    // Buffers kernels in another memory read: their copy there.
+    DenseMap<std::pair<Value, StringRef>, Value> transferred;
+    auto inMemory = [&](Value tensor, StringRef memory, Location loc) -> Value {
+      if (auto weights = weightIn.find(tensor); weights != weightIn.end())
+        for (auto [where, weight] : weights->second)
+          if (where == memory)
+            return weight;
+      Value buffer = buffers.lookup(tensor);
       if (exec::memoryOf(buffer.getType()) == memory)
         return buffer;
-      Value &copy = transferred[buffer];
+      Value &copy = transferred[{buffer, memory}];
       if (!copy) {
         auto type = cast<MemRefType>(buffer.getType());
         copy =
@@ -320,27 +410,53 @@ struct ExecBuildSchedule
     for (Operation &op : graphFn.getBody().front().without_terminator()) {
       Location loc = op.getLoc();
       if (auto constant = dyn_cast<graph::ConstantOp>(op)) {
+        // Stored once in each memory whose kernels read it (the compile's
+        // target's when none does, or the host reads it).
+        bool elsewhere = false;
+        llvm::SetVector<StringRef> readers =
+            readerMemories(constant.getResult(), elsewhere);
+        SmallVector<StringRef> memories;
+        if (readers.empty() || elsewhere)
+          memories.push_back(memory);
+        for (StringRef where : readers)
+          if (!llvm::is_contained(memories, where))
+            memories.push_back(where);
+        for (StringRef where : memories) {
+          Value weight = exec::ConstantOp::create(
+              builder, loc,
+              exec::inMemory(bufferType(constant.getType()), where),
+              constant.getValue(), ArrayAttr());
+          weightIn[constant.getResult()].push_back({where, weight});
+        }
         buffers.map(constant.getResult(),
-                    exec::ConstantOp::create(builder, loc,
-                                             kernelBuffer(constant.getType()),
-                                             constant.getValue(), ArrayAttr()));
+                    weightIn[constant.getResult()].front().second);
       } else if (auto reshape = dyn_cast<graph::ReshapeOp>(op)) {
         Value output = outputFor.lookup(reshape.getResult());
         Value source = reshape.getInput();
-        if (output && viewedOutputFor.lookup(source) == output)
+        auto view = [&](Value of) -> Value {
+          return exec::ViewOp::create(
+              builder, loc,
+              exec::inMemory(bufferType(reshape.getType()),
+                             exec::memoryOf(of.getType())),
+              of);
+        };
+        if (output && viewedOutputFor.lookup(source) == output) {
           buffers.map(reshape.getResult(), output); // Written in place.
-        else
+        } else if (auto weights = weightIn.find(source);
+                   weights != weightIn.end()) {
+          // A view of a weight in each memory holding it.
+          for (auto [where, weight] : llvm::to_vector(weights->second))
+            weightIn[reshape.getResult()].push_back({where, view(weight)});
           buffers.map(reshape.getResult(),
-                      exec::ViewOp::create(
-                          builder, loc,
-                          exec::inMemory(
-                              bufferType(reshape.getType()),
-                              exec::memoryOf(buffers.lookup(source).getType())),
-                          buffers.lookup(source)));
+                      weightIn[reshape.getResult()].front().second);
+        } else {
+          buffers.map(reshape.getResult(), view(buffers.lookup(source)));
+        }
       } else if (auto dispatch = dyn_cast<graph::DispatchOp>(op)) {
+        Placed &where = *placeOf.lookup(dispatch);
         SmallVector<Value> inputs, outputs;
         for (Value input : dispatch.getInputs())
-          inputs.push_back(inKernelMemory(buffers.lookup(input), loc));
+          inputs.push_back(inMemory(input, where.memory, loc));
         for (Value result : dispatch.getResults()) {
           Value output = outputFor.lookup(result);
           if (!output)
@@ -348,13 +464,15 @@ struct ExecBuildSchedule
               output = exec::ViewOp::create(
                   builder, loc, bufferType(result.getType()), viewed);
           if (!output)
-            output = exec::AllocOp::create(builder, loc,
-                                           kernelBuffer(result.getType()));
+            output = exec::AllocOp::create(
+                builder, loc,
+                exec::inMemory(bufferType(result.getType()), where.memory));
           buffers.map(result, output);
           outputs.push_back(output);
         }
+        ModuleOp kernels = where.kernels;
         func::FuncOp kernel =
-            outline(dispatch, kernels, kernelSymbols, numKernels++);
+            outline(dispatch, kernels, *where.symbols, numKernels++);
         auto symbol =
             SymbolRefAttr::get(context, kernels.getName().value_or(""),
                                {FlatSymbolRefAttr::get(kernel.getNameAttr())});
@@ -401,7 +519,7 @@ struct ExecBuildSchedule
       Value buffer = buffers.lookup(value);
       if (buffer == output)
         continue;
-      if (exec::memoryOf(buffer.getType()) == exec::kHostMemory)
+      if (exec::memoryOf(buffer.getType()) == exec::memoryOf(output.getType()))
         exec::CopyOp::create(builder, returnOp.getLoc(), buffer, output);
       else
         exec::TransferOp::create(builder, returnOp.getLoc(), buffer, output);

@@ -64,6 +64,12 @@ using namespace kiln::graph;
 
 namespace {
 
+/// Whether two ops run on one target: a kernel runs on one (graph-place
+/// chose each op's).
+bool sameDevice(Operation *a, Operation *b) {
+  return a->getAttr(kDeviceAttr) == b->getAttr(kDeviceAttr);
+}
+
 /// At most this many ops are recomputed (cloned) into one group, so a graph
 /// of many-use elementwise ops cannot blow up.
 constexpr unsigned kMaxRecomputedPerGroup = 16;
@@ -181,7 +187,8 @@ sinkLayout(IRRewriter &rewriter, Operation *op,
     Operation *producer = operand.get().getDefiningOp();
     if (shapeOf(operand.get()) == after &&
         (isa_and_nonnull<ReshapeOp>(producer) ||
-         (isa_and_nonnull<TransposeOp>(producer) && producer->hasOneUse()))) {
+         (isa_and_nonnull<TransposeOp>(producer) && producer->hasOneUse() &&
+          sameDevice(producer, op)))) {
       layout = producer;
       index = operand.getOperandNumber();
       break;
@@ -345,6 +352,8 @@ struct Fuser {
         builder, conv.getLoc(),
         RankedTensorType::get(shape, type.getElementType()), conv.getInput(),
         low, high, PadMode::constant, llvm::APFloat(0.0));
+    if (Attribute device = conv->getAttr(kDeviceAttr))
+      pad->setAttr(kDeviceAttr, device);
     conv.getInputMutable().assign(pad.getResult());
     conv.setPadding(ArrayRef<int64_t>{0, 0, 0, 0});
   }
@@ -362,7 +371,7 @@ struct Fuser {
     Operation *conv = source ? source->anchor : nullptr;
     auto grouped = conv ? dyn_cast<Conv2dOp>(conv) : Conv2dOp();
     if (!conv || source == &group || !isa<Conv2dOp, PanelConv2dOp>(conv) ||
-        (grouped && grouped.getGroups() != 1))
+        (grouped && grouped.getGroups() != 1) || !sameDevice(conv, window))
       return;
     for (Operation *member : source->members)
       for (Operation *user : member->getUsers())
@@ -406,6 +415,7 @@ struct Fuser {
         return;
       Operation *user = *users.begin();
       if (!isKernelOp(user) || groupOf.contains(user) ||
+          !sameDevice(user, group.anchor) ||
           loopKind(user) != LoopKind::Elementwise ||
           shapeOf(user->getResult(0)) != shapeOf(value))
         return;
@@ -436,7 +446,8 @@ struct Fuser {
         continue;
       for (Value operand : member->getOperands()) {
         Operation *producer = operand.getDefiningOp();
-        if (!producer || !isKernelOp(producer) || groupOf.contains(producer))
+        if (!producer || !isKernelOp(producer) || groupOf.contains(producer) ||
+            !sameDevice(producer, member))
           continue;
         if (take(group, producer, member, recompute)) {
           if (recompute)

@@ -127,7 +127,8 @@ struct GraphPackWeights : kiln::impl::GraphPackWeightsBase<GraphPackWeights> {
       Value weight = constant.getResult();
       if (!weight.use_empty() &&
           llvm::all_of(weight.getUsers(), [&](Operation *user) {
-            return isPackableUse(user, weight, panelColumns, minConvReduction);
+            return onDevice(user) &&
+                   isPackableUse(user, weight, panelColumns, minConvReduction);
           }))
         weights.push_back(constant);
     });
@@ -155,12 +156,26 @@ struct GraphPackWeights : kiln::impl::GraphPackWeightsBase<GraphPackWeights> {
               conv.getStridesAttr(), conv.getPaddingAttr(),
               conv.getDilationsAttr());
         }
+        keepDevice(user, replacement.getDefiningOp());
         user->getResult(0).replaceAllUsesWith(replacement);
         user->erase();
       }
       weight.erase();
     }
     packActivations();
+  }
+
+  /// Whether `op` runs on the target this packs for: the one named by
+  /// `device`, or any when it names none or graph-place placed nothing.
+  bool onDevice(Operation *op) {
+    auto placed = op->getAttrOfType<StringAttr>(kDeviceAttr);
+    return device.empty() || !placed || placed.getValue() == device;
+  }
+
+  /// `replacement` runs where `op` did.
+  static void keepDevice(Operation *op, Operation *replacement) {
+    if (Attribute placed = op->getAttr(kDeviceAttr))
+      replacement->setAttr(kDeviceAttr, placed);
   }
 
   /// A matmul whose rhs [K, N] is computed at run time (sgemm's B) reads it
@@ -174,7 +189,7 @@ struct GraphPackWeights : kiln::impl::GraphPackWeightsBase<GraphPackWeights> {
     getOperation().walk([&](MatmulOp matmul) {
       auto type = cast<RankedTensorType>(matmul.getRhs().getType());
       auto lhs = cast<RankedTensorType>(matmul.getLhs().getType());
-      if (minActivationRows > 0 &&
+      if (minActivationRows > 0 && onDevice(matmul) &&
           !matmul.getRhs().getDefiningOp<ConstantOp>() && type.getRank() == 2 &&
           type.hasStaticShape() && type.getElementType().isF32() &&
           type.getDimSize(1) % panelColumns == 0 && lhs.hasStaticShape() &&
@@ -195,6 +210,8 @@ struct GraphPackWeights : kiln::impl::GraphPackWeightsBase<GraphPackWeights> {
           TransposeOp::create(builder, loc, split, ArrayRef<int64_t>{1, 0, 2});
       Value product =
           PanelMatmulOp::create(builder, loc, matmul.getLhs(), panels);
+      keepDevice(matmul, panels.getDefiningOp());
+      keepDevice(matmul, product.getDefiningOp());
       matmul.replaceAllUsesWith(product);
       matmul.erase();
     }

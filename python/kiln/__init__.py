@@ -63,7 +63,8 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
             target_options=None, entry=None, input_shape=None, dump_ir_after_all=None,
             timing=False, threads=0, device=None, fusion=True,
             device_memory_limit=None, memory_plot=None, mesh=None,
-            shardings=None):
+            shardings=None, targets=None, placement=None,
+            placement_costs=None):
     """Compiles a model into a CompiledModule.
 
     model: a ``torch.nn.Module`` (captured with ``example_inputs`` through
@@ -105,6 +106,19 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
             their device counts, ``{"dp": 2, "tp": 2}`` (kiln-compile
             --mesh). The compiled module runs on that many CPU devices, one
             thread each, and takes and returns whole tensors.
+        targets: several backends instead of ``target``, e.g.
+            ``("opencl", "cpu")``: each op runs on the one the placement
+            estimates fastest, with transfers where values cross
+            (kiln-compile --targets; docs/placement.md). Options of a
+            target other than the first are named ``"TARGET.name"`` in
+            target_options.
+        placement: with targets, ops to place by hand: ``{"layer4": "cpu"}``
+            runs the ops named ``layer4`` (a torch module path, an ONNX node
+            name) or inside it on the cpu (kiln-compile --place).
+        placement_costs: with targets, corrections of the figures placement
+            weighs, ``{"opencl.gflops": 50}`` (gflops, memory-gbps,
+            launch-us, transfer-gbps, transfer-us; kiln-compile
+            --place-cost).
         shardings: which tensors to split along which mesh axes, per tensor
             one entry per dim: an axis name, a tuple of them, or None for a
             dim not split. Keys are weight names from ``state_dict()``,
@@ -146,11 +160,22 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
         raise ValueError("device_memory_limit must be a positive number of "
                          f"bytes, got {device_memory_limit!r}")
     mesh_text, sharding_texts = _sharding_options(mesh, shardings)
+    if isinstance(targets, str):
+        targets = [t for t in targets.split(",") if t]
+    targets = [str(t) for t in targets or ()]
+    placement_texts = [f"{name}={device}"
+                       for name, device in dict(placement or {}).items()]
+    cost_texts = [f"{figure}={value}"
+                  for figure, value in dict(placement_costs or {}).items()]
+    if (placement_texts or cost_texts) and len(targets) < 2:
+        raise ValueError("placement and placement_costs need several "
+                         "targets: targets=('opencl', 'cpu')")
     result = _kiln.compile(
         src.data, src.name, target, backend_options, entry or "",
         os.fspath(dump_ir_after_all) if dump_ir_after_all else "",
         bool(timing), src.weights, src.format, src.input_shapes,
-        bool(fusion), limit, plot_format, mesh_text, sharding_texts)
+        bool(fusion), limit, plot_format, mesh_text, sharding_texts,
+        targets, placement_texts, cost_texts)
     if not result.succeeded:
         raise CompileError(result.diagnostics.rstrip())
     if memory_plot is not None:
@@ -159,9 +184,21 @@ def compile(model, example_inputs=None, target="cpu", *, cpu=None,
         print(result.timing, end="")
     return CompiledModule(result.take_model(src.name), threads=threads,
                           device=device, source=(src, target, entry or "", bool(fusion),
-                                  backend_options),
+                                  backend_options, _placement_options(
+                                      targets, placement_texts, cost_texts)),
                           input_names=input_names, out_spec=out_spec,
                           report=json.loads(result.report))
+
+
+def _placement_options(targets, placements, costs):
+    """targets=, placement= and placement_costs= as kiln-compile pipeline
+    options."""
+    text = ""
+    for key, values in (("targets", targets), ("placements", placements),
+                        ("placement-costs", costs)):
+        if values:
+            text += f" {key}={','.join(values)}"
+    return text
 
 
 def _sharding_options(mesh, shardings):
@@ -425,7 +462,8 @@ class CompiledModule:
             raise ValueError("ir() needs the compiler's input, which a loaded "
                              "artifact does not keep; compile the model with "
                              "kiln.compile to inspect its IR")
-        src, target, entry, fusion, backend_options = self._source
+        (src, target, entry, fusion, backend_options,
+         placement_options) = self._source
         if stage == "input" and src.format == "mlir":
             return src.data
         pipeline = ""  # an ONNX model's input stage: the imported graph
@@ -434,6 +472,7 @@ class CompiledModule:
                        f"fusion={str(fusion).lower()}")
             if entry:
                 options += f" entry={entry}"
+            options += placement_options
             if backend_options:
                 options += " target-options=" + ",".join(
                     f"{k}={v}" for k, v in sorted(backend_options.items()))

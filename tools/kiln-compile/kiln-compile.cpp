@@ -32,6 +32,23 @@ static cl::opt<std::string> output("o", cl::Required,
                                    cl::value_desc("file.kiln"));
 static cl::opt<std::string> target("target", cl::init("cpu"),
                                    cl::desc("Backend to compile for"));
+static cl::list<std::string> targets(
+    "targets", cl::CommaSeparated,
+    cl::desc("Several backends: each op runs on the one placement estimates "
+             "fastest (docs/placement.md); replaces --target"),
+    cl::value_desc("cuda,cpu"));
+static cl::list<std::string>
+    placements("place",
+               cl::desc("With --targets, run the ops named NAME (a torch "
+                        "module path, an ONNX node name) or inside it on "
+                        "TARGET (repeatable)"),
+               cl::value_desc("NAME=TARGET"));
+static cl::list<std::string> placementCosts(
+    "place-cost",
+    cl::desc("With --targets, a cost figure placement weighs: gflops, "
+             "memory-gbps, launch-us, transfer-gbps or transfer-us "
+             "(repeatable)"),
+    cl::value_desc("TARGET.FIGURE=VALUE"));
 static cl::opt<std::string>
     cpu("cpu",
         cl::desc("CPU to generate code for: host (default), x86-64, aarch64 "
@@ -186,6 +203,12 @@ int main(int argc, char **argv) {
 
   kiln::CompileOptions options;
   options.target = target.getValue();
+  if (!targets.empty() && target.getNumOccurrences())
+    return fail("give --target (one backend) or --targets (several), not "
+                "both");
+  options.targets.assign(targets.begin(), targets.end());
+  options.placements.assign(placements.begin(), placements.end());
+  options.placementCosts.assign(placementCosts.begin(), placementCosts.end());
   if (cpu.getNumOccurrences())
     options.backendOptions["cpu"] = cpu.getValue();
   for (const std::string &option : targetOptions) {

@@ -95,6 +95,16 @@ public:
     return 2 * simdRegisters(options).vectorWidth;
   }
 
+  // A few cores' worth of the micro-kernels (issue 16 measured 130-200
+  // GFLOP/s on 2 AVX-512 cores): GFLOP/s grow with the vector width.
+  CostFigures costFigures(const BackendOptions &options) const override {
+    CostFigures figures;
+    figures.gflops = 12.5 * simdRegisters(options).vectorWidth;
+    figures.memoryGBps = 20;
+    figures.launchMicros = 3;
+    return figures;
+  }
+
   void buildKernelPipeline(OpPassManager &pm,
                            const BackendOptions &options) const override {
     // The pipeline text is a constant of this file: failing to parse it is a

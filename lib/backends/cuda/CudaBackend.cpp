@@ -79,6 +79,18 @@ public:
   int64_t bufferAlignment() const override { return 256; }
   bool usesHostMemory() const override { return false; }
 
+  // A data-center GPU (A100 to H100 in f32 without tensor cores; PCIe 4 to
+  // 5): launches are the cost cuda graphs' replays cut.
+  CostFigures costFigures(const BackendOptions &) const override {
+    CostFigures figures;
+    figures.gflops = 20000;
+    figures.memoryGBps = 1500;
+    figures.launchMicros = 5;
+    figures.transferGBps = 20;
+    figures.transferMicros = 10;
+    return figures;
+  }
+
   LogicalResult checkOptions(const BackendOptions &options,
                              std::string &error) const override {
     for (const auto &[key, value] : options) {
