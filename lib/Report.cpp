@@ -3,7 +3,9 @@
 // Reads what exec-build-schedule recorded on each exec.dispatch (the graph
 // ops of its kernel and their arithmetic) plus the buffers it binds, and
 // what exec-plan-memory recorded on the host function (the arenas), with the
-// buffers' lifetimes; and the collective steps of a sharded program.
+// buffers' lifetimes; the collective steps of a sharded program; and, per
+// target, the work placed there and the transfers between memories, with
+// the time placement's cost model estimates for each.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +14,7 @@
 #include "dialects/exec/ExecMemory.h"
 #include "dialects/exec/ExecOps.h"
 #include "dialects/graph/GraphOps.h"
+#include "kiln/Backend.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -20,6 +23,8 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <map>
 
 using namespace mlir;
 
@@ -184,6 +189,89 @@ llvm::json::Object kernelResources(ModuleOp module,
   return result;
 }
 
+/// Per target: its dispatches, their work and the time graph-place's cost
+/// model estimates for them with the backend's figures (launch plus the
+/// larger of arithmetic and bytes over its rates); per pair of memories:
+/// the transfers, their bytes and estimated time. kiln-run --benchmark N
+/// --profile measures the same per target and for the transfers.
+llvm::json::Object placementSection(ModuleOp module) {
+  struct Work {
+    int64_t dispatches = 0, flops = 0, bytes = 0;
+    double micros = 0;
+  };
+  std::map<std::string, Work> targets;
+  std::map<std::string, kiln::CostFigures> figuresOf; // by memory, devices
+  for (auto kernels : module.getOps<ModuleOp>()) {
+    kiln::exec::TargetAttr target = kiln::exec::targetOf(kernels);
+    const kiln::Backend *backend =
+        target ? kiln::lookupBackend(target.getName()) : nullptr;
+    if (backend && !backend->usesHostMemory())
+      figuresOf[target.getName().str()] =
+          backend->costFigures(kiln::backendOptionsOf(target.getOptions()));
+  }
+  module.walk([&](kiln::exec::DispatchOp dispatch) {
+    std::string name = kiln::exec::dispatchTarget(dispatch);
+    Work &work = targets[name];
+    auto flops = dispatch->getAttrOfType<IntegerAttr>(kiln::exec::kFlopsAttr);
+    int64_t bytes =
+        bytesOf(dispatch.getInputs()) + bytesOf(dispatch.getOutputs());
+    ++work.dispatches;
+    work.flops += flops ? flops.getInt() : 0;
+    work.bytes += bytes;
+    auto kernels = dyn_cast_or_null<ModuleOp>(SymbolTable::lookupSymbolIn(
+        module, dispatch.getKernel().getRootReference()));
+    kiln::exec::TargetAttr target =
+        kernels ? kiln::exec::targetOf(kernels) : kiln::exec::TargetAttr();
+    if (const kiln::Backend *backend =
+            target ? kiln::lookupBackend(target.getName()) : nullptr) {
+      kiln::CostFigures figures =
+          backend->costFigures(kiln::backendOptionsOf(target.getOptions()));
+      work.micros +=
+          figures.launchMicros +
+          std::max((flops ? flops.getInt() : 0) / (figures.gflops * 1e3),
+                   bytes / (figures.memoryGBps * 1e3));
+    }
+  });
+  llvm::json::Object perTarget;
+  double total = 0;
+  for (const auto &[name, work] : targets) {
+    total += work.micros;
+    perTarget[name] = llvm::json::Object{{"dispatches", work.dispatches},
+                                         {"flops", work.flops},
+                                         {"bytes", work.bytes},
+                                         {"estimated_us", work.micros}};
+  }
+  std::map<std::string, Work> moves; // "host->opencl"
+  module.walk([&](kiln::exec::TransferOp transfer) {
+    StringRef from = kiln::exec::memoryOf(transfer.getSource().getType());
+    StringRef to = kiln::exec::memoryOf(transfer.getTarget().getType());
+    int64_t bytes = bytesOf(transfer.getSource());
+    Work &work = moves[(from + "->" + to).str()];
+    ++work.dispatches;
+    work.bytes += bytes;
+    for (StringRef memory : {from, to})
+      if (auto it = figuresOf.find(memory.str()); it != figuresOf.end())
+        work.micros +=
+            it->second.transferMicros + bytes / (it->second.transferGBps * 1e3);
+  });
+  llvm::json::Array transfers;
+  int64_t transferCount = 0, transferBytes = 0;
+  for (const auto &[direction, work] : moves) {
+    total += work.micros;
+    transferCount += work.dispatches;
+    transferBytes += work.bytes;
+    transfers.push_back(llvm::json::Object{{"direction", direction},
+                                           {"count", work.dispatches},
+                                           {"bytes", work.bytes},
+                                           {"estimated_us", work.micros}});
+  }
+  return llvm::json::Object{{"targets", std::move(perTarget)},
+                            {"transfers", std::move(transfers)},
+                            {"transfer_count", transferCount},
+                            {"transfer_bytes", transferBytes},
+                            {"estimated_us", total}};
+}
+
 } // namespace
 
 std::string kiln::buildReport(ModuleOp module) {
@@ -233,7 +321,8 @@ std::string kiln::buildReport(ModuleOp module) {
                                     {"bytes_read", bytesRead},
                                     {"bytes_written", bytesWritten}}},
       {"memory", memorySection(module)},
-      {"collectives", collectivesSection(module)}};
+      {"collectives", collectivesSection(module)},
+      {"placement", placementSection(module)}};
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(report)));

@@ -416,7 +416,9 @@ class CompiledModule:
         one dict per dispatch step, longest first: its kernel symbol,
         target, ms per call and share of the kernels' time, and, for modules
         compiled in this process, its graph ops, flops and GFLOP/s (matched
-        by the report's "kernel", the symbol the runtime calls). Each
+        by the report's "kernel", the symbol the runtime calls). A transfer
+        between memories is a row too, its target "transfer", its kernel
+        "transfer FROM->TO (N bytes)", with no ops or flops. Each
         launch is waited for before the next, so the sum is more than a
         call's latency; for finding slow kernels, not for timing calls."""
         if runs < 1:
@@ -442,6 +444,8 @@ class CompiledModule:
         for step, kernel, target, launches, seconds in kernels:
             row = dict(kernel=kernel, step=step, target=target,
                        ms=seconds * 1e3 / runs, share=seconds / total)
+            if target == "transfer":
+                row.update(name=kernel, ops=[], flops=0, gflops=0.0)
             if kernel in dispatches:
                 dispatch = dispatches[kernel]
                 flops = dispatch["flops"]

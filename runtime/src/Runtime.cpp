@@ -494,9 +494,23 @@ std::vector<KernelTime> Executor::kernelProfile() const {
     return profile;
   for (size_t step = 0; step < manifest.steps.size(); ++step) {
     const StepSpec &spec = manifest.steps[step];
+    auto [launches, seconds] = impl_->stepTimes[step];
+    if (spec.kind == StepKind::transfer) {
+      // "transfer host->opencl": between the memories of its two buffers.
+      auto memory = [&](size_t binding) {
+        return manifest
+            .memories[manifest.buffers[spec.bindings[binding]].memory];
+      };
+      profile.push_back(
+          {step,
+           "transfer " + memory(0) + "->" + memory(1) + " (" +
+               std::to_string(manifest.buffers[spec.bindings[0]].bytes) +
+               " bytes)",
+           "transfer", launches, seconds});
+      continue;
+    }
     if (spec.kind != StepKind::dispatch)
       continue;
-    auto [launches, seconds] = impl_->stepTimes[step];
     profile.push_back({step, manifest.kernels[spec.kernel].symbol,
                        std::string(impl_->kernelDevices[spec.kernel]->target()),
                        launches, seconds});
@@ -869,6 +883,11 @@ void Executor::runChecked(const std::vector<TensorView> &inputs,
     Device *to =
         step.bindings.size() > 1 ? bufferDevices[step.bindings[1]] : nullptr;
     bool moves = step.kind == StepKind::copy || step.kind == StepKind::transfer;
+    // A profile times transfers too, alone, as it times kernels.
+    bool timed = impl_->profile && step.kind == StepKind::transfer;
+    if (timed)
+      impl_->synchronize();
+    auto start = std::chrono::steady_clock::now();
     if (moves && from && from == to) {
       // Within one device's memory (a caller's device tensor included).
       from->copy(bindings[1], bindings[0], bytes);
@@ -900,6 +919,14 @@ void Executor::runChecked(const std::vector<TensorView> &inputs,
                       CollectiveMemory{impl_->scratch[0].data(),
                                        impl_->scratch[1].data(), copyHostBytes,
                                        [] {}});
+    }
+    if (timed) {
+      impl_->synchronize();
+      auto &[launches, seconds] = impl_->stepTimes[i];
+      ++launches;
+      seconds += std::chrono::duration<double>(
+                     std::chrono::steady_clock::now() - start)
+                     .count();
     }
   }
   // Outputs in a device's memory that host work wrote: up from their copy.

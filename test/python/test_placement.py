@@ -59,6 +59,32 @@ def test_resnet18_head_on_cpu():
 
 
 @needs_opencl
+def test_report_and_profile_per_target():
+    # The report's placement section: work and estimated time per target,
+    # the transfers between memories; profile() measures the same.
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.ReLU(),
+                                torch.nn.Linear(128, 32))
+    x = torch.randn(8, 64)
+    compiled = check(model, (x,), targets=("cpu", "opencl"),
+                     placement={"0": "opencl", "2": "cpu"})
+    placement = compiled.report()["placement"]
+    assert set(placement["targets"]) == {"cpu", "opencl"}
+    for work in placement["targets"].values():
+        assert work["dispatches"] >= 1 and work["estimated_us"] > 0
+    directions = {t["direction"]: t for t in placement["transfers"]}
+    # x goes in; the first layer's result comes out to the cpu's layer.
+    assert set(directions) == {"host->opencl", "opencl->host"}
+    assert directions["host->opencl"]["bytes"] == 8 * 64 * 4
+    assert placement["transfer_count"] == 2
+    rows = compiled.profile(x, runs=3)
+    assert {row["target"] for row in rows} == {"cpu", "opencl", "transfer"}
+    moved = [row["kernel"] for row in rows if row["target"] == "transfer"]
+    assert sorted(moved) == [f"transfer host->opencl ({8 * 64 * 4} bytes)",
+                             f"transfer opencl->host ({8 * 128 * 4} bytes)"]
+
+
+@needs_opencl
 def test_encoder_layer_attention_and_mlp_apart():
     # Attention on opencl, the feed-forward MLP on the cpu.
     torch.manual_seed(0)
@@ -186,3 +212,11 @@ def test_cli_placed_artifact_runs(tmp_path):
     got = np.load(out / "output_0.npy")
     np.testing.assert_allclose(got, np.tanh(x.astype(np.float64) @ w),
                                rtol=1e-4, atol=1e-4)
+    # --profile sums each target's kernels and the transfers.
+    profile = subprocess.run([BIN / "kiln-run", artifact, "--input",
+                              tmp_path / "x.npy", "--benchmark", "3",
+                              "--profile"], check=True, capture_output=True,
+                             text=True).stdout
+    for target in ("cpu", "opencl", "transfer"):
+        assert any(line.split()[:2] == [target, f"{1 if target != 'transfer' else 2}"]
+                   for line in profile.splitlines()), profile

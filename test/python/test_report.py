@@ -14,7 +14,8 @@ RNG = np.random.default_rng(5)
 
 def test_report_counts(tmp_path):
     report = kiln.compile(conv_graph(RNG), fusion=False).report()
-    assert set(report) == {"dispatches", "totals", "memory", "collectives"}
+    assert set(report) == {"dispatches", "totals", "memory", "collectives",
+                           "placement"}
     conv, relu, pool = report["dispatches"]
     assert [d["ops"] for d in report["dispatches"]] == [
         ["graph.conv2d"], ["graph.relu"], ["graph.max_pool2d"]]

@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -71,11 +72,12 @@ constexpr const char *kUsage =
     "  --no-replay       launch every kernel every run, instead of recording\n"
     "                    runs of kernels once and replaying them (CUDA\n"
     "                    graphs)\n"
-    "  --profile         with --benchmark: time each kernel of those runs,\n"
-    "                    waiting for each before the next, and print them\n"
-    "                    by time, named by their kernel symbol (each\n"
-    "                    dispatch's \"kernel\" in kiln-compile --report,\n"
-    "                    with its flops and bytes)\n";
+    "  --profile         with --benchmark: time each kernel and transfer of\n"
+    "                    those runs, waiting for each before the next, and\n"
+    "                    print them by time, named by their kernel symbol\n"
+    "                    (each dispatch's \"kernel\" in kiln-compile\n"
+    "                    --report, with its flops and bytes), then the\n"
+    "                    time per target and of the transfers\n";
 
 struct Options {
   std::string model;
@@ -258,8 +260,15 @@ void printProfile(std::vector<KernelTime> profile, long runs) {
                    [](const KernelTime &a, const KernelTime &b) {
                      return a.seconds > b.seconds;
                    });
-  std::printf("profile: %zu dispatches, %.6f ms per run in kernels\n",
-              profile.size(), total * 1e3 / runs);
+  size_t transfers =
+      std::count_if(profile.begin(), profile.end(), [](const KernelTime &step) {
+        return step.target == "transfer";
+      });
+  std::printf("profile: %zu dispatches", profile.size() - transfers);
+  if (transfers)
+    std::printf(", %zu transfers", transfers);
+  std::printf(", %.6f ms per run in %s\n", total * 1e3 / runs,
+              transfers ? "kernels and transfers" : "kernels");
   std::printf("  %10s %7s  %-6s %-8s %s\n", "ms/run", "share", "step", "target",
               "kernel");
   for (const KernelTime &kernel : profile)
@@ -267,6 +276,18 @@ void printProfile(std::vector<KernelTime> profile, long runs) {
                 kernel.seconds * 1e3 / runs,
                 total > 0 ? 100 * kernel.seconds / total : 0.0, kernel.step,
                 kernel.target.c_str(), kernel.symbol.c_str());
+  // Per device (and the transfers between them): what the compile
+  // report's placement section estimated, measured.
+  std::map<std::string, std::pair<size_t, double>> byTarget;
+  for (const KernelTime &kernel : profile) {
+    auto &[steps, seconds] = byTarget[kernel.target];
+    ++steps;
+    seconds += kernel.seconds;
+  }
+  if (byTarget.size() > 1 || byTarget.count("transfer"))
+    for (const auto &[target, entry] : byTarget)
+      std::printf("  %-8s %zu steps, %.4f ms per run\n", target.c_str(),
+                  entry.first, entry.second * 1e3 / runs);
 }
 
 int run(const Options &options, Communicator *communicator) {

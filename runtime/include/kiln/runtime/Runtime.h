@@ -78,12 +78,15 @@ struct ExecutorOptions {
   bool profileKernels = false;
 };
 
-/// Where runs' time went, one dispatch step of the schedule
-/// (ExecutorOptions::profileKernels).
+/// Where runs' time went, one dispatch step of the schedule, or one
+/// transfer between memories (ExecutorOptions::profileKernels).
 struct KernelTime {
-  size_t step = 0;    ///< Its index in the schedule.
-  std::string symbol; ///< Its kernel: the compile report's dispatch name.
-  std::string target; ///< The target whose device ran it.
+  size_t step = 0; ///< Its index in the schedule.
+  /// Its kernel: the compile report's dispatch name; for a transfer,
+  /// "transfer FROM->TO (N bytes)" naming the two memories.
+  std::string symbol;
+  /// The target whose device ran it; "transfer" for a transfer.
+  std::string target;
   size_t launches = 0;
   double seconds = 0; ///< Over all launches, each from launch to done.
 };
