@@ -254,6 +254,16 @@ struct Executor::Impl {
   std::vector<void *> bindings;
   /// Devices with submitted work not yet waited for.
   std::vector<Device *> pending;
+  /// Host bytes that submitted device work still reads or writes: an
+  /// upload's source, a download's target. Host work waits only for the
+  /// devices whose work uses bytes it touches, so a CPU kernel runs while
+  /// a device computes something it does not read.
+  struct HostUse {
+    Device *device;
+    const char *begin;
+    uint64_t bytes;
+  };
+  std::vector<HostUse> hostUses;
   /// Between two devices, bytes go through the host here.
   std::vector<char> staging;
   /// Sharded models: the device group of each collective step (by step
@@ -295,13 +305,44 @@ struct Executor::Impl {
     if (std::find(pending.begin(), pending.end(), &device) == pending.end())
       pending.push_back(&device);
   }
-  /// Waits for every device's submitted work: before the host touches
-  /// memory a device may still be writing, and at the end of a run.
+  /// Waits for every device's submitted work: before host work that may
+  /// touch any memory, and at the end of a run.
   void synchronize() {
     while (!pending.empty()) {
       Device *device = pending.back();
       pending.pop_back();
       device->synchronize();
+    }
+    hostUses.clear();
+  }
+  /// Submitted work on `device` reads or writes these host bytes.
+  void usesHost(Device &device, const void *host, uint64_t bytes) {
+    if (!device.usesHostMemory() && bytes > 0)
+      hostUses.push_back({&device, static_cast<const char *>(host), bytes});
+  }
+  /// Waits for `device`'s submitted work.
+  void waitFor(Device *device) {
+    auto it = std::find(pending.begin(), pending.end(), device);
+    if (it == pending.end())
+      return;
+    pending.erase(it);
+    device->synchronize();
+    hostUses.erase(std::remove_if(hostUses.begin(), hostUses.end(),
+                                  [&](const HostUse &use) {
+                                    return use.device == device;
+                                  }),
+                   hostUses.end());
+  }
+  /// Waits for the devices whose submitted work uses any host byte in
+  /// [host, host + bytes), before host work reads or writes them.
+  void settle(const void *host, uint64_t bytes) {
+    const char *begin = static_cast<const char *>(host);
+    for (size_t i = 0; i < hostUses.size();) {
+      const HostUse &use = hostUses[i];
+      if (use.begin < begin + bytes && begin < use.begin + use.bytes)
+        waitFor(use.device); // Drops its uses: look at index i again.
+      else
+        ++i;
     }
   }
 };
@@ -818,10 +859,15 @@ void Executor::runChecked(const std::vector<TensorView> &inputs,
     const StepSpec &step = manifest.steps[index];
     bind(step);
     Device &device = *impl_->kernelDevices[step.kernel];
-    // A kernel on host memory reads what others may still write; a
-    // profiled one is timed alone, not with work queued before it.
-    if (device.usesHostMemory() || impl_->profile)
+    // A profiled kernel is timed alone, not with work queued before it. A
+    // kernel on host memory waits for the devices still moving bytes it
+    // binds (a download it reads, an upload from bytes it overwrites);
+    // others keep computing meanwhile.
+    if (impl_->profile)
       impl_->synchronize();
+    else if (device.usesHostMemory())
+      for (uint32_t id : step.bindings)
+        impl_->settle(pointers[id], manifest.buffers[id].bytes);
     auto start = std::chrono::steady_clock::now();
     impl_->kernels[step.kernel]->dispatch(bindings.data(), bindings.size(),
                                           manifest.kernels[step.kernel].launch);
@@ -895,18 +941,26 @@ void Executor::runChecked(const std::vector<TensorView> &inputs,
     } else if (moves && !from && to) {
       to->upload(bindings[1], bindings[0], bytes);
       impl_->submitted(*to);
+      impl_->usesHost(*to, bindings[0], bytes);
     } else if (moves && from && !to) {
+      // Host work may still read the bytes the download overwrites.
+      impl_->settle(bindings[1], bytes);
       from->download(bindings[1], bindings[0], bytes);
       impl_->submitted(*from);
+      impl_->usesHost(*from, bindings[1], bytes);
     } else if (moves && from && to) {
-      // Between two devices, through the host.
-      if (impl_->staging.size() < bytes)
-        impl_->staging.resize(bytes); // A caller's tensor on a third device.
-      from->download(impl_->staging.data(), bindings[0], bytes);
+      // Between two devices, through the host: once an earlier upload from
+      // the staging bytes has run.
+      std::vector<char> &staging = impl_->staging;
+      impl_->settle(staging.data(), staging.size());
+      if (staging.size() < bytes)
+        staging.resize(bytes); // A caller's tensor on a third device.
+      from->download(staging.data(), bindings[0], bytes);
       impl_->submitted(*from);
-      impl_->synchronize();
-      to->upload(bindings[1], impl_->staging.data(), bytes);
+      impl_->waitFor(from);
+      to->upload(bindings[1], staging.data(), bytes);
       impl_->submitted(*to);
+      impl_->usesHost(*to, staging.data(), bytes);
     } else {
       // Host work: the bytes it reads or writes must be settled first.
       impl_->synchronize();

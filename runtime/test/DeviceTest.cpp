@@ -34,6 +34,11 @@ std::atomic<int> queuedUploads = 0, queuedDownloads = 0, queuedCopies = 0;
 
 class QueuedDevice final : public Device {
 public:
+  QueuedDevice() { live = this; }
+  ~QueuedDevice() override {
+    if (live == this)
+      live = nullptr;
+  }
   std::string_view target() const override { return "queued"; }
 
   /// Its one kernel, "add": out[i] = a[i] + b[i] for the launch's
@@ -119,10 +124,58 @@ public:
   }
 
   std::vector<std::function<void()>> queue;
+  /// The one made last (a test's device), for HostDevice to look at.
+  static inline QueuedDevice *live = nullptr;
   static inline bool recordable = false;
   static inline bool failRecordings = false;
   static inline int recordings = 0;
   size_t recordFrom = 0;
+};
+
+/// A device on host memory, as the CPU is: its one kernel, "twice",
+/// out[i] = 2 * in[i], runs when dispatched. It notes whether the queued
+/// device still had work waiting then: whether the executor let the host
+/// compute while a device did.
+class HostDevice final : public Device {
+public:
+  std::string_view target() const override { return "hostcalc"; }
+  bool usesHostMemory() const override { return true; }
+  std::unique_ptr<KernelLibrary> load(std::string_view,
+                                      const std::string &) override {
+    struct Twice final : Kernel {
+      void dispatch(void **bindings, size_t, const Launch &launch) override {
+        auto *in = static_cast<const float *>(bindings[0]);
+        auto *out = static_cast<float *>(bindings[1]);
+        sawPendingWork =
+            QueuedDevice::live && !QueuedDevice::live->queue.empty();
+        for (uint64_t i = 0; i < uint64_t(launch.grid[0]) * launch.workgroup[0];
+             ++i)
+          out[i] = 2 * in[i];
+      }
+    };
+    struct Library final : KernelLibrary {
+      std::unique_ptr<Kernel> kernel(const std::string &) override {
+        return std::make_unique<Twice>();
+      }
+    };
+    return std::make_unique<Library>();
+  }
+  void *allocate(uint64_t bytes, uint64_t alignment) override {
+    return std::aligned_alloc(alignment,
+                              (bytes + alignment - 1) / alignment * alignment);
+  }
+  void deallocate(void *memory) override { std::free(memory); }
+  void upload(void *device, const void *host, uint64_t bytes) override {
+    std::memcpy(device, host, bytes);
+  }
+  void download(void *host, const void *device, uint64_t bytes) override {
+    std::memcpy(host, device, bytes);
+  }
+  void copy(void *target, const void *source, uint64_t bytes) override {
+    std::memcpy(target, source, bytes);
+  }
+  void synchronize() override {}
+  static inline bool sawPendingWork = false;
 };
 
 /// Registers QueuedDevice under each of `targets`.
@@ -218,6 +271,117 @@ TEST(Device, TransfersBetweenTwoDevices) {
   float input[4] = {1, 2, 3, 4};
   std::memcpy(x.data(), input, sizeof(input));
   EXPECT_EQ(values(executor.run({&x})[0]), (std::vector<float>{2, 3, 4, 5}));
+}
+
+/// A model placed on the queued device and a host-memory one: y = add(x,
+/// c) on the device, its result downloaded into the output y, while the
+/// host computes z = twice(w), or z = twice(y) when `dependent`.
+std::shared_ptr<const Model> placedAcrossTwo(bool dependent) {
+  registerQueuedDevices({"queued"});
+  registerDevice("hostcalc", [](const DeviceOptions &) {
+    return std::make_unique<HostDevice>();
+  });
+  ArtifactContents contents;
+  Manifest &m = contents.manifest;
+  m.entry = "main";
+  m.memories = {"host", "queued"};
+  m.arenas = {{1, 128, 64}};
+  float c[4] = {10, 20, 30, 40};
+  contents.constants = {std::string(reinterpret_cast<char *>(c), 16)};
+  m.constants = {{0, 16}};
+  m.buffers = {{BufferKind::input, 0, 16},
+               {BufferKind::input, 1, 16},
+               {BufferKind::output, 0, 16},
+               {BufferKind::output, 1, 16},
+               {BufferKind::constant, 0, 16, 0, {}, 1},
+               {BufferKind::transient, 0, 16, 0, {}, 1},
+               {BufferKind::transient, 0, 16, 64, {}, 1}};
+  m.inputs = {{"x", DType::f32, {4}, 0}, {"w", DType::f32, {4}, 1}};
+  m.outputs = {{"y", DType::f32, {4}, 2}, {"z", DType::f32, {4}, 3}};
+  m.libraries = {{"queued", 0}, {"hostcalc", 1}};
+  m.kernels = {{0, "add", {{1, 1, 1}, {4, 1, 1}, 0}},
+               {1, "twice", {{1, 1, 1}, {4, 1, 1}, 0}}};
+  m.steps = {{StepKind::transfer, 0, {0, 5}},
+             {StepKind::dispatch, 0, {5, 4, 6}},
+             {StepKind::transfer, 0, {6, 2}},
+             {StepKind::dispatch, 1, {dependent ? 2u : 1u, 3}}};
+  contents.libraries = {"fake", "fake"};
+  return Model::fromBytes(encodeArtifact(contents), "placed.kiln");
+}
+
+TEST(Device, HostComputesWhileADeviceDoes) {
+  // The host kernel reads nothing the device's pending work touches: it
+  // runs with that work still queued, and every result is right.
+  queuedBudget = 1 << 20;
+  Executor executor(placedAcrossTwo(/*dependent=*/false));
+  HostTensor x(DType::f32, {4}), w(DType::f32, {4});
+  float xs[4] = {1, 2, 3, 4}, ws[4] = {5, 6, 7, 8};
+  std::memcpy(x.data(), xs, sizeof(xs));
+  std::memcpy(w.data(), ws, sizeof(ws));
+  HostDevice::sawPendingWork = false;
+  std::vector<HostTensor> outputs = executor.run({&x, &w});
+  EXPECT_TRUE(HostDevice::sawPendingWork);
+  EXPECT_EQ(values(outputs[0]), (std::vector<float>{11, 22, 33, 44}));
+  EXPECT_EQ(values(outputs[1]), (std::vector<float>{10, 12, 14, 16}));
+}
+
+TEST(Device, HostWaitsForTheDownloadItReads) {
+  queuedBudget = 1 << 20;
+  Executor executor(placedAcrossTwo(/*dependent=*/true));
+  HostTensor x(DType::f32, {4}), w(DType::f32, {4});
+  float xs[4] = {1, 2, 3, 4};
+  std::memcpy(x.data(), xs, sizeof(xs));
+  HostDevice::sawPendingWork = true;
+  std::vector<HostTensor> outputs = executor.run({&x, &w});
+  EXPECT_FALSE(HostDevice::sawPendingWork);
+  EXPECT_EQ(values(outputs[1]), (std::vector<float>{22, 44, 66, 88}));
+}
+
+TEST(Device, HostWaitsForAnUploadFromBytesItOverwrites) {
+  // x is copied into host bytes T and uploaded from there; the host kernel
+  // then writes z's bytes U, which memory planning laid over T (T's life
+  // ended at the upload). Overwriting U before the queued upload ran would
+  // give the device 2 * w instead of x.
+  queuedBudget = 1 << 20;
+  registerQueuedDevices({"queued"});
+  registerDevice("hostcalc", [](const DeviceOptions &) {
+    return std::make_unique<HostDevice>();
+  });
+  ArtifactContents contents;
+  Manifest &m = contents.manifest;
+  m.entry = "main";
+  m.memories = {"host", "queued"};
+  m.arenas = {{0, 64, 64}, {1, 128, 64}};
+  float c[4] = {10, 20, 30, 40};
+  contents.constants = {std::string(reinterpret_cast<char *>(c), 16)};
+  m.constants = {{0, 16}};
+  m.buffers = {{BufferKind::input, 0, 16},
+               {BufferKind::input, 1, 16},
+               {BufferKind::output, 0, 16},
+               {BufferKind::output, 1, 16},
+               {BufferKind::constant, 0, 16, 0, {}, 1},
+               {BufferKind::transient, 0, 16, 0, {}, 0},   // T
+               {BufferKind::transient, 0, 16, 0, {}, 0},   // U, over T
+               {BufferKind::transient, 1, 16, 0, {}, 1},   // x on the device
+               {BufferKind::transient, 1, 16, 64, {}, 1}}; // y on the device
+  m.inputs = {{"x", DType::f32, {4}, 0}, {"w", DType::f32, {4}, 1}};
+  m.outputs = {{"y", DType::f32, {4}, 2}, {"z", DType::f32, {4}, 3}};
+  m.libraries = {{"queued", 0}, {"hostcalc", 1}};
+  m.kernels = {{0, "add", {{1, 1, 1}, {4, 1, 1}, 0}},
+               {1, "twice", {{1, 1, 1}, {4, 1, 1}, 0}}};
+  m.steps = {
+      {StepKind::copy, 0, {0, 5}},     {StepKind::transfer, 0, {5, 7}},
+      {StepKind::dispatch, 1, {1, 6}}, {StepKind::dispatch, 0, {7, 4, 8}},
+      {StepKind::transfer, 0, {8, 2}}, {StepKind::copy, 0, {6, 3}}};
+  contents.libraries = {"fake", "fake"};
+  Executor executor(Model::fromBytes(encodeArtifact(contents), "war.kiln"));
+  HostTensor x(DType::f32, {4}), w(DType::f32, {4});
+  float xs[4] = {1, 2, 3, 4}, ws[4] = {5, 6, 7, 8};
+  std::memcpy(x.data(), xs, sizeof(xs));
+  std::memcpy(w.data(), ws, sizeof(ws));
+  std::vector<HostTensor> outputs = executor.run({&x, &w});
+  EXPECT_EQ(values(outputs[0]), (std::vector<float>{11, 22, 33, 44}));
+  EXPECT_EQ(values(outputs[1]), (std::vector<float>{10, 12, 14, 16}));
 }
 
 TEST(Device, ReportsRunningOutOfMemory) {
