@@ -368,3 +368,32 @@ def test_the_gpu_check_runs_dry(tmp_path):
     assert "0 failure(s)" in summary
     for name in ["mlp", "gemm_1024", "softmax_rows", "layer_norm_rows"]:
         assert f"| {name} |" in summary
+
+
+@needs_toolkit
+def test_placed_across_cuda_and_cpu():
+    # graph-place with the cuda figures: the convolution and the matmul go
+    # to the GPU, the head placed by hand on the cpu; the artifact holds
+    # both kernel libraries and transfers where values cross. Numerics
+    # where there is a GPU.
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 16, 3, padding=1), torch.nn.ReLU(),
+        torch.nn.Flatten(), torch.nn.Linear(16 * 32 * 32, 256),
+        torch.nn.ReLU(), torch.nn.Linear(256, 10)).eval()
+    x = torch.randn(8, 3, 32, 32)
+    compiled = kiln.compile(model, (x,), targets=("cuda", "cpu"),
+                            placement={"5": "cpu"})
+    report = compiled.report()
+    placed = {d["target"] for d in report["dispatches"]
+              if any("conv2d" in op for op in d["ops"])}
+    assert placed == {"cuda"}, report["dispatches"]
+    assert set(report["placement"]["targets"]) == {"cuda", "cpu"}
+    directions = {t["direction"] for t in report["placement"]["transfers"]}
+    assert directions == {"host->cuda", "cuda->host"}
+    if _CUDA_MISSING is None:
+        with torch.no_grad():
+            expected = model(x)
+        got = torch.as_tensor(np.asarray(compiled(x)))
+        assert ((got - expected).abs().max() / expected.abs().max()) <= 1e-4
