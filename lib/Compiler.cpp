@@ -2,6 +2,7 @@
 
 #include "kiln/Compiler.h"
 
+#include "dialects/graph/GraphOps.h"
 #include "kiln/Backend.h"
 #include "kiln/InitAll.h"
 #include "lib/ArtifactWriter.h"
@@ -123,17 +124,10 @@ struct ParsedSource {
       &context, [this](Diagnostic &diag) { return sayName(diag); }};
   OwningOpRef<ModuleOp> module;
 
-  /// The names in a location: ONNX node names, torch module paths.
+  /// The names in a location, quoted: ONNX node names, torch module paths.
   static void collectNames(Location loc, std::string &names) {
-    if (auto named = dyn_cast<NameLoc>(loc)) {
-      names += (names.empty() ? "'" : ", '") + named.getName().str() + "'";
-      collectNames(named.getChildLoc(), names);
-    } else if (auto fused = dyn_cast<FusedLoc>(loc)) {
-      for (Location part : fused.getLocations())
-        collectNames(part, names);
-    } else if (auto call = dyn_cast<CallSiteLoc>(loc)) {
-      collectNames(call.getCallee(), names);
-    }
+    for (const std::string &name : kiln::graph::locationNames(loc))
+      names += (names.empty() ? "'" : ", '") + name + "'";
   }
 
   /// The file position inside `loc`, if it has one.

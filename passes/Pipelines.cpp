@@ -70,10 +70,7 @@ FailureOr<Targets> checkTargets(const CompilePipelineOptions &options,
   for (const std::string &name : names) {
     const Backend *backend = lookupBackend(name);
     if (!backend) {
-      std::string known;
-      for (const std::string &registered : registeredBackends())
-        known += (known.empty() ? "" : ", ") + registered;
-      error = "unknown target '" + name + "' (available: " + known + ")";
+      error = unknownTarget(name);
       return failure();
     }
     if (llvm::any_of(targets.backends,

@@ -872,6 +872,24 @@ kiln::graph::constantBytes(ConstantOp constant) {
   return std::make_pair(dense.getRawData(), dense.isSplat());
 }
 
+static void appendNames(Location loc, SmallVectorImpl<std::string> &names) {
+  if (auto named = dyn_cast<NameLoc>(loc)) {
+    names.push_back(named.getName().str());
+    appendNames(named.getChildLoc(), names);
+  } else if (auto fused = dyn_cast<FusedLoc>(loc)) {
+    for (Location part : fused.getLocations())
+      appendNames(part, names);
+  } else if (auto call = dyn_cast<CallSiteLoc>(loc)) {
+    appendNames(call.getCallee(), names);
+  }
+}
+
+SmallVector<std::string> kiln::graph::locationNames(Location loc) {
+  SmallVector<std::string> names;
+  appendNames(loc, names);
+  return names;
+}
+
 DispatchOp kiln::graph::formDispatch(ArrayRef<Operation *> ops) {
   llvm::SmallPtrSet<Operation *, 16> members(ops.begin(), ops.end());
   llvm::SetVector<Value> inputs;

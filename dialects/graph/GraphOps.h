@@ -47,6 +47,11 @@ bool isSplatConstant(mlir::Value value);
 std::optional<std::pair<llvm::ArrayRef<char>, bool>>
 constantBytes(ConstantOp constant);
 
+/// The names in a location, outermost first: what the frontends record of
+/// an op (a torch module path and node, an ONNX node name), through fused
+/// and call-site locations.
+llvm::SmallVector<std::string> locationNames(mlir::Location loc);
+
 /// The target a compute op, or the dispatch region holding it, runs on
 /// (a StringAttr naming its backend), as graph-place chose it. Without it,
 /// the compile's target.

@@ -139,6 +139,8 @@ void registerBackend(std::unique_ptr<Backend> backend);
 const Backend *lookupBackend(llvm::StringRef name);
 /// Names of all registered backends, sorted.
 std::vector<std::string> registeredBackends();
+/// "unknown target 'NAME' (available: cpu, cuda, opencl)".
+std::string unknownTarget(llvm::StringRef name);
 /// Registers every backend built into this compiler (InitAll.cpp: the one
 /// place that names them).
 void registerAllBackends();

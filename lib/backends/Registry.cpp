@@ -39,6 +39,13 @@ std::vector<std::string> registeredBackends() {
   return names;
 }
 
+std::string unknownTarget(llvm::StringRef name) {
+  std::string known;
+  for (const std::string &registered : registeredBackends())
+    known += (known.empty() ? "" : ", ") + registered;
+  return "unknown target '" + name.str() + "' (available: " + known + ")";
+}
+
 llvm::LogicalResult parseBackendOptions(llvm::StringRef text,
                                         BackendOptions &options,
                                         std::string &error) {

@@ -151,19 +151,6 @@ struct Flow {
   double bytes;
 };
 
-/// The names in a location: ONNX node names, torch module paths.
-void collectNames(Location loc, SmallVectorImpl<std::string> &names) {
-  if (auto named = dyn_cast<NameLoc>(loc)) {
-    names.push_back(named.getName().str());
-    collectNames(named.getChildLoc(), names);
-  } else if (auto fused = dyn_cast<FusedLoc>(loc)) {
-    for (Location part : fused.getLocations())
-      collectNames(part, names);
-  } else if (auto call = dyn_cast<CallSiteLoc>(loc)) {
-    collectNames(call.getCallee(), names);
-  }
-}
-
 /// Whether `name` (a location's) is `prefix` or inside it: the prefix ends
 /// where a component of the name does ('.', ':' or '/'); a leading '/' of
 /// either (ONNX node names) does not count.
@@ -238,13 +225,8 @@ struct GraphPlace : kiln::impl::GraphPlaceBase<GraphPlace> {
     memoryFigures.assign(1, CostFigures());
     for (const std::string &name : targetNames) {
       const Backend *backend = lookupBackend(name);
-      if (!backend) {
-        std::string known;
-        for (const std::string &registered : registeredBackends())
-          known += (known.empty() ? "" : ", ") + registered;
-        return function.emitError("unknown target '")
-               << name << "' (available: " << known << ")";
-      }
+      if (!backend)
+        return function.emitError(unknownTarget(name));
       if (llvm::any_of(targets,
                        [&](const Target &t) { return t.name == name; }))
         return function.emitError("target '") << name << "' is named twice";
@@ -372,8 +354,7 @@ struct GraphPlace : kiln::impl::GraphPlaceBase<GraphPlace> {
       unsigned chosen = target - targets.begin();
       bool matched = false;
       for (auto [node, op] : llvm::enumerate(nodes)) {
-        SmallVector<std::string> names;
-        collectNames(op->getLoc(), names);
+        SmallVector<std::string> names = graph::locationNames(op->getLoc());
         if (llvm::none_of(
                 names, [&](const std::string &n) { return namedBy(n, name); }))
           continue;
@@ -391,9 +372,7 @@ struct GraphPlace : kiln::impl::GraphPlaceBase<GraphPlace> {
         // Some names the user could have meant.
         SmallVector<std::string> examples;
         for (Operation *op : nodes) {
-          SmallVector<std::string> names;
-          collectNames(op->getLoc(), names);
-          for (const std::string &n : names)
+          for (const std::string &n : graph::locationNames(op->getLoc()))
             if (examples.size() < 4 && !llvm::is_contained(examples, n))
               examples.push_back(n);
         }

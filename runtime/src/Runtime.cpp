@@ -315,6 +315,16 @@ struct Executor::Impl {
     }
     hostUses.clear();
   }
+  /// A profiled step ends once every device is done: its time since
+  /// `start` adds to the step's.
+  void timeStep(size_t step, std::chrono::steady_clock::time_point start) {
+    synchronize();
+    auto &[launches, seconds] = stepTimes[step];
+    ++launches;
+    seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+  }
   /// Submitted work on `device` reads or writes these host bytes.
   void usesHost(Device &device, const void *host, uint64_t bytes) {
     if (!device.usesHostMemory() && bytes > 0)
@@ -873,14 +883,8 @@ void Executor::runChecked(const std::vector<TensorView> &inputs,
                                           manifest.kernels[step.kernel].launch);
     impl_->submitted(device);
     ++impl_->launches.kernels;
-    if (impl_->profile) {
-      impl_->synchronize();
-      auto &[launches, seconds] = impl_->stepTimes[index];
-      ++launches;
-      seconds += std::chrono::duration<double>(
-                     std::chrono::steady_clock::now() - start)
-                     .count();
-    }
+    if (impl_->profile)
+      impl_->timeStep(index, start);
   };
   impl_->launches = LaunchCounts();
   for (size_t i = 0; i < manifest.steps.size(); ++i) {
@@ -974,14 +978,8 @@ void Executor::runChecked(const std::vector<TensorView> &inputs,
                                        impl_->scratch[1].data(), copyHostBytes,
                                        [] {}});
     }
-    if (timed) {
-      impl_->synchronize();
-      auto &[launches, seconds] = impl_->stepTimes[i];
-      ++launches;
-      seconds += std::chrono::duration<double>(
-                     std::chrono::steady_clock::now() - start)
-                     .count();
-    }
+    if (timed)
+      impl_->timeStep(i, start);
   }
   // Outputs in a device's memory that host work wrote: up from their copy.
   if (!impl_->stagedOutputs.empty())

@@ -273,10 +273,11 @@ TEST(Device, TransfersBetweenTwoDevices) {
   EXPECT_EQ(values(executor.run({&x})[0]), (std::vector<float>{2, 3, 4, 5}));
 }
 
-/// A model placed on the queued device and a host-memory one: y = add(x,
-/// c) on the device, its result downloaded into the output y, while the
-/// host computes z = twice(w), or z = twice(y) when `dependent`.
-std::shared_ptr<const Model> placedAcrossTwo(bool dependent) {
+/// What a model placed on the queued device and a host-memory one has,
+/// both devices registered: inputs x and w, outputs y and z, the constant
+/// c on the device, the kernels "add" (device) and "twice" (host). The
+/// caller adds arenas, buffers (c is constant 0) and steps.
+ArtifactContents placedContents() {
   registerQueuedDevices({"queued"});
   registerDevice("hostcalc", [](const DeviceOptions &) {
     return std::make_unique<HostDevice>();
@@ -285,10 +286,25 @@ std::shared_ptr<const Model> placedAcrossTwo(bool dependent) {
   Manifest &m = contents.manifest;
   m.entry = "main";
   m.memories = {"host", "queued"};
-  m.arenas = {{1, 128, 64}};
   float c[4] = {10, 20, 30, 40};
   contents.constants = {std::string(reinterpret_cast<char *>(c), 16)};
   m.constants = {{0, 16}};
+  m.inputs = {{"x", DType::f32, {4}, 0}, {"w", DType::f32, {4}, 1}};
+  m.outputs = {{"y", DType::f32, {4}, 2}, {"z", DType::f32, {4}, 3}};
+  m.libraries = {{"queued", 0}, {"hostcalc", 1}};
+  m.kernels = {{0, "add", {{1, 1, 1}, {4, 1, 1}, 0}},
+               {1, "twice", {{1, 1, 1}, {4, 1, 1}, 0}}};
+  contents.libraries = {"fake", "fake"};
+  return contents;
+}
+
+/// A model placed on the queued device and a host-memory one: y = add(x,
+/// c) on the device, its result downloaded into the output y, while the
+/// host computes z = twice(w), or z = twice(y) when `dependent`.
+std::shared_ptr<const Model> placedAcrossTwo(bool dependent) {
+  ArtifactContents contents = placedContents();
+  Manifest &m = contents.manifest;
+  m.arenas = {{1, 128, 64}};
   m.buffers = {{BufferKind::input, 0, 16},
                {BufferKind::input, 1, 16},
                {BufferKind::output, 0, 16},
@@ -296,16 +312,10 @@ std::shared_ptr<const Model> placedAcrossTwo(bool dependent) {
                {BufferKind::constant, 0, 16, 0, {}, 1},
                {BufferKind::transient, 0, 16, 0, {}, 1},
                {BufferKind::transient, 0, 16, 64, {}, 1}};
-  m.inputs = {{"x", DType::f32, {4}, 0}, {"w", DType::f32, {4}, 1}};
-  m.outputs = {{"y", DType::f32, {4}, 2}, {"z", DType::f32, {4}, 3}};
-  m.libraries = {{"queued", 0}, {"hostcalc", 1}};
-  m.kernels = {{0, "add", {{1, 1, 1}, {4, 1, 1}, 0}},
-               {1, "twice", {{1, 1, 1}, {4, 1, 1}, 0}}};
   m.steps = {{StepKind::transfer, 0, {0, 5}},
              {StepKind::dispatch, 0, {5, 4, 6}},
              {StepKind::transfer, 0, {6, 2}},
              {StepKind::dispatch, 1, {dependent ? 2u : 1u, 3}}};
-  contents.libraries = {"fake", "fake"};
   return Model::fromBytes(encodeArtifact(contents), "placed.kiln");
 }
 
@@ -343,18 +353,9 @@ TEST(Device, HostWaitsForAnUploadFromBytesItOverwrites) {
   // ended at the upload). Overwriting U before the queued upload ran would
   // give the device 2 * w instead of x.
   queuedBudget = 1 << 20;
-  registerQueuedDevices({"queued"});
-  registerDevice("hostcalc", [](const DeviceOptions &) {
-    return std::make_unique<HostDevice>();
-  });
-  ArtifactContents contents;
+  ArtifactContents contents = placedContents();
   Manifest &m = contents.manifest;
-  m.entry = "main";
-  m.memories = {"host", "queued"};
   m.arenas = {{0, 64, 64}, {1, 128, 64}};
-  float c[4] = {10, 20, 30, 40};
-  contents.constants = {std::string(reinterpret_cast<char *>(c), 16)};
-  m.constants = {{0, 16}};
   m.buffers = {{BufferKind::input, 0, 16},
                {BufferKind::input, 1, 16},
                {BufferKind::output, 0, 16},
@@ -364,16 +365,10 @@ TEST(Device, HostWaitsForAnUploadFromBytesItOverwrites) {
                {BufferKind::transient, 0, 16, 0, {}, 0},   // U, over T
                {BufferKind::transient, 1, 16, 0, {}, 1},   // x on the device
                {BufferKind::transient, 1, 16, 64, {}, 1}}; // y on the device
-  m.inputs = {{"x", DType::f32, {4}, 0}, {"w", DType::f32, {4}, 1}};
-  m.outputs = {{"y", DType::f32, {4}, 2}, {"z", DType::f32, {4}, 3}};
-  m.libraries = {{"queued", 0}, {"hostcalc", 1}};
-  m.kernels = {{0, "add", {{1, 1, 1}, {4, 1, 1}, 0}},
-               {1, "twice", {{1, 1, 1}, {4, 1, 1}, 0}}};
   m.steps = {
       {StepKind::copy, 0, {0, 5}},     {StepKind::transfer, 0, {5, 7}},
       {StepKind::dispatch, 1, {1, 6}}, {StepKind::dispatch, 0, {7, 4, 8}},
       {StepKind::transfer, 0, {8, 2}}, {StepKind::copy, 0, {6, 3}}};
-  contents.libraries = {"fake", "fake"};
   Executor executor(Model::fromBytes(encodeArtifact(contents), "war.kiln"));
   HostTensor x(DType::f32, {4}), w(DType::f32, {4});
   float xs[4] = {1, 2, 3, 4}, ws[4] = {5, 6, 7, 8};

@@ -98,11 +98,8 @@ public:
   // A few cores' worth of the micro-kernels (issue 16 measured 130-200
   // GFLOP/s on 2 AVX-512 cores): GFLOP/s grow with the vector width.
   CostFigures costFigures(const BackendOptions &options) const override {
-    CostFigures figures;
-    figures.gflops = 12.5 * simdRegisters(options).vectorWidth;
-    figures.memoryGBps = 20;
-    figures.launchMicros = 3;
-    return figures;
+    // Host memory: no link.
+    return {12.5 * simdRegisters(options).vectorWidth, 20, 3};
   }
 
   void buildKernelPipeline(OpPassManager &pm,

@@ -49,7 +49,7 @@ struct CudaAttachTarget
       if (!number) {
         emitError(getOperation().getLoc(),
                   "the cuda target's arch must be sm_NN "
-                                 "(e.g. sm_80, sm_90, sm_90a), got '")
+                  "(e.g. sm_80, sm_90, sm_90a), got '")
             << chip << "'";
         return signalPassFailure();
       }

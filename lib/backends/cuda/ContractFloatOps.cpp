@@ -18,10 +18,10 @@ struct CudaContractFloatOps
       auto flags = op.getFastMathFlagsAttr();
       arith::FastMathFlags value =
           flags ? flags.getValue() : arith::FastMathFlags::none;
-      op->setAttr(op.getFastMathAttrName(),
-                  arith::FastMathFlagsAttr::get(
-                      op->getContext(),
-                      value | arith::FastMathFlags::contract));
+      op->setAttr(
+          op.getFastMathAttrName(),
+          arith::FastMathFlagsAttr::get(
+              op->getContext(), value | arith::FastMathFlags::contract));
     });
   }
 };

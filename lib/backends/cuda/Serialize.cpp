@@ -13,11 +13,11 @@
 
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
-#include "mlir/Target/LLVM/NVVM/Target.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Regex.h"
@@ -105,8 +105,8 @@ struct CudaSerialize : kiln::cuda::impl::CudaSerializeBase<CudaSerialize> {
     mlir::gpu::TargetOptions options(
         found.root, /*librariesToLink=*/{}, /*cmdOptions=*/"",
         /*elfSection=*/"", mlir::gpu::CompilationTarget::Assembly);
-    if (failed(mlir::gpu::transformGpuModulesToBinaries(module, nullptr,
-                                                        options)))
+    if (failed(
+            mlir::gpu::transformGpuModulesToBinaries(module, nullptr, options)))
       return signalPassFailure();
     for (auto binary : module.getOps<mlir::gpu::BinaryOp>())
       if (failed(assemble(binary, found)))
@@ -129,7 +129,8 @@ struct CudaSerialize : kiln::cuda::impl::CudaSerializeBase<CudaSerialize> {
     for (Attribute attribute : binary.getObjects()) {
       auto object = cast<mlir::gpu::ObjectAttr>(attribute);
       auto target = dyn_cast<NVVM::NVVMTargetAttr>(object.getTarget());
-      if (!target || object.getFormat() != mlir::gpu::CompilationTarget::Assembly)
+      if (!target ||
+          object.getFormat() != mlir::gpu::CompilationTarget::Assembly)
         return binary.emitError("holds an object that is not NVVM PTX: run "
                                 "cuda-attach-target before cuda-serialize");
       std::string chip = target.getChip().str();
@@ -170,19 +171,20 @@ struct CudaSerialize : kiln::cuda::impl::CudaSerializeBase<CudaSerialize> {
 
     // The header the runtime reads to explain a driver that cannot load it.
     StringRef ptxIsa = StringRef(ptxVersion).drop_front(4); // "+ptx80"
-    std::string header = kiln::cuda::kBinaryMagic.str() + "toolkit " +
-                         toolkit.version + "\nptx " +
-                         (ptxIsa.empty() ? std::string("none")
-                                         : ptxIsa.substr(0, ptxIsa.size() - 1)
-                                               .str() +
-                                               "." + ptxIsa.take_back().str()) +
-                         "\narchs " + llvm::join(archs, " ") + "\n\n";
+    std::string header =
+        kiln::cuda::kBinaryMagic.str() + "toolkit " + toolkit.version +
+        "\nptx " +
+        (ptxIsa.empty() ? std::string("none")
+                        : ptxIsa.substr(0, ptxIsa.size() - 1).str() + "." +
+                              ptxIsa.take_back().str()) +
+        "\narchs " + llvm::join(archs, " ") + "\n\n";
     auto properties = builder.getDictionaryAttr(
         {builder.getNamedAttr("format", builder.getStringAttr("kiln-cuda")),
-         builder.getNamedAttr("toolkit", builder.getStringAttr(toolkit.version)),
-         builder.getNamedAttr("archs", builder.getStrArrayAttr(
-                                           SmallVector<StringRef>(
-                                               archs.begin(), archs.end()))),
+         builder.getNamedAttr("toolkit",
+                              builder.getStringAttr(toolkit.version)),
+         builder.getNamedAttr(
+             "archs", builder.getStrArrayAttr(
+                          SmallVector<StringRef>(archs.begin(), archs.end()))),
          builder.getNamedAttr("resources",
                               builder.getDictionaryAttr(resources))});
     auto first = cast<mlir::gpu::ObjectAttr>(binary.getObjects()[0]);

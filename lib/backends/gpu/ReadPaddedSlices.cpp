@@ -100,8 +100,8 @@ LogicalResult readInPlace(linalg::GenericOp op, unsigned index,
     Value offset = materialize(rewriter, loc, window.origin[2 * dim]);
     Value low = materialize(rewriter, loc, window.origin[2 * dim + 1]);
     origin.push_back(arith::SubIOp::create(rewriter, loc, offset, low));
-    sizes.push_back(arith::ConstantIndexOp::create(
-        rewriter, loc, sourceType.getDimSize(dim)));
+    sizes.push_back(arith::ConstantIndexOp::create(rewriter, loc,
+                                                   sourceType.getDimSize(dim)));
   }
 
   // The same op without that input.
@@ -110,9 +110,9 @@ LogicalResult readInPlace(linalg::GenericOp op, unsigned index,
   AffineMap windowMap = maps[index];
   inputs.erase(inputs.begin() + index);
   maps.erase(maps.begin() + index);
-  auto fused = linalg::GenericOp::create(
-      rewriter, loc, op.getResultTypes(), inputs, op.getDpsInits(), maps,
-      op.getIteratorTypesArray());
+  auto fused = linalg::GenericOp::create(rewriter, loc, op.getResultTypes(),
+                                         inputs, op.getDpsInits(), maps,
+                                         op.getIteratorTypesArray());
   fused->setDiscardableAttrs(op->getDiscardableAttrDictionary());
   rewriter.inlineRegionBefore(op.getRegion(), fused.getRegion(),
                               fused.getRegion().begin());
@@ -126,20 +126,20 @@ LogicalResult readInPlace(linalg::GenericOp op, unsigned index,
   Value inBounds;
   SmallVector<Value> at;
   for (auto [dim, expr] : llvm::enumerate(windowMap.getResults())) {
-    Value position = affine::makeComposedAffineApply(
-                         rewriter, loc,
-                         AffineMap::get(windowMap.getNumDims(), 0, expr),
-                         getAsOpFoldResult(loops))
-                         .getResult();
+    Value position =
+        affine::makeComposedAffineApply(
+            rewriter, loc, AffineMap::get(windowMap.getNumDims(), 0, expr),
+            getAsOpFoldResult(loops))
+            .getResult();
     Value source = arith::AddIOp::create(rewriter, loc, origin[dim], position);
     if (!window.padded[dim]) {
       at.push_back(source);
       continue;
     }
-    Value last = arith::ConstantIndexOp::create(
-        rewriter, loc, sourceType.getDimSize(dim) - 1);
-    Value above = arith::CmpIOp::create(rewriter, loc,
-                                        arith::CmpIPredicate::sge, source, zero);
+    Value last = arith::ConstantIndexOp::create(rewriter, loc,
+                                                sourceType.getDimSize(dim) - 1);
+    Value above = arith::CmpIOp::create(
+        rewriter, loc, arith::CmpIPredicate::sge, source, zero);
     Value below = arith::CmpIOp::create(
         rewriter, loc, arith::CmpIPredicate::slt, source, sizes[dim]);
     Value here = arith::AndIOp::create(rewriter, loc, above, below);

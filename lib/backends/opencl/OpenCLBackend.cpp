@@ -125,22 +125,11 @@ public:
   // by default; with device-kind=cpu, a CPU's OpenCL (PoCL: the work items
   // of a workgroup run as loops on one core).
   CostFigures costFigures(const BackendOptions &options) const override {
-    CostFigures figures;
     auto kind = options.find("device-kind");
-    if (kind != options.end() && kind->second == "cpu") {
-      figures.gflops = 20;
-      figures.memoryGBps = 10;
-      figures.launchMicros = 20;
-      figures.transferGBps = 10;
-      figures.transferMicros = 5;
-      return figures;
-    }
-    figures.gflops = 5000;
-    figures.memoryGBps = 300;
-    figures.launchMicros = 10;
-    figures.transferGBps = 12;
-    figures.transferMicros = 10;
-    return figures;
+    // GFLOP/s, memory GB/s, launch us, link GB/s, transfer us.
+    if (kind != options.end() && kind->second == "cpu")
+      return {20, 10, 20, 10, 5};
+    return {5000, 300, 10, 12, 10};
   }
 
   void buildKernelPipeline(OpPassManager &pm,

@@ -1,4 +1,5 @@
-//===- DistributeWorkgroups.cpp - kernel-distribute-workgroups ---------------===//
+//===- DistributeWorkgroups.cpp - kernel-distribute-workgroups
+//---------------===//
 //
 // The runtime calls a kernel once per workgroup id, possibly concurrently.
 // The kernel's top-level scf.forall (static bounds) has one iteration per
@@ -72,7 +73,8 @@ bool writesSharedMemory(func::FuncOp kernel, scf::ForallOp forall) {
 }
 
 struct KernelDistributeWorkgroups
-    : kiln::tiling::impl::KernelDistributeWorkgroupsBase<KernelDistributeWorkgroups> {
+    : kiln::tiling::impl::KernelDistributeWorkgroupsBase<
+          KernelDistributeWorkgroups> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     Builder builder(module.getContext());

@@ -1,4 +1,5 @@
-//===- ExpandCopies.cpp - kernel-expand-copies -------------------------------===//
+//===- ExpandCopies.cpp - kernel-expand-copies
+//-------------------------------===//
 
 #include "lib/backends/tiling/TilingPasses.h"
 
@@ -14,7 +15,8 @@ using namespace mlir;
 
 namespace {
 
-struct KernelExpandCopies : kiln::tiling::impl::KernelExpandCopiesBase<KernelExpandCopies> {
+struct KernelExpandCopies
+    : kiln::tiling::impl::KernelExpandCopiesBase<KernelExpandCopies> {
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
     getOperation()->walk([&](memref::CopyOp copy) {

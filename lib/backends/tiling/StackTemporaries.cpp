@@ -1,4 +1,5 @@
-//===- StackTemporaries.cpp - kernel-stack-temporaries -----------------------===//
+//===- StackTemporaries.cpp - kernel-stack-temporaries
+//-----------------------===//
 
 #include "lib/backends/tiling/TilingPasses.h"
 
