@@ -20,6 +20,8 @@
 // slower than running everything on one target.
 //
 // With one target, it only checks that the target can run every op.
+// A sharded model (graph-partition ran first) is placed the same way,
+// rank by rank: its collectives work in the memory their operand is in.
 // An op a target cannot run (Backend::cannotRun) never goes there; an op
 // the user places (`placements`: NAME=TARGET, NAME a prefix of its location
 // name: a torch module path, an ONNX node name) goes where they said.
@@ -32,7 +34,6 @@
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Shard/IR/ShardOps.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallSet.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -198,13 +199,6 @@ struct GraphPlace : kiln::impl::GraphPlaceBase<GraphPlace> {
         }
       }
       return;
-    }
-    if (function->getParentOfType<ModuleOp>().getOps<shard::GridOp>().begin() !=
-        function->getParentOfType<ModuleOp>().getOps<shard::GridOp>().end()) {
-      function.emitError("placing a model sharded over a device mesh across "
-                         "several targets is not supported yet; compile it "
-                         "for one target");
-      return signalPassFailure();
     }
     buildGraph(function);
     if (failed(applyPlacements(function)))

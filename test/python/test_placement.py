@@ -135,6 +135,61 @@ def test_bf16_ops_go_where_they_can_run():
         kiln.compile(model, (x,), target="opencl")
 
 
+class MegatronMlp(torch.nn.Module):
+    """fc1 column-parallel, fc2 row-parallel under MEGATRON: one
+    all-reduce of fc2's partial sums. With `rounded`, the hidden
+    activation goes through bf16 and back (two casts opencl cannot run)."""
+
+    def __init__(self, rounded=False):
+        super().__init__()
+        self.rounded = rounded
+        self.fc1 = torch.nn.Linear(32, 128)
+        self.fc2 = torch.nn.Linear(128, 32)
+
+    def forward(self, x):
+        hidden = torch.nn.functional.gelu(self.fc1(x))
+        if self.rounded:
+            hidden = hidden.to(torch.bfloat16).to(torch.float32)
+        return self.fc2(hidden)
+
+
+MEGATRON = {"fc1.weight": ("tp", None), "fc1.bias": ("tp",),
+            "fc2.weight": (None, "tp")}
+
+
+@needs_opencl
+@pytest.mark.parametrize("placement, reduced_on", [
+    ({"fc1": "opencl"}, "host"),     # fc2's partial sums on the cpu
+    ({"fc2": "opencl"}, "opencl"),   # ... on the device: reduced there
+])
+def test_sharded_and_placed(placement, reduced_on):
+    # A mesh of two devices, each rank's ops across cpu and opencl: the
+    # all-reduce works in the memory its partial sums are in.
+    torch.manual_seed(0)
+    compiled = check(MegatronMlp(), (torch.randn(4, 32),), mesh={"tp": 2},
+                     shardings=MEGATRON, targets=("cpu", "opencl"),
+                     placement=placement)
+    report = compiled.report()
+    assert {t for t, _ in targets_of(compiled)} == {"cpu", "opencl"}
+    assert [step["memory"] for step in report["collectives"]["steps"]] == \
+        [reduced_on]
+
+
+@needs_opencl
+def test_sharded_model_falls_back_to_the_host():
+    # The device (made cheap against a slow cpu) takes every op it can;
+    # the bf16 rounding it cannot run falls back to the cpu, in every rank.
+    torch.manual_seed(0)
+    compiled = check(MegatronMlp(rounded=True), (torch.randn(4, 32),),
+                     mesh={"tp": 2}, shardings=MEGATRON,
+                     targets=("opencl", "cpu"),
+                     placement_costs={"cpu.gflops": 0.01})
+    placed = targets_of(compiled)
+    assert [t for t, ops in placed if "graph.cast" in ops] == ["cpu"], placed
+    assert all(t == "opencl" for t, ops in placed
+               if "graph.matmul" in ops), placed
+
+
 def test_bad_placement_requests():
     model = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.ReLU())
     x = torch.randn(2, 8)
