@@ -105,7 +105,8 @@ def test_encoder_layer_attention_and_mlp_apart():
     {"opencl.transfer-us": 0.001, "opencl.transfer-gbps": 1e6,
      "opencl.launch-us": 0.001, "cpu.launch-us": 0.001},
 ])
-def test_wrong_cost_model_is_slower_not_wrong(costs):
+@pytest.mark.parametrize("fusion", [True, False])
+def test_wrong_cost_model_is_slower_not_wrong(costs, fusion):
     torch.manual_seed(0)
     model = torch.nn.Sequential(
         torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.BatchNorm2d(8),
@@ -113,7 +114,7 @@ def test_wrong_cost_model_is_slower_not_wrong(costs):
         torch.nn.Linear(8 * 8 * 8, 32), torch.nn.GELU(),
         torch.nn.Linear(32, 10), torch.nn.Softmax(-1))
     check(model, (torch.randn(2, 3, 16, 16),), targets=("cpu", "opencl"),
-          placement_costs=costs)
+          placement_costs=costs, fusion=fusion)
 
 
 @needs_opencl
