@@ -100,10 +100,12 @@ def test_encoder_layer_attention_and_mlp_apart():
 @pytest.mark.parametrize("costs", [
     # The device a thousand times slower than it is: all on the cpu.
     {"opencl.gflops": 1, "opencl.memory-gbps": 0.1},
-    # Transfers free and the device fast: values cross at every op whose
-    # estimate differs, however little.
-    {"opencl.transfer-us": 0.001, "opencl.transfer-gbps": 1e6,
-     "opencl.launch-us": 0.001, "cpu.launch-us": 0.001},
+    # Transfers free, the device all arithmetic and no bandwidth, the cpu
+    # the reverse: the convolution on the device, the rest on the cpu.
+    {"opencl.gflops": 1e6, "opencl.memory-gbps": 0.5, "cpu.gflops": 1,
+     "cpu.memory-gbps": 1000, "opencl.transfer-us": 0.001,
+     "opencl.transfer-gbps": 1e6, "opencl.launch-us": 0.001,
+     "cpu.launch-us": 0.001},
 ])
 @pytest.mark.parametrize("fusion", [True, False])
 def test_wrong_cost_model_is_slower_not_wrong(costs, fusion):
@@ -113,8 +115,27 @@ def test_wrong_cost_model_is_slower_not_wrong(costs, fusion):
         torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
         torch.nn.Linear(8 * 8 * 8, 32), torch.nn.GELU(),
         torch.nn.Linear(32, 10), torch.nn.Softmax(-1))
-    check(model, (torch.randn(2, 3, 16, 16),), targets=("cpu", "opencl"),
-          placement_costs=costs, fusion=fusion)
+    compiled = check(model, (torch.randn(2, 3, 16, 16),),
+                     targets=("cpu", "opencl"), placement_costs=costs,
+                     fusion=fusion)
+    used = {t for t, _ in targets_of(compiled)}
+    assert used == ({"cpu"} if "cpu.gflops" not in costs
+                    else {"cpu", "opencl"}), targets_of(compiled)
+
+
+@needs_opencl
+def test_ping_pong_by_hand():
+    # Every layer on the other target than the one before: a transfer at
+    # every edge, still torch's result.
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 32),
+        torch.nn.Tanh(), torch.nn.Linear(32, 8), torch.nn.Softmax(-1))
+    compiled = check(model, (torch.randn(4, 16),), targets=("cpu", "opencl"),
+                     placement={str(i): ("opencl", "cpu")[i % 2]
+                                for i in range(6)})
+    placed = [t for t, _ in targets_of(compiled)]
+    assert placed == ["opencl", "cpu"] * 3, targets_of(compiled)
 
 
 @needs_opencl
