@@ -142,3 +142,32 @@ def test_devices_flag_is_not_for_mpirun(mlp):
                        "--devices", "2")
     assert result.returncode != 0
     assert "under mpirun each rank is a device" in result.stderr
+
+
+@pytest.mark.skipif(bool(kiln.devices_unavailable("opencl")),
+                    reason=str(kiln.devices_unavailable("opencl")))
+@pytest.mark.parametrize("placement", [{"0": "opencl"}, {"2": "opencl"}])
+def test_placed_across_targets_under_mpirun(mlp, tmp_path, placement):
+    # Each rank runs its program across the cpu and opencl
+    # (docs/placement.md); with fc2 (layer 2) on opencl the all-reduce of
+    # its partial sums starts from opencl memory.
+    directory, expected = mlp
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(16, 64), torch.nn.GELU(),
+                                torch.nn.Linear(64, 16)).eval()
+    x = torch.from_numpy(np.load(directory / "x.npy"))
+    names = {"0.weight": ("tp", None), "0.bias": ("tp",),
+             "2.weight": (None, "tp")}
+    compiled = kiln.compile(model, (x,), mesh={"tp": 2}, shardings=names,
+                            targets=("cpu", "opencl"), placement=placement)
+    assert {d["target"] for d in compiled.report()["dispatches"]} == {
+        "cpu", "opencl"}
+    compiled.save(tmp_path / "placed.kiln")
+    out = tmp_path / "out"
+    out.mkdir()
+    result, _ = mpirun(2, BIN / "kiln-run", tmp_path / "placed.kiln",
+                       "--input", directory / "x.npy", "--output-dir", out,
+                       "--threads", "1")
+    assert result.returncode == 0, result.stderr
+    actual = np.load(out / "output_0.npy")
+    assert np.abs(actual - expected).max() / np.abs(expected).max() <= 1e-5
