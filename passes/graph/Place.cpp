@@ -186,20 +186,10 @@ struct GraphPlace : kiln::impl::GraphPlaceBase<GraphPlace> {
       return; // The compile's one target runs everything.
     if (failed(readTargets(function)))
       return signalPassFailure();
-    if (targets.size() == 1) {
-      // Nothing to choose: every op runs there, if it can.
-      const Target &only = targets.front();
-      for (Operation &op : function.getBody().getOps()) {
-        if (!graph::isKernelOp(&op))
-          continue;
-        std::string why = only.backend->cannotRun(&op);
-        if (!why.empty()) {
-          op.emitError("cannot run on target '") << only.name << "': " << why;
-          signalPassFailure();
-        }
-      }
-      return;
-    }
+    if (failed(checkEveryOpRuns(function)))
+      return signalPassFailure();
+    if (targets.size() == 1)
+      return; // Nothing to choose: every op runs there.
     buildGraph(function);
     if (failed(applyPlacements(function)))
       return signalPassFailure();
@@ -208,6 +198,31 @@ struct GraphPlace : kiln::impl::GraphPlaceBase<GraphPlace> {
     for (auto [node, op] : llvm::enumerate(nodes))
       op->setAttr(graph::kDeviceAttr,
                   StringAttr::get(context, targets[labels[node]].name));
+  }
+
+  /// Fails, naming each op no target can run and why, when there is one.
+  LogicalResult checkEveryOpRuns(func::FuncOp function) {
+    bool runs = true;
+    for (Operation &op : function.getBody().getOps()) {
+      if (!graph::isKernelOp(&op))
+        continue;
+      SmallVector<std::string> reasons;
+      for (const Target &target : targets)
+        if (std::string why = target.backend->cannotRun(&op); !why.empty())
+          reasons.push_back(why);
+      if (reasons.size() < targets.size())
+        continue;
+      runs = false;
+      if (targets.size() == 1) {
+        op.emitError("cannot run on target '")
+            << targets.front().name << "': " << reasons.front();
+        continue;
+      }
+      InFlightDiagnostic diag = op.emitError("cannot run on any target:");
+      for (auto [target, why] : llvm::zip(targets, reasons))
+        diag << " " << target.name << ": " << why << ";";
+    }
+    return success(runs);
   }
 
   LogicalResult readTargets(func::FuncOp function) {
