@@ -179,6 +179,10 @@ struct GraphPlace : kiln::impl::GraphPlaceBase<GraphPlace> {
   /// nodes x targets, microseconds; infinite where the op cannot go.
   std::vector<std::vector<double>> cost;
   std::vector<Flow> flows;
+  /// Per node: the node whose kernel it joins on the same target (an
+  /// elementwise op's producer), paying its own launch only on another;
+  /// -1 for none.
+  std::vector<int> partners;
 
   void runOnOperation() override {
     func::FuncOp function = getOperation();
@@ -300,11 +304,23 @@ struct GraphPlace : kiln::impl::GraphPlaceBase<GraphPlace> {
         bytes += staticBytes(type);
       for (Type type : op->getResultTypes())
         bytes += staticBytes(type);
+      // An elementwise op joins the kernel of an op it reads on its
+      // target (fusion: an epilogue, a chain): it launches nothing of its
+      // own there, only elsewhere.
+      int partner = -1;
+      if (graph::loopKind(op) == graph::LoopKind::Elementwise)
+        for (Value operand : op->getOperands())
+          if (auto producer = nodeOf.find(operand.getDefiningOp());
+              producer != nodeOf.end()) {
+            partner = producer->second;
+            break;
+          }
+      partners.push_back(partner);
       std::vector<double> &row = cost.emplace_back();
       for (const Target &target : targets) {
         const CostFigures &figures = target.figures;
         row.push_back(target.backend->cannotRun(op).empty()
-                          ? figures.launchMicros +
+                          ? (partner < 0 ? figures.launchMicros : 0) +
                                 std::max(flops / (figures.gflops * 1e3),
                                          bytes / (figures.memoryGBps * 1e3))
                           : kInfinity);
@@ -417,8 +433,12 @@ struct GraphPlace : kiln::impl::GraphPlaceBase<GraphPlace> {
 
   double total(const std::vector<int> &labels) const {
     double sum = 0;
-    for (auto [node, label] : llvm::enumerate(labels))
+    for (auto [node, label] : llvm::enumerate(labels)) {
       sum += cost[node][label];
+      int partner = partners[node];
+      if (partner >= 0 && labels[partner] != label)
+        sum += targets[label].figures.launchMicros;
+    }
     for (const Flow &flow : flows) {
       int from = flow.producer < 0 ? 0 : targets[labels[flow.producer]].memory;
       llvm::SmallSet<int, 4> memories;
@@ -550,6 +570,33 @@ struct GraphPlace : kiln::impl::GraphPlaceBase<GraphPlace> {
         for (int reader : moving)
           graph.addEdge(reader, y, kInfinity);
         graph.addEdge(y, producer, bToA);
+      }
+    }
+    // A launch paid apart from the partner: on a when the partner is not
+    // (node -> partner cut when the node is on a's side, the partner not),
+    // on b likewise.
+    double launchA = targets[a].figures.launchMicros;
+    double launchB = targets[b].figures.launchMicros;
+    for (unsigned node = 0; node < nodes.size(); ++node) {
+      int partner = partners[node];
+      if (partner < 0)
+        continue;
+      bool nodeMoves = variable(node), partnerMoves = variable(partner);
+      if (nodeMoves && partnerMoves) {
+        graph.addEdge(node, partner, launchA);
+        graph.addEdge(partner, node, launchB);
+      } else if (nodeMoves) {
+        // The partner stays: apart on whichever side it is not.
+        if (labels[partner] != a)
+          onA[node] += launchA;
+        if (labels[partner] != b)
+          onB[node] += launchB;
+      } else if (partnerMoves) {
+        int label = labels[node];
+        if (label == a)
+          onB[partner] += launchA;
+        else if (label == b)
+          onA[partner] += launchB;
       }
     }
     for (unsigned node = 0; node < nodes.size(); ++node)
