@@ -965,12 +965,15 @@ void Executor::runChecked(const std::vector<TensorView> &inputs,
       to->upload(bindings[1], staging.data(), bytes);
       impl_->submitted(*to);
       impl_->usesHost(*to, staging.data(), bytes);
+    } else if (step.kind == StepKind::copy) {
+      // Within host memory, once no device still moves either range.
+      impl_->settle(bindings[0], bytes);
+      impl_->settle(bindings[1], bytes);
+      std::memcpy(bindings[1], bindings[0], bytes);
     } else {
-      // Host work: the bytes it reads or writes must be settled first.
+      // A collective: every device's work settled first.
       impl_->synchronize();
-      if (step.kind == StepKind::copy)
-        std::memcpy(bindings[1], bindings[0], bytes);
-      else if (from)
+      if (from)
         runDeviceCollective(i, *from, bindings[0], bindings[1]);
       else
         runCollective(step, *impl_->stepGroups[i], bindings[0], bindings[1],

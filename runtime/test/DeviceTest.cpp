@@ -91,6 +91,7 @@ public:
     queue.push_back([=] { std::memcpy(target, source, bytes); });
   }
   void synchronize() override {
+    ++synchronizations;
     for (auto &work : queue)
       work();
     queue.clear();
@@ -126,6 +127,8 @@ public:
   std::vector<std::function<void()>> queue;
   /// The one made last (a test's device), for HostDevice to look at.
   static inline QueuedDevice *live = nullptr;
+  /// synchronize() calls, all queued devices together.
+  static inline int synchronizations = 0;
   static inline bool recordable = false;
   static inline bool failRecordings = false;
   static inline int recordings = 0;
@@ -333,6 +336,36 @@ TEST(Device, HostComputesWhileADeviceDoes) {
   EXPECT_TRUE(HostDevice::sawPendingWork);
   EXPECT_EQ(values(outputs[0]), (std::vector<float>{11, 22, 33, 44}));
   EXPECT_EQ(values(outputs[1]), (std::vector<float>{10, 12, 14, 16}));
+}
+
+TEST(Device, HostCopiesWhileADeviceComputes) {
+  // A host copy of bytes no device work touches (w into z) runs without
+  // waiting: the device is synchronized once, at the end of the run.
+  queuedBudget = 1 << 20;
+  ArtifactContents contents = placedContents();
+  Manifest &m = contents.manifest;
+  m.arenas = {{1, 128, 64}};
+  m.buffers = {{BufferKind::input, 0, 16},
+               {BufferKind::input, 1, 16},
+               {BufferKind::output, 0, 16},
+               {BufferKind::output, 1, 16},
+               {BufferKind::constant, 0, 16, 0, {}, 1},
+               {BufferKind::transient, 0, 16, 0, {}, 1},
+               {BufferKind::transient, 0, 16, 64, {}, 1}};
+  m.steps = {{StepKind::transfer, 0, {0, 5}},
+             {StepKind::dispatch, 0, {5, 4, 6}},
+             {StepKind::transfer, 0, {6, 2}},
+             {StepKind::copy, 0, {1, 3}}};
+  Executor executor(Model::fromBytes(encodeArtifact(contents), "copy.kiln"));
+  HostTensor x(DType::f32, {4}), w(DType::f32, {4});
+  float xs[4] = {1, 2, 3, 4}, ws[4] = {5, 6, 7, 8};
+  std::memcpy(x.data(), xs, sizeof(xs));
+  std::memcpy(w.data(), ws, sizeof(ws));
+  QueuedDevice::synchronizations = 0;
+  std::vector<HostTensor> outputs = executor.run({&x, &w});
+  EXPECT_EQ(QueuedDevice::synchronizations, 1);
+  EXPECT_EQ(values(outputs[0]), (std::vector<float>{11, 22, 33, 44}));
+  EXPECT_EQ(values(outputs[1]), (std::vector<float>{5, 6, 7, 8}));
 }
 
 TEST(Device, HostWaitsForTheDownloadItReads) {
