@@ -186,6 +186,13 @@ struct GraphPlace : kiln::impl::GraphPlaceBase<GraphPlace> {
 
   void runOnOperation() override {
     func::FuncOp function = getOperation();
+    // One instance places every function of a module, one after another.
+    targets.clear();
+    memoryFigures.clear();
+    nodes.clear();
+    cost.clear();
+    flows.clear();
+    partners.clear();
     if (targetNames.empty())
       return; // The compile's one target runs everything.
     if (failed(readTargets(function)))

@@ -303,3 +303,23 @@ def test_devices_are_listed():
     assert "opencl" in devices
     assert (kiln.devices_unavailable("tpu") ==
             "this runtime has no device for target 'tpu'")
+
+
+def test_entry_picks_one_function_of_several():
+    # A module of two functions compiles either one by name (every graph
+    # pass sees both; the schedule is the entry's).
+    source = (
+        "func.func @main(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {\n"
+        "  %0 = graph.relu %x : tensor<4x8xf32>\n"
+        "  return %0 : tensor<4x8xf32>\n}\n"
+        "func.func @other(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {\n"
+        "  %0 = graph.exp %x : tensor<4x8xf32>\n"
+        "  return %0 : tensor<4x8xf32>\n}\n")
+    x = np.linspace(-2, 2, 32, dtype=np.float32).reshape(4, 8)
+    np.testing.assert_allclose(
+        np.asarray(kiln.compile(source, entry="main")(x)), np.maximum(x, 0))
+    np.testing.assert_allclose(
+        np.asarray(kiln.compile(source, entry="other")(x)), np.exp(x),
+        rtol=1e-6)
+    with pytest.raises(kiln.CompileError, match="expected one function"):
+        kiln.compile(source)
