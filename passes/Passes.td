@@ -50,10 +50,11 @@ def GraphFormDispatches : Pass<"graph-form-dispatches", "::mlir::func::FuncOp"> 
   }];
 }
 
-def GraphPlace : Pass<"graph-place", "::mlir::func::FuncOp"> {
+def GraphPlace : Pass<"graph-place", "::mlir::ModuleOp"> {
   let summary = "Choose the target each compute op runs on, across several";
   let description = [{
-    With several `targets`, sets `graph.device` on every compute op to the
+    With several `targets`, sets `graph.device` on every compute op (of
+    every function of the module, each placed on its own) to the
     target that minimizes the estimated time of a run: each op's time on
     each target from its backend's cost figures (launch, arithmetic and
     bytes over the target's rates), plus the transfers between memories the

@@ -134,7 +134,7 @@ kiln::buildCompilePipeline(OpPassManager &pm,
                             options.placements.end());
     place.costs.assign(options.placementCosts.begin(),
                        options.placementCosts.end());
-    pm.addNestedPass<func::FuncOp>(createGraphPlace(place));
+    pm.addPass(createGraphPlace(place));
   }
   // Weights in the layout each target's micro-kernels stream.
   for (auto &[backend, own] : targets->backends)

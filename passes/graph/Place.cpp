@@ -184,31 +184,63 @@ struct GraphPlace : kiln::impl::GraphPlaceBase<GraphPlace> {
   /// -1 for none.
   std::vector<int> partners;
 
+  /// Per placement entry: whether an op of any function matched it.
+  std::vector<bool> matched;
+  /// Location names of the module's ops, for the error of an entry that
+  /// matched none.
+  SmallVector<std::string> examples;
+
   void runOnOperation() override {
-    func::FuncOp function = getOperation();
-    // One instance places every function of a module, one after another.
+    ModuleOp module = getOperation();
+    if (targetNames.empty())
+      return; // The compile's one target runs everything.
     targets.clear();
     memoryFigures.clear();
+    if (failed(readTargets(module)))
+      return signalPassFailure();
+    matched.assign(placements.size(), false);
+    examples.clear();
+    for (auto function : module.getOps<func::FuncOp>())
+      if (!function.isExternal() && failed(placeFunction(function)))
+        return signalPassFailure();
+    // A placement naming no op of any function: the user meant another.
+    for (auto [entry, found] : llvm::zip(placements, matched)) {
+      if (found)
+        continue;
+      std::string seen;
+      for (const std::string &example : examples)
+        seen += (seen.empty() ? "'" : ", '") + example + "'";
+      InFlightDiagnostic diag = module.emitError("placement '")
+                                << entry << "': no op is named '"
+                                << StringRef(entry).rsplit('=').first
+                                << "' or inside it";
+      if (seen.empty())
+        diag << " (the model's ops have no names)";
+      else
+        diag << " (op names look like " << seen << ")";
+      return signalPassFailure();
+    }
+  }
+
+  /// Places one function's ops; each function from a clean slate.
+  LogicalResult placeFunction(func::FuncOp function) {
     nodes.clear();
     cost.clear();
     flows.clear();
     partners.clear();
-    if (targetNames.empty())
-      return; // The compile's one target runs everything.
-    if (failed(readTargets(function)))
-      return signalPassFailure();
     if (failed(checkEveryOpRuns(function)))
-      return signalPassFailure();
+      return failure();
     if (targets.size() == 1)
-      return; // Nothing to choose: every op runs there.
+      return success(); // Nothing to choose: every op runs there.
     buildGraph(function);
     if (failed(applyPlacements(function)))
-      return signalPassFailure();
+      return failure();
     std::vector<int> labels = search();
     MLIRContext *context = &getContext();
     for (auto [node, op] : llvm::enumerate(nodes))
       op->setAttr(graph::kDeviceAttr,
                   StringAttr::get(context, targets[labels[node]].name));
+    return success();
   }
 
   /// Fails, naming each op no target can run and why, when there is one.
@@ -236,20 +268,20 @@ struct GraphPlace : kiln::impl::GraphPlaceBase<GraphPlace> {
     return success(runs);
   }
 
-  LogicalResult readTargets(func::FuncOp function) {
+  LogicalResult readTargets(ModuleOp module) {
     BackendOptions all;
     std::string error;
     if (failed(parseBackendOptions(targetOptions, all, error)))
-      return function.emitError(error);
+      return module.emitError(error);
     std::vector<std::string> memories = {"host"};
     memoryFigures.assign(1, CostFigures());
     for (const std::string &name : targetNames) {
       const Backend *backend = lookupBackend(name);
       if (!backend)
-        return function.emitError(unknownTarget(name));
+        return module.emitError(unknownTarget(name));
       if (llvm::any_of(targets,
                        [&](const Target &t) { return t.name == name; }))
-        return function.emitError("target '") << name << "' is named twice";
+        return module.emitError("target '") << name << "' is named twice";
       Target &target = targets.emplace_back();
       target.name = name;
       target.backend = backend;
@@ -272,7 +304,7 @@ struct GraphPlace : kiln::impl::GraphPlaceBase<GraphPlace> {
           targets, [&](const Target &t) { return t.name == name; });
       if (target == targets.end() || figure.empty() ||
           text.trim().getAsDouble(value) || value <= 0)
-        return function.emitError("bad placement cost '")
+        return module.emitError("bad placement cost '")
                << entry
                << "': expected TARGET.FIGURE=VALUE for one of the targets, "
                   "FIGURE one of gflops, memory-gbps, launch-us, "
@@ -286,7 +318,7 @@ struct GraphPlace : kiln::impl::GraphPlaceBase<GraphPlace> {
                           .Case("transfer-us", &figures.transferMicros)
                           .Default(nullptr);
       if (!field)
-        return function.emitError("unknown placement cost figure '")
+        return module.emitError("unknown placement cost figure '")
                << figure
                << "' (gflops, memory-gbps, launch-us, transfer-gbps, "
                   "transfer-us)";
@@ -365,8 +397,9 @@ struct GraphPlace : kiln::impl::GraphPlaceBase<GraphPlace> {
 
   /// The user's placements: each names ops by a prefix of their location
   /// names and a target; the other targets become impossible for them.
+  /// Which entries matched is kept for the module (`matched`).
   LogicalResult applyPlacements(func::FuncOp function) {
-    for (const std::string &entry : placements) {
+    for (auto [index, entry] : llvm::enumerate(placements)) {
       StringRef name = StringRef(entry).rsplit('=').first,
                 device = StringRef(entry).rsplit('=').second;
       if (name.empty() || device.empty() || !StringRef(entry).contains('='))
@@ -384,13 +417,15 @@ struct GraphPlace : kiln::impl::GraphPlaceBase<GraphPlace> {
                << ")";
       }
       unsigned chosen = target - targets.begin();
-      bool matched = false;
       for (auto [node, op] : llvm::enumerate(nodes)) {
         SmallVector<std::string> names = graph::locationNames(op->getLoc());
+        for (const std::string &n : names)
+          if (examples.size() < 4 && !llvm::is_contained(examples, n))
+            examples.push_back(n);
         if (llvm::none_of(
                 names, [&](const std::string &n) { return namedBy(n, name); }))
           continue;
-        matched = true;
+        matched[index] = true;
         std::string why = target->backend->cannotRun(op);
         if (!why.empty())
           return op->emitError("is placed on ")
@@ -399,26 +434,6 @@ struct GraphPlace : kiln::impl::GraphPlaceBase<GraphPlace> {
         for (unsigned t = 0; t < targets.size(); ++t)
           if (t != chosen)
             cost[node][t] = kInfinity;
-      }
-      if (!matched) {
-        // Some names the user could have meant.
-        SmallVector<std::string> examples;
-        for (Operation *op : nodes) {
-          for (const std::string &n : graph::locationNames(op->getLoc()))
-            if (examples.size() < 4 && !llvm::is_contained(examples, n))
-              examples.push_back(n);
-        }
-        std::string seen;
-        for (const std::string &example : examples)
-          seen += (seen.empty() ? "'" : ", '") + example + "'";
-        InFlightDiagnostic diag = function.emitError("placement '")
-                                  << entry << "': no op is named '" << name
-                                  << "' or inside it";
-        if (seen.empty())
-          diag << " (the model's ops have no names)";
-        else
-          diag << " (op names look like " << seen << ")";
-        return diag;
       }
     }
     return success();

@@ -2,11 +2,11 @@
 // named NAME, or inside it, run there whatever the estimate says; the
 // others follow the estimate (here: the epilogue of the placed matmul goes
 // with it, not to the device the figures favour).
-// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(graph-place{targets=cpu,opencl placements=head=cpu costs=cpu.gflops=100,cpu.memory-gbps=20,cpu.launch-us=1,opencl.gflops=10000,opencl.memory-gbps=500,opencl.launch-us=10,opencl.transfer-gbps=10,opencl.transfer-us=10}))" | FileCheck %s
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(graph-place{targets=cpu,opencl placements=head=cpu costs=cpu.gflops=100,cpu.memory-gbps=20,cpu.launch-us=1,opencl.gflops=10000,opencl.memory-gbps=500,opencl.launch-us=10,opencl.transfer-gbps=10,opencl.transfer-us=10})" | FileCheck %s
 // Without the placement, all of it goes to the device.
-// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(graph-place{targets=cpu,opencl costs=cpu.gflops=100,cpu.memory-gbps=20,cpu.launch-us=1,opencl.gflops=10000,opencl.memory-gbps=500,opencl.launch-us=10,opencl.transfer-gbps=10,opencl.transfer-us=10}))" | FileCheck %s --check-prefix=ESTIMATED
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(graph-place{targets=cpu,opencl costs=cpu.gflops=100,cpu.memory-gbps=20,cpu.launch-us=1,opencl.gflops=10000,opencl.memory-gbps=500,opencl.launch-us=10,opencl.transfer-gbps=10,opencl.transfer-us=10})" | FileCheck %s --check-prefix=ESTIMATED
 // An ONNX-style name (a leading '/', '/'-separated) is matched the same way.
-// RUN: kiln-opt %s --pass-pipeline="builtin.module(func.func(graph-place{targets=cpu,opencl placements=/body=cpu costs=cpu.gflops=100,cpu.memory-gbps=20,cpu.launch-us=1,opencl.gflops=10000,opencl.memory-gbps=500,opencl.launch-us=10,opencl.transfer-gbps=10,opencl.transfer-us=10}))" | FileCheck %s --check-prefix=ONNX
+// RUN: kiln-opt %s --pass-pipeline="builtin.module(graph-place{targets=cpu,opencl placements=/body=cpu costs=cpu.gflops=100,cpu.memory-gbps=20,cpu.launch-us=1,opencl.gflops=10000,opencl.memory-gbps=500,opencl.launch-us=10,opencl.transfer-gbps=10,opencl.transfer-us=10})" | FileCheck %s --check-prefix=ONNX
 
 // CHECK-LABEL: func.func @model
 // CHECK: graph.matmul {{.*}}graph.device = "opencl"

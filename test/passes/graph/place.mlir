@@ -1,8 +1,8 @@
 // graph-place: each op's target from the cost figures (pinned here, so the
 // decisions do not depend on the machine): a fast device behind a slow
 // link, and a host-memory cpu with cheap launches.
-// RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(func.func(graph-place{targets=cpu,opencl costs=cpu.gflops=100,cpu.memory-gbps=20,cpu.launch-us=1,opencl.gflops=10000,opencl.memory-gbps=500,opencl.launch-us=10,opencl.transfer-gbps=10,opencl.transfer-us=10}))" | FileCheck %s
-// RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(func.func(graph-place{targets=cpu,opencl costs=cpu.gflops=50,cpu.memory-gbps=20,cpu.launch-us=1,opencl.gflops=10000,opencl.memory-gbps=500,opencl.launch-us=10,opencl.transfer-gbps=10,opencl.transfer-us=10}))" | FileCheck %s --check-prefix=TWO
+// RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(graph-place{targets=cpu,opencl costs=cpu.gflops=100,cpu.memory-gbps=20,cpu.launch-us=1,opencl.gflops=10000,opencl.memory-gbps=500,opencl.launch-us=10,opencl.transfer-gbps=10,opencl.transfer-us=10})" | FileCheck %s
+// RUN: kiln-opt %s -split-input-file --pass-pipeline="builtin.module(graph-place{targets=cpu,opencl costs=cpu.gflops=50,cpu.memory-gbps=20,cpu.launch-us=1,opencl.gflops=10000,opencl.memory-gbps=500,opencl.launch-us=10,opencl.transfer-gbps=10,opencl.transfer-us=10})" | FileCheck %s --check-prefix=TWO
 
 // A large matmul goes to the device (54 us there against 5.4 ms on the
 // cpu, plus 1 MiB each way), and its epilogue with it.
