@@ -200,12 +200,13 @@ llvm::json::Object placementSection(ModuleOp module) {
     double micros = 0;
   };
   std::map<std::string, Work> targets;
-  std::map<std::string, kiln::CostFigures> figuresOf; // by memory, devices
+  // Each target's figures, from its kernel module's options; a device's
+  // memory is named like its target.
+  std::map<std::string, kiln::CostFigures> figuresOf;
   for (auto kernels : module.getOps<ModuleOp>()) {
     kiln::exec::TargetAttr target = kiln::exec::targetOf(kernels);
-    const kiln::Backend *backend =
-        target ? kiln::lookupBackend(target.getName()) : nullptr;
-    if (backend && !backend->usesHostMemory())
+    if (const kiln::Backend *backend =
+            target ? kiln::lookupBackend(target.getName()) : nullptr)
       figuresOf[target.getName().str()] =
           backend->costFigures(kiln::backendOptionsOf(target.getOptions()));
   }
@@ -218,19 +219,8 @@ llvm::json::Object placementSection(ModuleOp module) {
     ++work.dispatches;
     work.flops += flops ? flops.getInt() : 0;
     work.bytes += bytes;
-    auto kernels = dyn_cast_or_null<ModuleOp>(SymbolTable::lookupSymbolIn(
-        module, dispatch.getKernel().getRootReference()));
-    kiln::exec::TargetAttr target =
-        kernels ? kiln::exec::targetOf(kernels) : kiln::exec::TargetAttr();
-    if (const kiln::Backend *backend =
-            target ? kiln::lookupBackend(target.getName()) : nullptr) {
-      kiln::CostFigures figures =
-          backend->costFigures(kiln::backendOptionsOf(target.getOptions()));
-      work.micros +=
-          figures.launchMicros +
-          std::max((flops ? flops.getInt() : 0) / (figures.gflops * 1e3),
-                   bytes / (figures.memoryGBps * 1e3));
-    }
+    if (auto it = figuresOf.find(name); it != figuresOf.end())
+      work.micros += it->second.kernelMicros(flops ? flops.getInt() : 0, bytes);
   });
   llvm::json::Object perTarget;
   double total = 0;
@@ -250,9 +240,9 @@ llvm::json::Object placementSection(ModuleOp module) {
     ++work.dispatches;
     work.bytes += bytes;
     for (StringRef memory : {from, to})
-      if (auto it = figuresOf.find(memory.str()); it != figuresOf.end())
-        work.micros +=
-            it->second.transferMicros + bytes / (it->second.transferGBps * 1e3);
+      if (memory != kiln::exec::kHostMemory)
+        if (auto it = figuresOf.find(memory.str()); it != figuresOf.end())
+          work.micros += it->second.linkMicros(bytes);
   });
   llvm::json::Array transfers;
   int64_t transferCount = 0, transferBytes = 0;

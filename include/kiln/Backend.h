@@ -14,6 +14,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <memory>
@@ -58,6 +59,18 @@ struct CostFigures {
   /// microseconds per transfer. Unused for host memory (no transfers).
   double transferGBps = 10;
   double transferMicros = 10;
+
+  /// Microseconds of a kernel doing `flops` over `bytes`: the larger of
+  /// its arithmetic and its memory traffic, plus its launch when
+  /// `launches` (an op fused into another's kernel launches nothing).
+  double kernelMicros(double flops, double bytes, bool launches = true) const {
+    return (launches ? launchMicros : 0) +
+           std::max(flops / (gflops * 1e3), bytes / (memoryGBps * 1e3));
+  }
+  /// Microseconds to move `bytes` over the link to the host, one way.
+  double linkMicros(double bytes) const {
+    return transferMicros + bytes / (transferGBps * 1e3);
+  }
 };
 
 class Backend {

@@ -86,24 +86,30 @@ struct ExecBuildSchedule
   };
   llvm::StringMap<Placed> placed;
 
+  /// The kernel module of target `name` and the memory its buffers are
+  /// in, made on first use.
+  Placed &place(ModuleOp top, StringRef name, exec::TargetAttr attr,
+                int64_t bufferAlignment, StringRef memoryName) {
+    Placed &entry = placed[name];
+    if (!entry.kernels) {
+      entry.kernels = kernelModule(top, attr, bufferAlignment);
+      entry.symbols = std::make_shared<SymbolTable>(entry.kernels);
+      entry.memory = memoryName.str();
+    }
+    return entry;
+  }
+
   /// The compile's target, with the memory and alignment it was given.
   Placed &placeMain(ModuleOp top) {
-    Placed &main = placed[target];
-    if (!main.kernels) {
-      main.kernels = kernelModule(top, targetAttr, alignment);
-      main.symbols = std::make_shared<SymbolTable>(main.kernels);
-      main.memory = memory;
-    }
-    return main;
+    return place(top, target, targetAttr, alignment, memory);
   }
 
   /// The target of a dispatch region: the one graph-place chose, or the
-  /// compile's.
+  /// compile's; another's memory and alignment are its backend's.
   FailureOr<Placed *> placedFor(ModuleOp top, Operation *dispatch) {
     auto device = dispatch->getAttrOfType<StringAttr>(graph::kDeviceAttr);
     StringRef name = device ? device.getValue() : StringRef(target);
-    auto it = placed.find(name);
-    if (it != placed.end())
+    if (auto it = placed.find(name); it != placed.end())
       return &it->second;
     if (name == target)
       return &placeMain(top);
@@ -115,12 +121,9 @@ struct ExecBuildSchedule
         top.getContext(), name,
         backendOptionsAttr(top.getContext(),
                            optionsOfTarget(allOptions, name, target)));
-    Placed &entry = placed[name];
-    entry.kernels = kernelModule(top, attr, backend->bufferAlignment());
-    entry.symbols = std::make_shared<SymbolTable>(entry.kernels);
-    entry.memory =
-        backend->usesHostMemory() ? exec::kHostMemory.str() : name.str();
-    return &entry;
+    return &place(top, name, attr, backend->bufferAlignment(),
+                  backend->usesHostMemory() ? StringRef(exec::kHostMemory)
+                                            : name);
   }
 
   void runOnOperation() override {

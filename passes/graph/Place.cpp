@@ -359,9 +359,7 @@ struct GraphPlace : kiln::impl::GraphPlaceBase<GraphPlace> {
       for (const Target &target : targets) {
         const CostFigures &figures = target.figures;
         row.push_back(target.backend->cannotRun(op).empty()
-                          ? (partner < 0 ? figures.launchMicros : 0) +
-                                std::max(flops / (figures.gflops * 1e3),
-                                         bytes / (figures.memoryGBps * 1e3))
+                          ? figures.kernelMicros(flops, bytes, partner < 0)
                           : kInfinity);
       }
     }
@@ -446,10 +444,8 @@ struct GraphPlace : kiln::impl::GraphPlaceBase<GraphPlace> {
       return 0;
     double micros = 0;
     for (int memory : {from, to})
-      if (memory != 0) {
-        const CostFigures &figures = memoryFigures[memory];
-        micros += figures.transferMicros + bytes / (figures.transferGBps * 1e3);
-      }
+      if (memory != 0)
+        micros += memoryFigures[memory].linkMicros(bytes);
     return micros;
   }
 

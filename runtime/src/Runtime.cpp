@@ -947,7 +947,8 @@ void Executor::runChecked(const std::vector<TensorView> &inputs,
       impl_->submitted(*to);
       impl_->usesHost(*to, bindings[0], bytes);
     } else if (moves && from && !to) {
-      // Host work may still read the bytes the download overwrites.
+      // Another device's queued upload may still read the bytes the
+      // download overwrites (memory planning reuses a dead buffer's).
       impl_->settle(bindings[1], bytes);
       from->download(bindings[1], bindings[0], bytes);
       impl_->submitted(*from);

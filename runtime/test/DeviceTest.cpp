@@ -302,9 +302,9 @@ ArtifactContents placedContents() {
 }
 
 /// A model placed on the queued device and a host-memory one: y = add(x,
-/// c) on the device, its result downloaded into the output y, while the
-/// host computes z = twice(w), or z = twice(y) when `dependent`.
-std::shared_ptr<const Model> placedAcrossTwo(bool dependent) {
+/// c) on the device, its result downloaded into the output y, then
+/// `hostStep` writes z on the host (buffers: 0 x, 1 w, 2 y, 3 z).
+std::shared_ptr<const Model> placedAcrossTwo(StepSpec hostStep) {
   ArtifactContents contents = placedContents();
   Manifest &m = contents.manifest;
   m.arenas = {{1, 128, 64}};
@@ -318,8 +318,14 @@ std::shared_ptr<const Model> placedAcrossTwo(bool dependent) {
   m.steps = {{StepKind::transfer, 0, {0, 5}},
              {StepKind::dispatch, 0, {5, 4, 6}},
              {StepKind::transfer, 0, {6, 2}},
-             {StepKind::dispatch, 1, {dependent ? 2u : 1u, 3}}};
+             hostStep};
   return Model::fromBytes(encodeArtifact(contents), "placed.kiln");
+}
+
+/// z = twice(w), which the device's work does not touch, or z = twice(y)
+/// when `dependent`.
+std::shared_ptr<const Model> placedAcrossTwo(bool dependent) {
+  return placedAcrossTwo({StepKind::dispatch, 1, {dependent ? 2u : 1u, 3}});
 }
 
 TEST(Device, HostComputesWhileADeviceDoes) {
@@ -342,21 +348,7 @@ TEST(Device, HostCopiesWhileADeviceComputes) {
   // A host copy of bytes no device work touches (w into z) runs without
   // waiting: the device is synchronized once, at the end of the run.
   queuedBudget = 1 << 20;
-  ArtifactContents contents = placedContents();
-  Manifest &m = contents.manifest;
-  m.arenas = {{1, 128, 64}};
-  m.buffers = {{BufferKind::input, 0, 16},
-               {BufferKind::input, 1, 16},
-               {BufferKind::output, 0, 16},
-               {BufferKind::output, 1, 16},
-               {BufferKind::constant, 0, 16, 0, {}, 1},
-               {BufferKind::transient, 0, 16, 0, {}, 1},
-               {BufferKind::transient, 0, 16, 64, {}, 1}};
-  m.steps = {{StepKind::transfer, 0, {0, 5}},
-             {StepKind::dispatch, 0, {5, 4, 6}},
-             {StepKind::transfer, 0, {6, 2}},
-             {StepKind::copy, 0, {1, 3}}};
-  Executor executor(Model::fromBytes(encodeArtifact(contents), "copy.kiln"));
+  Executor executor(placedAcrossTwo({StepKind::copy, 0, {1, 3}}));
   HostTensor x(DType::f32, {4}), w(DType::f32, {4});
   float xs[4] = {1, 2, 3, 4}, ws[4] = {5, 6, 7, 8};
   std::memcpy(x.data(), xs, sizeof(xs));
