@@ -250,6 +250,12 @@ def test_cli_placement_errors(tmp_path):
     result = compile_with("--targets", "cpu,opencl", "--place", "act=gpu")
     assert result.returncode != 0
     assert "placement 'act=gpu' names target 'gpu'" in result.stderr
+    result = compile_with("--targets", "cpu,cpu")
+    assert result.returncode != 0
+    assert "target 'cpu' is named twice" in result.stderr
+    result = compile_with("--targets", "cpu,tpu")
+    assert result.returncode != 0
+    assert "unknown target 'tpu' (available: " in result.stderr
     result = compile_with("--place", "act=cpu")
     assert result.returncode != 0
     assert "placements and placement costs need several targets" in \

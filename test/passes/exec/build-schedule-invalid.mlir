@@ -18,3 +18,16 @@ module {
     return
   }
 }
+
+// -----
+
+// A region placed on a target no backend serves.
+func.func @placed_nowhere(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'graph.dispatch' op is placed on target 'tpu', which has no backend}}
+  %0 = graph.dispatch(%x) {graph.device = "tpu"} : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>):
+    %r = graph.neg %a : tensor<4xf32>
+    graph.yield %r : tensor<4xf32>
+  }
+  return %0 : tensor<4xf32>
+}
